@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Validate evals/dataset.jsonl against the source texts (stdlib only); exit 1 on any problem.
+Usage: python3 evals/check_dataset.py [path/to/dataset.jsonl]"""
+import json, re, sys, unicodedata
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+SRC_DIR = HERE.parents[1].parent / "shared" / "source-text"
+DATASET = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent / "dataset.jsonl"
+DOC_FILES = {
+    "沪经信技〔2025〕365号": "shanghai-pilot-platform-plan-2025.txt",
+    "工信部联科〔2024〕11号": "national-manufacturing-pilot-opinions-2024.txt",
+}
+TYPES = {"numeric", "eligibility", "procedure", "list", "definition", "meta",
+         "cross-doc", "multi-turn", "unanswerable"}
+KEYS = {"id": str, "question": str, "answerable": bool, "gold_evidence": list,
+        "key_facts": list, "type": str}
+MIN_TOTAL, MIN_UNANS_SHARE, MIN_MULTI = 110, 0.15, 10
+
+
+def norm(s):
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+
+
+def check_item(it, docs, errs):
+    iid = it.get("id", "?")
+    def err(msg): errs.append(f"{iid}: {msg}")
+    for k, t in KEYS.items():
+        if not isinstance(it.get(k), t):
+            return err(f"field {k!r} missing or not {t.__name__}")
+    extra = set(it) - set(KEYS) - {"history", "gold_doc"}
+    if extra:
+        err(f"unexpected fields {sorted(extra)}")
+    if not it["question"].strip():
+        err("empty question")
+    if it["type"] not in TYPES:
+        err(f"bad type {it['type']!r}")
+    hist = it.get("history", [])
+    if not isinstance(hist, list) or any(
+            not isinstance(h, dict) or h.get("role") not in ("user", "assistant")
+            or not isinstance(h.get("content"), str) or not h["content"].strip() for h in hist):
+        err("bad history")
+    elif it["type"] == "multi-turn":
+        if len(hist) not in (2, 4) or [h["role"] for h in hist] != ["user", "assistant"] * (len(hist) // 2):
+            err("multi-turn history must be 1-2 user/assistant pairs")
+    elif hist:
+        err("history only allowed for multi-turn items")
+    ev, kf, doc = it["gold_evidence"], it["key_facts"], it.get("gold_doc")
+    if it["type"] == "unanswerable" or not it["answerable"]:
+        if it["type"] != "unanswerable" or it["answerable"]:
+            err("answerable=false <=> type unanswerable")
+        if ev or kf or doc is not None:
+            err("unanswerable items need [] evidence, [] key_facts, gold_doc null")
+        return
+    if doc not in docs:
+        return err(f"bad gold_doc {doc!r}")
+    texts = list(docs.values()) if it["type"] == "cross-doc" else [docs[doc]]
+    if not 1 <= len(ev) <= 3:
+        err("gold_evidence must have 1-3 phrases")
+    for e in ev:
+        if not isinstance(e, str) or not 8 <= len(norm(e)) <= 25:
+            err(f"evidence length not 8-25: {e!r}")
+        elif not any(norm(e) in t for t in texts):
+            err(f"evidence not in source: {e!r}")
+    if not 1 <= len(kf) <= 2:
+        err("key_facts must have 1-2 groups")
+    for g in kf:
+        if not isinstance(g, list) or not g or not all(isinstance(a, str) and a for a in g):
+            err(f"bad key_fact group {g!r}")
+        elif not any(norm(a) in t for a in g for t in texts):
+            err(f"key_fact group not in source: {g!r}")
+
+
+def main():
+    docs = {}
+    for doc, fn in DOC_FILES.items():
+        p = SRC_DIR / fn
+        if not p.is_file():
+            sys.exit(f"missing source text {p}")
+        docs[doc] = norm(p.read_text(encoding="utf-8"))
+    errs, items, seen = [], [], set()
+    for n, line in enumerate(DATASET.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            it = json.loads(line)
+            assert isinstance(it, dict)
+        except (json.JSONDecodeError, AssertionError):
+            errs.append(f"line {n}: not a JSON object")
+            continue
+        if it.get("id") in seen:
+            errs.append(f"line {n}: duplicate id {it.get('id')!r}")
+        seen.add(it.get("id"))
+        items.append(it)
+        check_item(it, docs, errs)
+    counts = Counter(it.get("type") for it in items)
+    for t in sorted(TYPES):
+        print(f"{t:14s} {counts.get(t, 0):4d}")
+        if not counts.get(t):
+            errs.append(f"no items of type {t}")
+    total = len(items)
+    print(f"{'total':14s} {total:4d}  (unanswerable {counts['unanswerable'] / max(total, 1):.1%})")
+    if total < MIN_TOTAL:
+        errs.append(f"only {total} items (< {MIN_TOTAL})")
+    if counts["unanswerable"] < MIN_UNANS_SHARE * total:
+        errs.append("unanswerable share below 15%")
+    if counts["multi-turn"] < MIN_MULTI:
+        errs.append(f"fewer than {MIN_MULTI} multi-turn items")
+    for e in errs:
+        print("ERROR", e)
+    print("FAIL" if errs else "OK", f"({len(errs)} problems)")
+    return 1 if errs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Ingestion: files → cleaned text → clause tree → chunks → index."""

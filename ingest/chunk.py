@@ -1,0 +1,53 @@
+"""Pure function: clauses → chunks. One chunk per clause; long clauses split at sentence ends."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.records import Chunk, Clause
+from ingest.clean import CleanText
+
+SENTENCE = re.compile(r"[^。；！？!?;\n]*(?:[。；！？!?;]+[”’」』）)]*|\n|$)")
+
+
+def sentences(text: str) -> list[str]:
+    """Split at 。；！？ and line ends, keeping the punctuation with its sentence."""
+    return [s for s in SENTENCE.findall(text) if s.strip()]
+
+
+def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """(start, end) spans of at most max_chars that end at sentence ends (a longer sentence stays whole)."""
+    spans: list[tuple[int, int]] = []
+    start = pos = 0
+    for sent in sentences(text):
+        s_start = text.index(sent, pos)
+        s_end = s_start + len(sent)
+        if s_end - start > max_chars and pos > start:
+            spans.append((start, pos))
+            start = s_start
+        pos = s_end
+    if pos > start:
+        spans.append((start, pos))
+    return [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - (len(text[a:b]) - len(text[a:b].rstrip()))) for a, b in spans]
+
+
+def chunk_clauses(doc_id: str, clauses: list[Clause], clean: CleanText, max_chars: int) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for clause in clauses:
+        spans = [(0, len(clause.text))] if clause.kind == "header" else split_text(clause.text, max_chars)
+        for part, (a, b) in enumerate(spans):
+            start, end = clause.start + a, clause.start + b
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{doc_id}#{len(chunks):04d}",
+                    doc_id=doc_id,
+                    text=clause.text[a:b],
+                    path=clause.path,
+                    pages=clean.pages_between(start, end),
+                    start=start,
+                    end=end,
+                    kind=clause.kind,
+                    part=part,
+                )
+            )
+    return chunks

@@ -1,0 +1,89 @@
+"""One file → Document + chunks: read → clean → structure → chunk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from assistant.errors import IngestError
+from assistant.records import Chunk, Document
+from ingest.chunk import chunk_clauses
+from ingest.clean import clean_pages, text_quality
+from ingest.loaders import read_pages
+from ingest.structure import extract_meta, parse_clauses
+
+PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes, so unchanged files are parsed again
+MIN_TEXT_CHARS = 20
+MIN_QUALITY = 0.6
+SIDECAR_FIELDS = {"title", "doc_number", "issuers", "date", "jurisdiction", "status", "source_url", "implements"}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    document: Document
+    clauses: int
+    chunks: list[Chunk]
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".meta.json")
+
+
+def doc_id_for(path: Path) -> str:
+    return re.sub(r"[^\w\-.]+", "-", path.stem).strip("-") or "document"
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256(PIPELINE_VERSION.encode())
+    digest.update(path.read_bytes())
+    side = sidecar_path(path)
+    if side.exists():
+        digest.update(side.read_bytes())
+    return digest.hexdigest()
+
+
+def read_sidecar(path: Path) -> dict:
+    side = sidecar_path(path)
+    if not side.exists():
+        return {}
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise IngestError(side, f"invalid metadata JSON ({exc})") from exc
+    unknown = set(data) - SIDECAR_FIELDS
+    if not isinstance(data, dict) or unknown:
+        raise IngestError(side, f"unknown metadata fields {sorted(unknown)}; allowed: {sorted(SIDECAR_FIELDS)}")
+    if "issuers" in data:
+        data["issuers"] = tuple(data["issuers"])
+    return data
+
+
+def parse_file(path: Path, max_mb: float, chunk_max_chars: int, digest: str | None = None) -> Parsed:
+    pages, pdf_title = read_pages(path, max_mb)
+    clean = clean_pages(pages)
+    visible = re.sub(r"\s", "", clean.text)
+    if len(visible) < MIN_TEXT_CHARS:
+        raise IngestError(path, "no text layer (a scanned or image-only document?); OCR it first")
+    quality = text_quality(visible)
+    if quality < MIN_QUALITY:
+        raise IngestError(path, f"text layer decodes to garbage ({1 - quality:.0%} unreadable characters)")
+    meta = extract_meta(clean.text, fallback_title=pdf_title)
+    doc_id = doc_id_for(path)
+    document = Document(
+        doc_id=doc_id,
+        title=meta.title or path.stem,
+        doc_number=meta.doc_number,
+        issuers=meta.issuers,
+        date=meta.date,
+        jurisdiction=meta.jurisdiction,
+        page_count=len(pages),
+        source_path=path.name,
+        content_hash=digest or file_hash(path),
+        implements=meta.implements,
+    )
+    document = replace(document, **read_sidecar(path))
+    clauses = parse_clauses(clean.text, document.title)
+    return Parsed(document, len(clauses), chunk_clauses(doc_id, clauses, clean, chunk_max_chars))

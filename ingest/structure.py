@@ -1,0 +1,202 @@
+"""Pure functions: clean text → document metadata and a clause tree of Chinese policy headings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.records import Clause
+
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔［\[【(（]\s*\d{4}\s*[〕］\]】)）]\s*\d{1,4}\s*号")
+DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+_ORGAN = r".+?(?:委员会|人民政府|办公厅|办公室|总局|部|厅|局|署|委|院|中心)"
+ORGAN_LIST = re.compile(rf"^(?:{_ORGAN})+$")
+ORGAN = re.compile(_ORGAN)
+NOTICE_TITLE = re.compile(r"印发\s*《(.+?)》\s*的通知")
+PLACES = {"上海": "shanghai", "北京": "beijing", "天津": "tianjin", "重庆": "chongqing", "广东": "guangdong",
+          "江苏": "jiangsu", "浙江": "zhejiang", "深圳": "shenzhen"}
+
+# (level, pattern). Lower level = higher in the tree.
+HEADINGS = [
+    (1, re.compile(r"^第[一二三四五六七八九十百零〇]+章")),
+    (2, re.compile(r"^第[一二三四五六七八九十百零〇]+节")),
+    (3, re.compile(r"^第[一二三四五六七八九十百零〇]+条")),
+    (4, re.compile(r"^[一二三四五六七八九十]+、")),
+    (5, re.compile(r"^[（(][一二三四五六七八九十]+[）)]")),
+    (6, re.compile(r"^[0-9]{1,2}[.．、](?![0-9])")),
+    (7, re.compile(r"^[（(][0-9]{1,2}[）)]")),
+    (8, re.compile(r"^[一二三四五六七八九十]是")),
+]
+PART = re.compile(r"^(解读)[:：]")
+TRAILER = re.compile(r"^(抄送[:：]|.{2,40}\d{4}年\d{1,2}月\d{1,2}日印发$)")
+MAX_HEADING = 60
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+@dataclass(frozen=True)
+class Meta:
+    title: str | None
+    doc_number: str | None
+    issuers: tuple[str, ...]
+    date: str | None
+    jurisdiction: str
+    implements: str | None
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.append(Paragraph(line, pos))
+        pos += len(line) + 1
+    return out
+
+
+def heading_level(text: str) -> int | None:
+    for level, pattern in HEADINGS:
+        if pattern.match(text):
+            return level
+    return None
+
+
+def split_heading(text: str, level: int) -> tuple[str, str]:
+    """Split a heading paragraph into (heading, inline body)."""
+    if level == 8:  # 一是……。 the first sentence names the item
+        head, sep, _ = text.partition("。")
+        return (head, text) if sep else (text, text)
+    if text.endswith(("？", "?")) or len(text) <= MAX_HEADING and "。" not in text:
+        return text, ""
+    match = re.search(r"[。：:]", text)
+    if match and match.start() <= MAX_HEADING:
+        return text[: match.start()], text[match.end():]
+    return text[:MAX_HEADING], text[MAX_HEADING:]
+
+
+def _notice_end(paras: list[Paragraph]) -> int:
+    """Index just after the signature date of a leading notice, or 0 when there is none."""
+    head = "".join(p.text for p in paras[:20])
+    if "通知" not in head and not DOC_NUMBER.search(head):
+        return 0
+    for i, p in enumerate(paras[:40]):
+        if DATE.fullmatch(p.text.strip()):
+            return i + 1
+    return 0
+
+
+def extract_meta(text: str, fallback_title: str | None = None) -> Meta:
+    paras = paragraphs(text)
+    notice = paras[: _notice_end(paras) or 12]
+    head = "".join(p.text for p in notice)
+    number = _find_number(notice)
+    title_match = NOTICE_TITLE.search(head)
+    title = title_match.group(1) if title_match else fallback_title or (paras[0].text if paras else None)
+    date, issuers = None, ()
+    for i, p in enumerate(notice):
+        match = DATE.fullmatch(p.text.strip())
+        if match:
+            date = "{}-{:02d}-{:02d}".format(*map(int, match.groups()))
+            block = []
+            for q in reversed(notice[:i]):
+                if not ORGAN_LIST.match(q.text):
+                    break
+                block[:0] = ORGAN.findall(q.text)
+            issuers = tuple(block)
+            break
+    scope = (title or "") + "".join(issuers)
+    jurisdiction = next((slug for name, slug in PLACES.items() if name in scope), "national")
+    refs = [_norm_number(m.group(0)) for m in DOC_NUMBER.finditer(text)]
+    implements = next((r for r in refs if number and not number.endswith(r) and not r.endswith(number)), None)
+    return Meta(title, number, issuers, date, jurisdiction, implements)
+
+
+def _norm_number(value: str) -> str:
+    value = re.sub(r"\s+", "", value)
+    return re.sub(r"^.*?(?:文件|通知|号文|印发)", "", value)
+
+
+def _find_number(paras: list[Paragraph]) -> str | None:
+    """The 文号 on a line of its own, else the first one found in the text."""
+    for p in paras:
+        if DOC_NUMBER.fullmatch(p.text.strip()):
+            return _norm_number(p.text)
+    match = DOC_NUMBER.search("".join(p.text for p in paras))
+    return _norm_number(match.group(0)) if match else None
+
+
+def parse_clauses(text: str, title: str | None = None) -> list[Clause]:
+    """Every node of the heading tree that has text of its own, in document order.
+
+    The leading notice (文号, addressees, signature) becomes a ``header`` clause,
+    text before the first heading a ``preamble``, 抄送/印发 lines a ``trailer``.
+    """
+    paras = paragraphs(text)
+    clauses: list[Clause] = []
+    notice_end = _notice_end(paras)
+    if notice_end:
+        clauses.append(_clause(("印发通知",), paras[:notice_end], "header"))
+    stack: list[tuple[int, str]] = []
+    current: list[Paragraph] = []
+    kind = "preamble"
+
+    def flush() -> None:
+        if not current:
+            return
+        path = tuple(h for _, h in stack) or ("序言",)
+        if kind == "preamble" and stack and stack[-1][0] == 0:
+            path = tuple(h for _, h in stack)
+        if not clauses and kind == "preamble":
+            clauses.append(_clause(("文件信息",), current, "header"))
+        else:
+            clauses.append(_clause(path, current, kind))
+        current.clear()
+
+    for p in paras[notice_end:]:
+        body = p.text.strip()
+        if title and body == title and not stack and not current:
+            continue
+        if PART.match(body):
+            flush()
+            stack, kind = [(0, PART.match(body).group(1))], "preamble"
+            current.append(p)
+            continue
+        if TRAILER.match(body):
+            flush()
+            stack, kind = [(0, "版记")], "trailer"
+            current.append(p)
+            continue
+        level = heading_level(body) if kind != "trailer" else None
+        if level is None:
+            current.append(p)
+            continue
+        flush()
+        heading, _ = split_heading(body, level)
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, heading))
+        kind = "clause"
+        current.append(p)
+    flush()
+    return [c for i, c in enumerate(clauses) if not _is_bare_parent(c, clauses[i + 1 : i + 2])]
+
+
+def _is_bare_parent(clause: Clause, following: list[Clause]) -> bool:
+    """A heading with no text of its own, whose children follow."""
+    return (
+        clause.kind == "clause"
+        and clause.text == clause.path[-1]
+        and bool(following)
+        and following[0].path[: len(clause.path)] == clause.path
+    )
+
+
+def _clause(path: tuple[str, ...], paras: list[Paragraph], kind: str) -> Clause:
+    return Clause(path=path, text="\n".join(p.text for p in paras), start=paras[0].start, end=paras[-1].end, kind=kind)
