@@ -90,7 +90,11 @@ def _typical_width(lines: list[str]) -> float:
 
 
 def _breaks_after(line: str, nxt: str, nxt_raw: str, full: float) -> bool:
-    if HEADING_START.match(nxt) or line[-1] in "？?":
+    if line[-1] in "？?":
+        return True
+    # A heading marker opens a paragraph only after a finished or short line; after a wrapped,
+    # unfinished line it is a cross-reference ("按照本方案\n（三）的要求", "依据\n第五条").
+    if HEADING_START.match(nxt) and (line[-1] in _SENTENCE_END or _width(line) < 0.8 * full):
         return True
     if line.count("《") > line.count("》") or line.count("（") > line.count("）"):
         return False

@@ -1,0 +1,239 @@
+"""The default answerer: deterministic, offline, extractive.
+
+It quotes the sentences of the retrieved clauses that answer the question, each
+followed by a citation marker, answers questions about the documents themselves
+from their metadata, and says plainly when the documents do not answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from assistant.followup import Resolved
+from assistant.index import Snapshot
+from assistant.lexical import ChineseTokenizer
+from assistant.records import JURISDICTION_NAMES, Chunk, Citation, Document, Hit
+from assistant.texts import template
+from ingest.chunk import sentences
+
+SENTENCE_HITS = 5
+RANK_DECAY = 0.15
+PATH_WEIGHT = 0.3
+KEEP_RATIO = 0.55
+MIN_COVERAGE = 0.45
+META_BOOST = 1.5
+
+NUMERIC_ASK = re.compile(r"多少|几[成家个年%]|最高|上限|比例|金额|百分|额度|多大|最多|不超过")
+MONEY_ASK = re.compile(r"钱|金额|额度|万元|补贴|补助|资助|补多少|给多少|奖励")
+MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]?元")
+MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例")
+NUMBER = re.compile(r"\d")
+COMPARE = re.compile(r"区别|对比|比较|分别|两份|异同|都")
+META_INTENTS = {
+    "number": re.compile(r"文号|发文字号|文件号|几号文|编号"),
+    "issuers": re.compile(r"谁发|谁印发|哪个部门|哪些部门|哪几个部门|哪个单位|哪些单位|发文单位|发文机关|印发单位|联合印发|联合发布|哪家"),
+    "date": re.compile(r"落款|哪天|哪一天|日期|什么时候(发|印|出台|签)|何时|哪年"),
+}
+OTHER_PLACES = re.compile(
+    r"北京|天津|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|"
+    r"青海|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|台湾|深圳|广州|杭州|南京|苏州|成都|武汉|西安|合肥|厦门|宁波|青岛|无锡|长沙|郑州|东莞"
+)
+CN_DATE = "{0}年{1}月{2}日"
+
+
+@dataclass
+class Candidate:
+    text: str
+    chunk: Chunk
+    document: Document
+    score: float
+    position: int  # order inside the chunk, for stable document order
+
+
+@dataclass
+class Composition:
+    answer: str
+    refused: bool
+    citations: list[Citation]
+
+
+def _facets() -> list[tuple[str, list[str], list[str]]]:
+    rows = []
+    for line in resources.files("assistant.resources").joinpath("facets.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            topic, asks, answers = (part.strip() for part in line.split("|"))
+            rows.append((topic, asks.split(","), answers.split(",")))
+    return rows
+
+
+class Composer:
+    def __init__(self, tokenizer: ChineseTokenizer, max_sentences: int = 3):
+        self.tokenizer = tokenizer
+        self.max_sentences = max_sentences
+        self.facets = _facets()
+
+    def compose(self, question: str, resolved: Resolved, hits: list[Hit], snapshot: Snapshot) -> Composition:
+        return _Run(self, snapshot).compose(question, resolved, hits)
+
+
+class _Run:
+    """One composition against one index snapshot."""
+
+    def __init__(self, composer: Composer, snapshot: Snapshot):
+        self.tokenizer = composer.tokenizer
+        self.max_sentences = composer.max_sentences
+        self.facets = composer.facets
+        self.snapshot = snapshot
+        self.idf = snapshot.bm25.idf
+
+    def compose(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition:
+        snapshot = self.snapshot
+        place = OTHER_PLACES.search(question)
+        if place and not resolved.jurisdiction:
+            return self._refuse(f"{place.group(0)}的中试政策", hits, snapshot, other_place=True)
+        candidates = self._meta_candidates(question, resolved, snapshot) + self._sentence_candidates(resolved, hits, snapshot)
+        if not candidates:
+            return self._refuse("该问题", hits, snapshot)
+        best = max(candidates, key=lambda c: c.score)
+        chosen = self._select(question, candidates, best)
+        if self._coverage(resolved, chosen) < MIN_COVERAGE:
+            return self._refuse("该问题", hits, snapshot)
+        joined = "".join(c.text for c in chosen) + "".join(c.chunk.text for c in chosen)
+        for topic, asks, answers in self.facets:
+            if any(a in question for a in asks) and not any(a in joined for a in answers):
+                return self._refuse(topic, hits, snapshot)
+        if MONEY_ASK.search(question) and NUMERIC_ASK.search(question) and not any(
+            MONEY_ANSWER.search(c.text) and MONEY_CONTEXT.search(c.text) or "%" in c.text and MONEY_CONTEXT.search(c.text)
+            for c in chosen
+        ):
+            return self._refuse("具体支持金额", hits, snapshot)
+        return self._render(chosen)
+
+    # --- candidates -------------------------------------------------------------------------
+
+    def _sentence_candidates(self, resolved: Resolved, hits: list[Hit], snapshot: Snapshot) -> list[Candidate]:
+        out = []
+        numeric = bool(NUMERIC_ASK.search(resolved.question))
+        for hit in hits[:SENTENCE_HITS]:
+            if hit.lexical is None and hit.dense is None:
+                continue
+            chunk = hit.chunk
+            path_score = PATH_WEIGHT * self._match(resolved.terms, " ".join(chunk.path))
+            prior = 1.0 / (1.0 + RANK_DECAY * (hit.rank - 1))
+            for pos, sent in enumerate(sentences(chunk.text)):
+                sent = sent.strip()
+                if not sent or (sent == chunk.path[-1] and chunk.kind == "clause"):
+                    continue
+                score = (self._match(resolved.terms, sent) + path_score) * prior
+                if numeric:
+                    score *= 1.4 if NUMBER.search(sent) else 0.8
+                out.append(Candidate(sent, chunk, hit.document, score, pos))
+        return out
+
+    def _meta_candidates(self, question: str, resolved: Resolved, snapshot: Snapshot) -> list[Candidate]:
+        intents = [name for name, pattern in META_INTENTS.items() if pattern.search(question)]
+        if "解读" in question:
+            intents = [i for i in intents if i != "date"]
+        if not intents:
+            return []
+        out = []
+        for doc in snapshot.documents.values():
+            if resolved.jurisdiction and doc.jurisdiction != resolved.jurisdiction:
+                continue
+            header = next((c for c in snapshot.chunks if c.doc_id == doc.doc_id and c.kind == "header"), None)
+            if header is None:
+                continue
+            about = f"{doc.title} {JURISDICTION_NAMES.get(doc.jurisdiction, '')}"
+            facts = {
+                "number": doc.doc_number and f"《{doc.title}》的文号为{doc.doc_number}。",
+                "issuers": doc.issuers and f"《{doc.title}》由{'、'.join(doc.issuers)}{'联合' if len(doc.issuers) > 1 else ''}印发。",
+                "date": doc.date and f"《{doc.title}》的落款日期为{CN_DATE.format(*map(int, doc.date.split('-')))}。",
+            }
+            for rank, intent in enumerate(intents):
+                if facts[intent]:
+                    score = META_BOOST * self._match(resolved.terms, facts[intent] + about) - rank * 0.01
+                    out.append(Candidate(facts[intent], header, doc, score, rank))
+        return out
+
+    def _match(self, terms: dict[str, float], text: str) -> float:
+        return sum(w * max(self.idf(t), 0.5) for t, w in terms.items() if t in text)
+
+    def _coverage(self, resolved: Resolved, chosen: list[Candidate]) -> float:
+        terms = resolved.own_terms if not resolved.followup else resolved.terms
+        own = {t: w for t, w in terms.items() if w >= 0.99 or resolved.followup and w >= 0.49}
+        if not own:
+            return 0.0
+        context = " ".join(
+            f"{c.text} {c.chunk.text} {' '.join(c.chunk.path)} {c.document.title} "
+            + JURISDICTION_NAMES.get(c.document.jurisdiction, "")
+            for c in chosen
+        )
+        oov = max((self.idf(t) for t in own), default=1.0) or 1.0
+        total = matched = 0.0
+        for term, weight in own.items():
+            idf = self.idf(term) or oov
+            total += weight * idf
+            alts = [term] + self.tokenizer.synonyms.get(term, [])
+            if any(a in context for a in alts):
+                matched += weight * idf
+        return matched / total if total else 0.0
+
+    def _select(self, question: str, candidates: list[Candidate], best: Candidate) -> list[Candidate]:
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        compare = bool(COMPARE.search(question))
+        chosen = [best]
+        for cand in ranked[1:]:
+            if len(chosen) >= self.max_sentences or cand.score < KEEP_RATIO * best.score:
+                break
+            if cand.text in {c.text for c in chosen}:
+                continue
+            same_doc = cand.document.doc_id == best.document.doc_id
+            if same_doc or compare:
+                chosen.append(cand)
+        order = {c.chunk.chunk_id: i for i, c in enumerate(chosen)}
+        return sorted(chosen, key=lambda c: (order[c.chunk.chunk_id], c.chunk.start, c.position))
+
+    # --- rendering --------------------------------------------------------------------------
+
+    def _render(self, chosen: list[Candidate]) -> Composition:
+        citations: list[Citation] = []
+        markers: dict[str, int] = {}
+        lines: list[str] = []
+        for cand in chosen:
+            cid = cand.chunk.chunk_id
+            if cid not in markers:
+                markers[cid] = len(markers) + 1
+                citations.append(Citation(markers[cid], cand.chunk, cand.document))
+                if cand.chunk.kind != "header":
+                    lines.append(f"据《{cand.document.title}》{clause_label(cand.chunk)}：")
+                else:
+                    lines.append("")
+            lines[-1] += f"{cand.text}[{markers[cid]}]"
+        return Composition("\n".join(lines), False, citations)
+
+    def _refuse(self, topic: str, hits: list[Hit], snapshot: Snapshot, other_place: bool = False) -> Composition:
+        titles = "、".join(f"《{d.title}》" for d in snapshot.documents.values())
+        parts = [template("refusal.txt").format(topic=topic, scope=template("scope.txt").format(titles=titles).strip()).strip()]
+        related = [h for h in hits if h.lexical and h.chunk.kind == "clause"][:2]
+        citations = [Citation(i, h.chunk, h.document) for i, h in enumerate(related, 1)]
+        if related and not other_place:
+            listed = "；".join(f"[{c.marker}]《{c.document.title}》{clause_label(c.chunk)}" for c in citations)
+            parts.append(template("refusal_related.txt").format(related=listed).strip())
+        else:
+            citations = []
+        contact = "当地工业和信息化主管部门" if other_place or not related else "、".join(related[0].document.issuers[:1]) or "发文单位"
+        parts.append(template("refusal_contact.txt").format(contact=contact).strip())
+        return Composition("\n".join(parts), True, citations)
+
+
+def clause_label(chunk: Chunk) -> str:
+    """A short clause path: "四、（十二）支持布局搭建中试线", "解读三、一是龙头企业建设产业链中试平台"."""
+    if chunk.kind != "clause":
+        return chunk.path[-1]
+    markers = []
+    for element in chunk.path[:-1]:
+        match = re.match(r"^(第[一二三四五六七八九十百]+[章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．])", element)
+        markers.append(match.group(1) if match else element)
+    return "".join(markers) + chunk.path[-1]

@@ -1,0 +1,64 @@
+"""Resolve a question that leans on the conversation ("那已建的呢？", "它的文号是多少？")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.lexical import ChineseTokenizer
+from assistant.records import Turn
+
+ELLIPTICAL = re.compile(r"^(那|那么|还有|另外|此外|它|这|该|其|同样|如果|再|第[一二三四五六七八九十\d]+[点条项个])|它|这个|这份|该文件|上述|其中|呢[？?]?$|呢，")
+PREVIOUS_WEIGHT = 0.5
+ANSWER_WEIGHT = 0.2
+SHORT = 14
+
+PLACE_PATTERNS = {
+    "shanghai": re.compile(r"上海|沪|本市"),
+    "national": re.compile(r"国家(?!级)|全国|工信部|工业和信息化部|发改委|发展改革委|两部委|实施意见|解读"),
+}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    question: str  # as shown to the user
+    query_text: str  # what the dense retriever embeds
+    terms: dict[str, float]
+    own_terms: dict[str, float]  # the current question's own terms
+    jurisdiction: str | None  # named in the question or implied by the conversation
+    followup: bool
+
+
+def named_jurisdictions(text: str) -> set[str]:
+    return {name for name, pattern in PLACE_PATTERNS.items() if pattern.search(text)}
+
+
+def is_elliptical(question: str) -> bool:
+    return len(question) <= SHORT or bool(ELLIPTICAL.search(question))
+
+
+def resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer) -> Resolved:
+    own = tokenizer.query_terms(question)
+    named = named_jurisdictions(question)
+    users = [t.content for t in history if t.role == "user" and t.content.strip()]
+    answers = [t.content for t in history if t.role == "assistant" and t.content.strip()]
+    if not users or not is_elliptical(question):
+        return Resolved(question, question, own, own, _single(named), False)
+    previous = users[-1]
+    terms = dict(own)
+    for term, weight in tokenizer.query_terms(previous).items():
+        terms.setdefault(term, weight * PREVIOUS_WEIGHT)
+    if answers:
+        for term, weight in tokenizer.query_terms(answers[-1][:300]).items():
+            terms.setdefault(term, weight * ANSWER_WEIGHT)
+    jurisdiction = _single(named)
+    if not named:
+        jurisdiction = _single(named_jurisdictions(previous)) or _single(
+            named_jurisdictions(answers[-1][:200]) if answers else set()
+        )
+    shown = f"{question}（接上文：{previous}）"
+    return Resolved(shown, f"{previous} {question}", terms, own, jurisdiction, True)
+
+
+def _single(names: set[str]) -> str | None:
+    return next(iter(names)) if len(names) == 1 else None

@@ -1,0 +1,101 @@
+"""Hybrid retrieval: BM25 over jieba tokens fused with dense Chroma search by weighted RRF."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.embeddings import Embedder
+from assistant.index import Snapshot
+from assistant.records import Hit
+
+CANDIDATES = 40
+
+
+@dataclass
+class Query:
+    text: str  # what the dense side embeds
+    terms: dict[str, float]  # weighted lexical terms (question, synonyms, conversation context)
+    jurisdiction: str | None = None
+    doc_id: str | None = None
+
+
+@dataclass
+class Retrieval:
+    hits: list[Hit]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Retriever:
+    def __init__(self, snapshot: Snapshot, embedder: Embedder | None, settings: Settings):
+        self.snapshot = snapshot
+        self.embedder = embedder
+        self.settings = settings
+
+    def search(self, query: Query, k: int | None = None, mode: str | None = None) -> Retrieval:
+        k = k or self.settings.top_k
+        mode = mode or self.settings.retriever
+        snap = self.snapshot
+        mask = snap.mask(query.jurisdiction, query.doc_id)
+        n = max(CANDIDATES, k)
+        timings: dict[str, float] = {}
+        lexical: list[tuple[int, float]] = []
+        dense: list[tuple[int, float]] = []
+        if mode in ("hybrid", "lexical"):
+            t0 = time.perf_counter()
+            lexical = snap.bm25.top(query.terms, n, mask)
+            timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
+        if mode in ("hybrid", "dense") and self.embedder is not None:
+            t0 = time.perf_counter()
+            vector = self.embedder.embed([query.text])[0]
+            t1 = time.perf_counter()
+            where = _where(query)
+            dense = [(snap.position[cid], sim) for cid, sim in snap.store.query(vector, n, where)
+                     if cid in snap.position]
+            timings["embed_ms"] = (t1 - t0) * 1000
+            timings["dense_ms"] = (time.perf_counter() - t1) * 1000
+        t0 = time.perf_counter()
+        hits = self._fuse(lexical, dense, mode, k, mask)
+        timings["fuse_ms"] = (time.perf_counter() - t0) * 1000
+        return Retrieval(hits, timings)
+
+    def _fuse(self, lexical, dense, mode, k, mask) -> list[Hit]:
+        s = self.settings
+        lex_score = dict(lexical)
+        dense_score = dict(dense)
+        fused: dict[int, float] = {}
+        if mode == "lexical":
+            fused = {i: sc for i, sc in lexical}
+        elif mode == "dense":
+            fused = {i: sc for i, sc in dense}
+        else:
+            for rank, (i, _) in enumerate(lexical):
+                fused[i] = fused.get(i, 0.0) + s.lexical_weight / (s.rrf_k + rank + 1)
+            for rank, (i, _) in enumerate(dense):
+                fused[i] = fused.get(i, 0.0) + s.dense_weight / (s.rrf_k + rank + 1)
+        order = sorted(fused, key=lambda i: (-fused[i], i))
+        if len(order) < k:  # pad with the remaining chunks in document order, score 0
+            allowed = np.flatnonzero(mask) if mask is not None else range(len(self.snapshot.chunks))
+            seen = set(order)
+            order += [int(i) for i in allowed if int(i) not in seen][: k - len(order)]
+        docs = self.snapshot.documents
+        chunks = self.snapshot.chunks
+        return [
+            Hit(chunks[i], docs[chunks[i].doc_id], float(fused.get(i, 0.0)), rank,
+                lex_score.get(i), dense_score.get(i))
+            for rank, i in enumerate(order[:k], 1)
+        ]
+
+
+def _where(query: Query) -> dict | None:
+    clauses = []
+    if query.jurisdiction:
+        clauses.append({"jurisdiction": query.jurisdiction})
+    if query.doc_id:
+        clauses.append({"doc_id": query.doc_id})
+    if len(clauses) > 1:
+        return {"$and": clauses}
+    return clauses[0] if clauses else None

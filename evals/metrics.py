@@ -1,0 +1,86 @@
+"""Offline answer-quality metrics: retrieval hits, citations, key facts, refusals, unsupported numbers."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+MARKER = re.compile(r"\[\d+\]")
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def contains_any(text: str, phrases: list[str]) -> bool:
+    t = norm(text)
+    return any(norm(p) and norm(p) in t for p in phrases)
+
+
+def unsupported_numbers(answer: str, cited_texts: list[str]) -> list[str]:
+    support = "".join(norm(t) for t in cited_texts)
+    return [n for n in NUMBER.findall(MARKER.sub("", norm(answer))) if n not in support]
+
+
+def score_item(item: dict, pred: dict) -> dict:
+    evidence = item.get("gold_evidence") or []
+    contexts = [c["text"] for c in pred["contexts"]]
+    cited = [c["text"] for c in pred["citations"]]
+    rank = next((i for i, text in enumerate(contexts[:10], 1) if contains_any(text, evidence)), None)
+    facts = item.get("key_facts") or []
+    present = [any(norm(alt) in norm(pred["answer"]) for alt in group) for group in facts]
+    gold_doc = item.get("gold_doc")
+    return {
+        "id": item["id"],
+        "type": item["type"],
+        "answerable": item["answerable"],
+        "refused": pred["refused"],
+        "rank": rank,
+        "hit1": rank == 1,
+        "hit5": rank is not None and rank <= 5,
+        "rr": 1.0 / rank if rank else 0.0,
+        "citation_hit": any(contains_any(t, evidence) for t in cited),
+        "citation_doc_precision": (sum(c["doc_number"] == gold_doc for c in pred["citations"]) / len(cited))
+        if cited and gold_doc else None,
+        "key_fact_coverage": sum(present) / len(present) if present else None,
+        "correct": bool(present) and all(present) and not pred["refused"],
+        "unsupported": unsupported_numbers(pred["answer"], cited),
+        "answer_chars": len(pred["answer"]),
+        "latency_ms": pred["latency_ms"],
+    }
+
+
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 2)
+
+
+def summarize(scores: list[dict]) -> dict:
+    ans = [s for s in scores if s["answerable"]]
+    unans = [s for s in scores if not s["answerable"]]
+    latencies = [s["latency_ms"] for s in scores]
+    return {
+        "items": len(scores),
+        "hit@1": _mean(s["hit1"] for s in ans),
+        "hit@5": _mean(s["hit5"] for s in ans),
+        "mrr@10": _mean(s["rr"] for s in ans),
+        "citation_hit": _mean(s["citation_hit"] for s in ans),
+        "citation_doc_precision": _mean(s["citation_doc_precision"] for s in ans),
+        "key_fact_coverage": _mean(s["key_fact_coverage"] for s in ans),
+        "answer_correct": _mean(s["correct"] for s in ans),
+        "false_refusal": _mean(s["refused"] for s in ans),
+        "unanswerable_refusal": _mean(s["refused"] for s in unans),
+        "unsupported_numbers": sum(len(s["unsupported"]) for s in scores),
+        "median_answer_chars": statistics.median(s["answer_chars"] for s in scores) if scores else 0,
+        "latency_p50_ms": _pct(latencies, 0.5),
+        "latency_p95_ms": _pct(latencies, 0.95),
+    }

@@ -1,0 +1,70 @@
+"""Run a gold dataset through the same `ask` path the app uses and write the report."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant.assistant import Assistant
+from assistant.config import Settings
+from assistant.embeddings import make_embedder
+from assistant.lexical import ChineseTokenizer
+from evals.metrics import score_item, summarize
+from evals.report import write_reports
+
+log = logging.getLogger(__name__)
+TYPES = ["numeric", "eligibility", "procedure", "list", "definition", "meta", "cross-doc", "multi-turn",
+         "unanswerable"]
+REQUIRED = {"id", "question", "answerable", "gold_evidence", "key_facts", "type"}
+
+
+def load_dataset(path: Path) -> list[dict]:
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        missing = REQUIRED - set(item)
+        if missing:
+            raise ValueError(f"{path}:{n}: missing fields {sorted(missing)}")
+        items.append(item)
+    return items
+
+
+def ensure_index(settings: Settings, embedder, tokenizer) -> None:
+    from ingest.pipeline import ingest
+
+    report = ingest(settings, embedder, tokenizer)
+    if report.failed:
+        log.warning("some files failed to ingest: %s", [d.path for d in report.failed])
+
+
+def run_eval(settings: Settings, dataset: Path, out: Path, retriever: str = "hybrid", llm: bool = False,
+             assistant: Assistant | None = None) -> dict:
+    items = load_dataset(dataset)
+    modes = ["hybrid", "lexical", "dense"] if retriever == "all" else [retriever]
+    if assistant is None:
+        tokenizer = ChineseTokenizer()
+        embedder = make_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_device)
+        ensure_index(settings, embedder, tokenizer)
+        assistant = Assistant(settings, embedder, tokenizer)
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict] = {}
+    for mode in modes:
+        preds, scores = [], []
+        for item in tqdm(items, desc=f"eval {mode}", leave=False):
+            answer = assistant.ask(item["question"], item.get("history") or [], retriever=mode)
+            pred = {"id": item["id"], **answer.to_dict()}
+            preds.append(pred)
+            scores.append(score_item(item, pred))
+        name = "predictions.jsonl" if mode == modes[0] else f"predictions-{mode}.jsonl"
+        with open(out / name, "w", encoding="utf-8") as fh:
+            for pred in preds:
+                fh.write(json.dumps(pred, ensure_ascii=False) + "\n")
+        results[mode] = {"summary": summarize(scores), "scores": scores, "preds": preds,
+                         "by_type": {t: summarize([s for s in scores if s["type"] == t]) for t in TYPES
+                                     if any(s["type"] == t for s in scores)}}
+    return write_reports(out, items, results, modes)
