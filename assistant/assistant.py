@@ -87,7 +87,8 @@ class Assistant:
         resolved = resolve(text, turns, self.tokenizer)
         mode = retriever or self.settings.retriever
         retriever_ = Retriever(snapshot, self.embedder if mode != "lexical" else None, self.settings)
-        query = Query(resolved.query_text, resolved.terms, jurisdiction or resolved.jurisdiction, doc_id)
+        query = Query(resolved.query_text, resolved.terms, jurisdiction or resolved.jurisdiction, doc_id,
+                      text, resolved.phrases)
         retrieval = retriever_.search(query, top_k, mode)
         t0 = time.perf_counter()
         composition = self.composer.compose(text, resolved, retrieval.hits, snapshot)

@@ -16,7 +16,7 @@ from assistant.index import Snapshot
 from assistant.lexical import ChineseTokenizer
 from assistant.records import JURISDICTION_NAMES, Chunk, Citation, Document, Hit
 from assistant.texts import template
-from ingest.chunk import sentences
+from ingest.chunk import full_sentences
 
 SENTENCE_HITS = 5
 RANK_DECAY = 0.15
@@ -24,23 +24,30 @@ PATH_WEIGHT = 0.3
 KEEP_RATIO = 0.55
 MIN_COVERAGE = 0.45
 META_BOOST = 1.5
+CROSS_RATIO = 0.25
 
-NUMERIC_ASK = re.compile(r"多少|几[成家个年%]|最高|上限|比例|金额|百分|额度|多大|最多|不超过")
-MONEY_ASK = re.compile(r"钱|金额|额度|万元|补贴|补助|资助|补多少|给多少|奖励")
-MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]?元")
+NUMERIC_ASK = re.compile(r"多少|几[成家个年项%]|百分之几|上限|比例|金额|额度|多大|占比")
+NOT_NUMERIC = re.compile(r"怎么办|如何|怎么|哪些|什么办法")
+MONEY_STRICT = re.compile(r"多少钱|金额|多少万|几万|额度|资金量")
+SUBSIDY_ASK = re.compile(r"补贴|补助|资助|奖励|扶持|补多少|给多少|支持多少")
+MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]*元")
 MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例")
+YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 NUMBER = re.compile(r"\d")
 COMPARE = re.compile(r"区别|对比|比较|分别|两份|异同|都")
 META_INTENTS = {
     "number": re.compile(r"文号|发文字号|文件号|几号文|编号"),
-    "issuers": re.compile(r"谁发|谁印发|哪个部门|哪些部门|哪几个部门|哪个单位|哪些单位|发文单位|发文机关|印发单位|联合印发|联合发布|哪家"),
+    "issuers": re.compile(r"(?<!给)(谁发|谁印发|哪个部门|哪些部门|哪几个部门|哪个单位|哪些单位|发文单位|发文机关|印发单位|联合印发|联合发布|哪家)"),
     "date": re.compile(r"落款|哪天|哪一天|日期|什么时候(发|印|出台|签)|何时|哪年"),
+    "recipients": re.compile(r"发给|主送|印发给|下发给|发往|哪些单位执行"),
 }
 OTHER_PLACES = re.compile(
     r"北京|天津|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|"
     r"青海|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|台湾|深圳|广州|杭州|南京|苏州|成都|武汉|西安|合肥|厦门|宁波|青岛|无锡|长沙|郑州|东莞"
 )
 CN_DATE = "{0}年{1}月{2}日"
+NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
+PRINTED = re.compile(r"[^。\n]*\d{4}年\d{1,2}月\d{1,2}日印发")
 
 
 @dataclass
@@ -93,60 +100,83 @@ class _Run:
         place = OTHER_PLACES.search(question)
         if place and not resolved.jurisdiction:
             return self._refuse(f"{place.group(0)}的中试政策", hits, snapshot, other_place=True)
-        candidates = self._meta_candidates(question, resolved, snapshot) + self._sentence_candidates(resolved, hits, snapshot)
+        candidates = self._meta_candidates(question, resolved) + self._sentence_candidates(question, resolved, hits)
         if not candidates:
             return self._refuse("该问题", hits, snapshot)
         best = max(candidates, key=lambda c: c.score)
-        chosen = self._select(question, candidates, best)
+        chosen = self._select(question, resolved, candidates, best)
         if self._coverage(resolved, chosen) < MIN_COVERAGE:
             return self._refuse("该问题", hits, snapshot)
         joined = "".join(c.text for c in chosen) + "".join(c.chunk.text for c in chosen)
         for topic, asks, answers in self.facets:
             if any(a in question for a in asks) and not any(a in joined for a in answers):
                 return self._refuse(topic, hits, snapshot)
-        if MONEY_ASK.search(question) and NUMERIC_ASK.search(question) and not any(
-            MONEY_ANSWER.search(c.text) and MONEY_CONTEXT.search(c.text) or "%" in c.text and MONEY_CONTEXT.search(c.text)
-            for c in chosen
-        ):
-            return self._refuse("具体支持金额", hits, snapshot)
+        refusal = self._unmet_ask(question, chosen, best)
+        if refusal:
+            return self._refuse(refusal, hits, snapshot)
         return self._render(chosen)
+
+    def _unmet_ask(self, question: str, chosen: list[Candidate], best: Candidate) -> str | None:
+        """What the question asks for that the chosen sentences do not contain, if anything."""
+        texts = [c.text for c in chosen]
+        if MONEY_STRICT.search(question) and not MONEY_ANSWER.search(best.text):
+            return "具体金额"
+        if SUBSIDY_ASK.search(question) and NUMERIC_ASK.search(question) and not NOT_NUMERIC.search(question) and not any(
+            (MONEY_ANSWER.search(t) or "%" in t) and MONEY_CONTEXT.search(t) for t in texts
+        ):
+            return "具体支持标准"
+        for year in YEAR.findall(question):
+            if not any(year in t for t in texts):
+                return "所问年份的情况"
+        return None
 
     # --- candidates -------------------------------------------------------------------------
 
-    def _sentence_candidates(self, resolved: Resolved, hits: list[Hit], snapshot: Snapshot) -> list[Candidate]:
+    def _sentence_candidates(self, question: str, resolved: Resolved, hits: list[Hit]) -> list[Candidate]:
         out = []
-        numeric = bool(NUMERIC_ASK.search(resolved.question))
+        numeric = bool(NUMERIC_ASK.search(question)) and not NOT_NUMERIC.search(question)
         for hit in hits[:SENTENCE_HITS]:
             if hit.lexical is None and hit.dense is None:
                 continue
             chunk = hit.chunk
             path_score = PATH_WEIGHT * self._match(resolved.terms, " ".join(chunk.path))
             prior = 1.0 / (1.0 + RANK_DECAY * (hit.rank - 1))
-            for pos, sent in enumerate(sentences(chunk.text)):
+            for pos, sent in enumerate(full_sentences(chunk.text)):
                 sent = sent.strip()
                 if not sent or (sent == chunk.path[-1] and chunk.kind == "clause"):
                     continue
                 score = (self._match(resolved.terms, sent) + path_score) * prior
                 if numeric:
                     score *= 1.4 if NUMBER.search(sent) else 0.8
+                if any(sent.startswith(p) or p + "指" in sent for p in resolved.phrases):
+                    score *= 2.0
                 out.append(Candidate(sent, chunk, hit.document, score, pos))
         return out
 
-    def _meta_candidates(self, question: str, resolved: Resolved, snapshot: Snapshot) -> list[Candidate]:
+    def _meta_candidates(self, question: str, resolved: Resolved) -> list[Candidate]:
         intents = [name for name, pattern in META_INTENTS.items() if pattern.search(question)]
         if "解读" in question:
             intents = [i for i in intents if i != "date"]
+        if NOT_ISSUERS.search(question):
+            intents = [i for i in intents if i != "issuers"]
         if not intents:
             return []
         out = []
-        for doc in snapshot.documents.values():
+        for doc in self.snapshot.documents.values():
             if resolved.jurisdiction and doc.jurisdiction != resolved.jurisdiction:
                 continue
-            header = next((c for c in snapshot.chunks if c.doc_id == doc.doc_id and c.kind == "header"), None)
+            header = self.snapshot.headers.get(doc.doc_id)
             if header is None:
                 continue
+            trailer = self.snapshot.trailers.get(doc.doc_id)
+            printed = PRINTED.search(trailer.text) if trailer and "印发" in question else None
+            if printed and "date" in intents:
+                fact = printed.group(0).strip()
+                out.append(Candidate(fact, trailer, doc, META_BOOST * self._match(resolved.terms, fact + doc.title), 9))
             about = f"{doc.title} {JURISDICTION_NAMES.get(doc.jurisdiction, '')}"
+            addressee = next((ln for ln in header.text.splitlines() if ln.endswith(("：", ":"))), None)
             facts = {
+                "recipients": addressee,
                 "number": doc.doc_number and f"《{doc.title}》的文号为{doc.doc_number}。",
                 "issuers": doc.issuers and f"《{doc.title}》由{'、'.join(doc.issuers)}{'联合' if len(doc.issuers) > 1 else ''}印发。",
                 "date": doc.date and f"《{doc.title}》的落款日期为{CN_DATE.format(*map(int, doc.date.split('-')))}。",
@@ -161,6 +191,8 @@ class _Run:
         return sum(w * max(self.idf(t), 0.5) for t, w in terms.items() if t in text)
 
     def _coverage(self, resolved: Resolved, chosen: list[Candidate]) -> float:
+        if any(c.chunk.path[-1].startswith(p) for c in chosen for p in resolved.phrases):
+            return 1.0
         terms = resolved.own_terms if not resolved.followup else resolved.terms
         own = {t: w for t, w in terms.items() if w >= 0.99 or resolved.followup and w >= 0.49}
         if not own:
@@ -170,7 +202,8 @@ class _Run:
             + JURISDICTION_NAMES.get(c.document.jurisdiction, "")
             for c in chosen
         )
-        oov = max((self.idf(t) for t in own), default=1.0) or 1.0
+        known = sorted(self.idf(t) for t in own if self.idf(t) > 0)
+        oov = known[len(known) // 2] if known else 1.0
         total = matched = 0.0
         for term, weight in own.items():
             idf = self.idf(term) or oov
@@ -180,10 +213,16 @@ class _Run:
                 matched += weight * idf
         return matched / total if total else 0.0
 
-    def _select(self, question: str, candidates: list[Candidate], best: Candidate) -> list[Candidate]:
+    def _select(self, question: str, resolved: Resolved, candidates: list[Candidate],
+                best: Candidate) -> list[Candidate]:
         ranked = sorted(candidates, key=lambda c: -c.score)
-        compare = bool(COMPARE.search(question))
+        compare = bool(COMPARE.search(question)) or len(resolved.named) > 1
         chosen = [best]
+        if len(resolved.named) > 1:  # a question about both documents: say what each one says
+            other = next((c for c in ranked if c.document.jurisdiction != best.document.jurisdiction
+                          and c.document.jurisdiction in resolved.named), None)
+            if other is not None and other.score >= CROSS_RATIO * best.score:
+                chosen.append(other)
         for cand in ranked[1:]:
             if len(chosen) >= self.max_sentences or cand.score < KEEP_RATIO * best.score:
                 break

@@ -9,12 +9,12 @@ from assistant.lexical import ChineseTokenizer
 from assistant.records import Turn
 
 ELLIPTICAL = re.compile(r"^(那|那么|还有|另外|此外|它|这|该|其|同样|如果|再|第[一二三四五六七八九十\d]+[点条项个])|它|这个|这份|该文件|上述|其中|呢[？?]?$|呢，")
-PREVIOUS_WEIGHT = 0.5
+PREVIOUS_WEIGHT = 0.35
 ANSWER_WEIGHT = 0.2
 SHORT = 14
 
 PLACE_PATTERNS = {
-    "shanghai": re.compile(r"上海|沪|本市"),
+    "shanghai": re.compile(r"上海|沪|本市|实施方案|方案"),
     "national": re.compile(r"国家(?!级)|全国|工信部|工业和信息化部|发改委|发展改革委|两部委|实施意见|解读"),
 }
 
@@ -27,6 +27,8 @@ class Resolved:
     own_terms: dict[str, float]  # the current question's own terms
     jurisdiction: str | None  # named in the question or implied by the conversation
     followup: bool
+    named: frozenset[str] = frozenset()  # jurisdictions the question itself names
+    phrases: tuple[str, ...] = ()  # exact phrases a good chunk contains (definitions, quoted headings)
 
 
 def named_jurisdictions(text: str) -> set[str]:
@@ -42,8 +44,9 @@ def resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer) -> 
     named = named_jurisdictions(question)
     users = [t.content for t in history if t.role == "user" and t.content.strip()]
     answers = [t.content for t in history if t.role == "assistant" and t.content.strip()]
+    phrases = definition_phrases(question, tokenizer)
     if not users or not is_elliptical(question):
-        return Resolved(question, question, own, own, _single(named), False)
+        return Resolved(question, question, own, own, _single(named), False, frozenset(named), phrases)
     previous = users[-1]
     terms = dict(own)
     for term, weight in tokenizer.query_terms(previous).items():
@@ -57,7 +60,35 @@ def resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer) -> 
             named_jurisdictions(answers[-1][:200]) if answers else set()
         )
     shown = f"{question}（接上文：{previous}）"
-    return Resolved(shown, f"{previous} {question}", terms, own, jurisdiction, True)
+    phrases += ordinal_phrases(question)
+    return Resolved(shown, f"{previous} {question}", terms, own, jurisdiction, True, frozenset(named), phrases)
+
+
+DEFINITION = [
+    re.compile(r"(?:什么是|何为|何谓|怎么定位|如何定位|怎样定位)(?P<x>[^，。？?]+)"),
+    re.compile(r"(?P<x>[^，。？?]+?)(?:是什么|指什么|是指什么|的定义|的含义|怎么定义|的定位)"),
+]
+ORDINAL = re.compile(r"第([一二三四五六七八九十])(?:点|条|项|个)")
+
+
+def definition_phrases(question: str, tokenizer: ChineseTokenizer) -> tuple[str, ...]:
+    """"什么是中试？" → ("中试是",): a defining sentence starts with the term."""
+    if ORDINAL.search(question):
+        return ()
+    for pattern in DEFINITION:
+        match = pattern.search(question)
+        if match:
+            words = [t for t in tokenizer.tokens(match.group("x").rstrip("的")) if len(t) > 1]
+            if words:
+                term = max(words, key=len)
+                return (f"{term}是",)
+    return ()
+
+
+def ordinal_phrases(question: str) -> tuple[str, ...]:
+    """"那第三点是什么？" → ("三是",), the enumeration item it points at."""
+    match = ORDINAL.search(question)
+    return (f"{match.group(1)}是",) if match else ()
 
 
 def _single(names: set[str]) -> str | None:

@@ -17,6 +17,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -34,6 +35,10 @@ from assistant.records import Chunk, Document
 from assistant.store import ChromaStore
 
 log = logging.getLogger(__name__)
+HEADING_MARKER = re.compile(r"^(第[一二三四五六七八九十百零〇]+[章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、])")
+MIN_HEADING_CHARS = 4
+HEADING_BOOST = 0.6
+PHRASE_BOOST = 0.5
 
 
 @dataclass
@@ -210,6 +215,13 @@ class Snapshot:
         self.bm25 = BM25Index(tokens)
         self._doc_ids = np.array([c.doc_id for c in self.chunks])
         self._jurisdiction = np.array([self.documents[c.doc_id].jurisdiction for c in self.chunks])
+        self.headers = {c.doc_id: c for c in self.chunks if c.kind == "header"}
+        self.trailers = {c.doc_id: c for c in self.chunks if c.kind == "trailer"}
+        self._headings: dict[str, list[int]] = {}
+        for i, c in enumerate(self.chunks):
+            leaf = HEADING_MARKER.sub("", c.path[-1]).rstrip("？?。") if c.kind == "clause" else ""
+            if len(leaf) >= MIN_HEADING_CHARS:
+                self._headings.setdefault(leaf, []).append(i)
         self._lock = None
         self._store: ChromaStore | None = None
 
@@ -230,6 +242,21 @@ class Snapshot:
                 )
             self._store = self.layout.open_store(self.generation, self.manifest.model, create=False)
         return self._store
+
+    def phrase_boosts(self, question: str, phrases: tuple[str, ...]) -> dict[int, float]:
+        """Chunks whose clause heading the question quotes, or that contain a defining phrase."""
+        boosts: dict[int, float] = {}
+        for heading, idxs in self._headings.items():
+            if heading in question:
+                for i in idxs:
+                    boosts[i] = HEADING_BOOST
+        for phrase in phrases:
+            for i, c in enumerate(self.chunks):
+                if c.path[-1].startswith(phrase):
+                    boosts[i] = boosts.get(i, 0.0) + HEADING_BOOST
+                elif phrase in c.text:
+                    boosts[i] = boosts.get(i, 0.0) + PHRASE_BOOST
+        return boosts
 
     def mask(self, jurisdiction: str | None = None, doc_id: str | None = None) -> np.ndarray | None:
         if not jurisdiction and not doc_id:

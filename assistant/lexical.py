@@ -17,7 +17,7 @@ STOPWORDS = set(
     "的 了 和 与 及 等 是 在 对 为 把 被 将 由 从 以 于 并 或 也 都 就 还 又 而 其 之 这 那 这个 那个 哪个 哪些 什么 "
     "怎么 怎样 如何 多少 吗 呢 吧 啊 呀 嘛 么 我 我们 你 你们 他 她 它 他们 公司 企业 请问 一下 能 可以 可不可以 "
     "会 要 想 有 没有 哪 哪里 个 些 给 让 请 问 一个 如果 的话 需要 是否 有没有 多 几 家 该 能否 应该 "
-    "规定 文件 政策 里 中 上 下 说 讲 吗？".split()
+    "那份 这份 该份 规定 文件 政策 里 中 上 下 说 讲 搞 弄 整 拿 一起 咱们 我司 本公司 具体 那块 这块 方面 东西 有啥 啥 吗？".split()
 )
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%.]")
 K1, B = 1.5, 0.75
@@ -100,19 +100,26 @@ class BM25Index:
             df = len(items)
             self._idf[term] = math.log(1 + (self.size - df + 0.5) / (df + 0.5))
 
-    def scores(self, terms: dict[str, float], mask: np.ndarray | None = None) -> np.ndarray:
+    def scores(self, terms: dict[str, float], mask: np.ndarray | None = None,
+               boosts: dict[int, float] | None = None) -> np.ndarray:
+        """BM25 scores; `boosts` adds a share of the best score to some chunks (quoted headings...)."""
         scores = np.zeros(self.size, dtype=np.float32)
         for term, weight in terms.items():
             posting = self._postings.get(term)
             if posting is not None:
                 ids, w = posting
                 scores[ids] += weight * self._idf[term] * w
+        if boosts:
+            top = float(scores.max()) or 1.0
+            for idx, share in boosts.items():
+                scores[idx] += share * top
         if mask is not None:
             scores[~mask] = 0.0
         return scores
 
-    def top(self, terms: dict[str, float], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        scores = self.scores(terms, mask)
+    def top(self, terms: dict[str, float], k: int, mask: np.ndarray | None = None,
+            boosts: dict[int, float] | None = None) -> list[tuple[int, float]]:
+        scores = self.scores(terms, mask, boosts)
         k = min(k, self.size)
         if k <= 0:
             return []

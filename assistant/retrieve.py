@@ -15,12 +15,15 @@ from assistant.records import Hit
 CANDIDATES = 40
 
 
+
 @dataclass
 class Query:
     text: str  # what the dense side embeds
     terms: dict[str, float]  # weighted lexical terms (question, synonyms, conversation context)
     jurisdiction: str | None = None
     doc_id: str | None = None
+    question: str = ""  # the user's own words, to spot quoted clause headings
+    phrases: tuple[str, ...] = ()
 
 
 @dataclass
@@ -46,7 +49,8 @@ class Retriever:
         dense: list[tuple[int, float]] = []
         if mode in ("hybrid", "lexical"):
             t0 = time.perf_counter()
-            lexical = snap.bm25.top(query.terms, n, mask)
+            boosts = snap.phrase_boosts(query.question, query.phrases)
+            lexical = snap.bm25.top(query.terms, n, mask, boosts)
             timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         if mode in ("hybrid", "dense") and self.embedder is not None:
             t0 = time.perf_counter()

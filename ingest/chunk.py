@@ -8,11 +8,17 @@ from assistant.records import Chunk, Clause
 from ingest.clean import CleanText
 
 SENTENCE = re.compile(r"[^。；！？!?;\n]*(?:[。；！？!?;]+[”’」』）)]*|\n|$)")
+FULL_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
 
 
 def sentences(text: str) -> list[str]:
     """Split at 。；！？ and line ends, keeping the punctuation with its sentence."""
     return [s for s in SENTENCE.findall(text) if s.strip()]
+
+
+def full_sentences(text: str) -> list[str]:
+    """Split at 。！？ and line ends only: clauses joined by ； stay together, as a rule and its caveat."""
+    return [s for s in FULL_SENTENCE.findall(text) if s.strip()]
 
 
 def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:

@@ -27,6 +27,8 @@ HEADING_START = re.compile(
     r"|[0-9]{1,2}[.．、](?![0-9])|[（(][0-9]{1,2}[）)]|[一二三四五六七八九十]是|解读[:：]|抄送[:：]|附件[:：])"
 )
 _WS = re.compile(r"\s+")
+# A signature date or a 文号 on a line of its own is a paragraph of its own, however wide the line before.
+_OWN_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|[\u4e00-\u9fff]{1,8}[〔［\[【(（]\d{4}[〕］\]】)）]\d{1,4}号")
 
 
 @dataclass(frozen=True)
@@ -86,11 +88,11 @@ def _width(line: str) -> float:
 
 def _typical_width(lines: list[str]) -> float:
     widths = sorted(_width(ln) for ln in lines if ln.strip())
-    return widths[int(len(widths) * 0.8)] if widths else 0.0
+    return widths[int(len(widths) * 0.9)] if widths else 0.0
 
 
 def _breaks_after(line: str, nxt: str, nxt_raw: str, full: float) -> bool:
-    if line[-1] in "？?":
+    if line[-1] in "？?" or _OWN_LINE.fullmatch(nxt):
         return True
     # A heading marker opens a paragraph only after a finished or short line; after a wrapped,
     # unfinished line it is a cross-reference ("按照本方案\n（三）的要求", "依据\n第五条").
