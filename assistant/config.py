@@ -40,9 +40,10 @@ class Settings:
     # Retrieval
     retriever: str = "hybrid"  # hybrid | lexical | dense
     top_k: int = 10
+    fusion: str = "weighted"  # weighted (min-max normalised scores) | rrf
     rrf_k: int = 60
     lexical_weight: float = 1.0
-    dense_weight: float = 0.2
+    dense_weight: float = 0.35  # measured on evals/dataset.jsonl with the packaged MiniLM
 
     # Chunking
     chunk_max_chars: int = 360

@@ -75,11 +75,15 @@ class Retriever:
             fused = {i: sc for i, sc in lexical}
         elif mode == "dense":
             fused = {i: sc for i, sc in dense}
-        else:
+        elif s.fusion == "rrf":
             for rank, (i, _) in enumerate(lexical):
                 fused[i] = fused.get(i, 0.0) + s.lexical_weight / (s.rrf_k + rank + 1)
             for rank, (i, _) in enumerate(dense):
                 fused[i] = fused.get(i, 0.0) + s.dense_weight / (s.rrf_k + rank + 1)
+        else:  # weighted sum of min-max normalised scores
+            for weight, ranked in ((s.lexical_weight, lexical), (s.dense_weight, dense)):
+                for i, norm in _normalise(ranked):
+                    fused[i] = fused.get(i, 0.0) + weight * norm
         order = sorted(fused, key=lambda i: (-fused[i], i))
         if len(order) < k:  # pad with the remaining chunks in document order, score 0
             allowed = np.flatnonzero(mask) if mask is not None else range(len(self.snapshot.chunks))
@@ -92,6 +96,15 @@ class Retriever:
                 lex_score.get(i), dense_score.get(i))
             for rank, i in enumerate(order[:k], 1)
         ]
+
+
+def _normalise(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    if not ranked:
+        return []
+    values = [sc for _, sc in ranked]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    return [(i, (sc - low) / span) for i, sc in ranked]
 
 
 def _where(query: Query) -> dict | None:
