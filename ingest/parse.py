@@ -15,10 +15,11 @@ from ingest.clean import clean_pages, text_quality
 from ingest.loaders import read_pages
 from ingest.structure import extract_meta, parse_clauses
 
-PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes, so unchanged files are parsed again
+PIPELINE_VERSION = "2"  # bump when cleaning or chunking changes, so unchanged files are parsed again
 MIN_TEXT_CHARS = 20
 MIN_QUALITY = 0.6
 SIDECAR_FIELDS = {"title", "doc_number", "issuers", "date", "jurisdiction", "status", "source_url", "implements"}
+OPTIONAL_FIELDS = {"doc_number", "date", "source_url", "implements"}  # may be null
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,19 @@ def read_sidecar(path: Path) -> dict:
         data = json.loads(side.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise IngestError(side, f"invalid metadata JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise IngestError(side, f"metadata JSON must be an object with the fields {sorted(SIDECAR_FIELDS)}")
     unknown = set(data) - SIDECAR_FIELDS
-    if not isinstance(data, dict) or unknown:
+    if unknown:
         raise IngestError(side, f"unknown metadata fields {sorted(unknown)}; allowed: {sorted(SIDECAR_FIELDS)}")
+    if isinstance(data.get("issuers"), str):
+        data["issuers"] = [data["issuers"]]
+    if "issuers" in data and not (isinstance(data["issuers"], list) and all(isinstance(i, str) for i in data["issuers"])):
+        raise IngestError(side, "metadata field 'issuers' must be a list of names")
+    wrong = sorted(k for k, v in data.items() if k != "issuers" and not isinstance(v, str)
+                   and not (v is None and k in OPTIONAL_FIELDS))
+    if wrong:
+        raise IngestError(side, f"metadata fields {wrong} must be strings")
     if "issuers" in data:
         data["issuers"] = tuple(data["issuers"])
     return data

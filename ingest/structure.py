@@ -9,7 +9,8 @@ from assistant.records import Clause
 
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔［\[【(（]\s*\d{4}\s*[〕］\]】)）]\s*\d{1,4}\s*号")
 DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
-_ORGAN = r".+?(?:委员会|人民政府|办公厅|办公室|总局|部|厅|局|署|委|院|中心)"
+# An organ's own 办公厅/办公室 is part of its name: 国务院办公厅 is one issuer, not 国务院 + 办公厅.
+_ORGAN = r".+?(?:委员会|人民政府|办公厅|办公室|总局|部|厅|局|署|委|院|中心)(?!办公厅|办公室)"
 ORGAN_LIST = re.compile(rf"^(?:{_ORGAN})+$")
 ORGAN = re.compile(_ORGAN)
 NOTICE_TITLE = re.compile(r"印发\s*《(.+?)》\s*的通知")
