@@ -13,7 +13,7 @@ from assistant.config import Settings
 from assistant.errors import InvalidQuestion
 from assistant.records import Answer, Turn
 
-console = Console(highlight=False)
+console = Console(highlight=False, width=None if Console().is_terminal else 160)
 STAGES = {"parse": "解析文件", "embed": "计算向量"}
 
 
@@ -36,7 +36,7 @@ def run_ingest(settings: Settings, paths: list[Path] | None, rebuild: bool):
     table = Table(title=f"ingest: {'index updated' if report.changed else 'nothing changed'} "
                         f"({report.seconds:.1f} s, generation {report.generation})")
     for col in ("文件", "标题", "文号", "页数", "条款", "分块", "秒", "状态"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for d in report.docs:
         doc = d.document
         table.add_row(Path(d.path).name, doc.title if doc else "", (doc.doc_number or "") if doc else "",
@@ -59,7 +59,7 @@ def print_docs(settings: Settings) -> None:
     manifest = layout.load_manifest(generation)
     table = Table(title=f"indexed documents (generation {generation}, model {manifest.model})")
     for col in ("doc id", "标题", "文号", "发文单位", "日期", "范围", "页数", "条款", "分块"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for e in manifest.entries.values():
         d = e.document
         table.add_row(d.doc_id, d.title, d.doc_number or "", "、".join(d.issuers), d.date or "", d.jurisdiction,
