@@ -1,41 +1,108 @@
-"""Gradio app factory. Launch only from the CLI (`policy-assistant serve`) or `python -m ui`."""
+"""Gradio app factory. Launch only from the CLI (`policy-assistant serve`) or `python -m ui`.
+
+Offline intranet use: analytics off, system fonts only (no Google Fonts), no CDN assets.
+"""
 
 from __future__ import annotations
 
-import gradio as gr
+import os
 
-from assistant.assistant import Assistant
-from assistant.config import Settings
-from assistant.errors import PolicyAssistantError
-from ui.render import render_answer
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-EXAMPLES = ["新建中试平台采购设备最高补贴多少？", "已建的中试平台提升能级，补贴比例最高多少？",
-            "中试服务券最高支持比例是多少？", "上海的中试平台方案文号是多少？", "北京的中试补贴标准是多少？"]
+import logging  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from assistant.assistant import Assistant  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from assistant.storage import Repository  # noqa: E402
+from ui import chat_tab, docs_tab, draft_tab, review_tab  # noqa: E402
+from ui.uploads import check_credentials  # noqa: E402
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+TITLE = "中试政策助手"
+INTRO = ("## 中试政策助手\n国家《制造业中试创新发展实施意见》（含解读）与《上海市中试平台创新发展实施方案》"
+         "智能问答：答案均注明出处（文件、文号、条款、页码），未收录的问题会明确告知。")
+FAILED_LOGIN_DELAY_S = 0.5
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    def respond(message: str, history: list[dict]):
-        turns = [{"role": m["role"], "content": _text(m["content"])} for m in history]
-        try:
-            answer = assistant.ask(message, turns)
-        except PolicyAssistantError as exc:
-            raise gr.Error(str(exc)) from exc
-        return render_answer(answer)
+def theme() -> gr.themes.Base:
+    return gr.themes.Default(
+        primary_hue="red", secondary_hue="slate",
+        font=["system-ui", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "sans-serif"],
+        font_mono=["monospace"])
 
-    with gr.Blocks(title="中试政策助手") as app:
-        gr.Markdown("## 中试政策助手\n国家《制造业中试创新发展实施意见》（含解读）与《上海市中试平台创新发展实施方案》问答，答案均注明出处。")
-        gr.ChatInterface(respond, examples=EXAMPLES, cache_examples=False)
+
+def launch_options(settings: Settings, **overrides) -> dict:
+    """Keyword arguments for Blocks.launch(): theme and CSS go here in Gradio 6, not to Blocks()."""
+    options = dict(server_name=settings.host, server_port=settings.port, show_error=True, theme=theme(),
+                   css_paths=[STATIC / "app.css"], footer_links=["api"], share=False, quiet=True)
+    options.update(overrides)
+    return options
+
+
+def build_app(assistant: Assistant, repo: Repository, workdir: Path | None = None) -> gr.Blocks:
+    """The four-tab app. `repo` stores the answer log, feedback and ratings; `workdir` holds files
+    offered for download (drafts, exports, charts), by default a folder in the system temp dir."""
+    settings = assistant.settings
+    workdir = workdir or Path(tempfile.gettempdir()) / "policy-assistant-ui"
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as app:
+        authed = gr.State(False)
+        gr.Markdown(INTRO, elem_id="pa-intro")
+        with gr.Accordion("管理员登录（上传文件、重建索引、答案评审）", open=False, elem_id="pa-login"):
+            if not settings.admin_enabled:
+                gr.Markdown(docs_tab.ADMIN_DISABLED)
+            with gr.Row():
+                user = gr.Textbox(label="用户名", interactive=settings.admin_enabled, scale=2)
+                password = gr.Textbox(label="密码", type="password", interactive=settings.admin_enabled, scale=2)
+                login = gr.Button("登录", variant="primary", interactive=settings.admin_enabled, scale=1)
+                logout = gr.Button("退出", interactive=settings.admin_enabled, scale=1)
+            login_status = gr.Markdown("")
+        with gr.Tabs():
+            with gr.Tab("政策问答", id="chat", elem_id="pa-tab-chat"):
+                chat_tab.build(assistant, repo)
+            with gr.Tab("答复起草", id="draft", elem_id="pa-tab-draft"):
+                draft_tab.build(assistant, workdir / "drafts")
+            with gr.Tab("政策文件", id="docs", elem_id="pa-tab-docs"):
+                doc_table, doc_select, load_documents = docs_tab.build(assistant, authed)
+            with gr.Tab("答案评审", id="review", elem_id="pa-tab-review"):
+                qa_table, accuracy, unrated, list_answers = review_tab.build(assistant, repo, authed, workdir)
+
+        def do_login(name: str, secret: str):
+            if check_credentials(settings, name, secret):
+                log.info("admin login")
+                return True, f"已以管理员 {name} 登录。", ""
+            if not settings.admin_enabled:
+                return False, docs_tab.ADMIN_DISABLED, ""
+            log.warning("failed admin login")
+            time.sleep(FAILED_LOGIN_DELAY_S)
+            return False, "用户名或密码错误。", ""
+
+        def do_logout():
+            return False, "已退出管理员登录。", ""
+
+        gr.on([login.click, password.submit], do_login, inputs=[user, password],
+              outputs=[authed, login_status, password], api_name="login").then(
+            list_answers, inputs=[unrated, authed], outputs=[qa_table, accuracy], api_name="list_after_login",
+            api_visibility="private")
+        logout.click(do_logout, outputs=[authed, login_status, password], api_name="logout").then(
+            list_answers, inputs=[unrated, authed], outputs=[qa_table, accuracy], api_name="list_after_logout",
+            api_visibility="private")
+        app.load(load_documents, outputs=[doc_table, doc_select], api_name="load_documents", api_visibility="private")
     return app
 
 
-def _text(content) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return str(content)
-
-
 def launch(assistant: Assistant, settings: Settings) -> None:
-    build_app(assistant).queue(default_concurrency_limit=8).launch(
-        server_name=settings.host, server_port=settings.port, show_error=True)
+    """Serve on settings.host/port until interrupted; answers older than the retention period are purged."""
+    repo = Repository(settings.db_url)
+    try:
+        purged = repo.purge_older_than(settings.log_retention_days)
+        if purged:
+            log.info("purged %d answer records older than %d days", purged, settings.log_retention_days)
+        build_app(assistant, repo).queue(default_concurrency_limit=8).launch(**launch_options(settings))
+    finally:
+        repo.close()
