@@ -75,6 +75,10 @@ def test_ask_in_browser(tmp_path, browser):
             assert "支持金额最高可达1亿元" in clause.text
             save_screenshot(browser, tmp_path / "chat.png")
 
+            qa_id = env.repo.list_answers()[0]["id"]
+            browser.find_elements(By.CSS_SELECTOR, "#pa-chatbot button[aria-label='Like']")[-1].click()
+            wait.until(lambda _: [f["thumb"] for f in env.repo.feedback_for(qa_id)] == ["up"])
+
             box.send_keys("<img src=x onerror=\"window.__pwned=1\">中试服务券最高支持比例是多少？", Keys.ENTER)
             wait.until(lambda d: (t := d.find_element(By.ID, "pa-status").text) != first_status and "记录编号" in t)
             assert "<img src=x" in chat.text, "user markup must show as text"

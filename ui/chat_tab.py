@@ -102,6 +102,8 @@ def build(assistant: Assistant, repo: Repository) -> None:
     gr.on([send.click, question.submit], ask, inputs=[question, scope, session],
           outputs=[chatbot, question, session, status], api_name="ask", concurrency_limit=8)
     clear.click(clear_chat, outputs=[chatbot, question, session, status], api_name="clear")
+    chatbot.clear(lambda: (new_session(), ""), outputs=[session, status], api_name="chatbot_clear",
+                  api_visibility="private")
     give.click(save_feedback, inputs=[thumb, comment, session], outputs=[feedback_status, comment],
                api_name="feedback")
     chatbot.like(like, inputs=[comment, session], outputs=[feedback_status, comment], api_name="like",

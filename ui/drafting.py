@@ -38,7 +38,7 @@ def build_draft(answer: Answer, company: str = "", today: date | None = None,
     for c in answer.citations:
         if c.document.citation_title not in references:
             references.append(c.document.citation_title)
-        location = f"{c.chunk.section}" + (f"（第{c.chunk.page}页）" if c.chunk.page else "")
+        location = "".join(c.chunk.path) + (f"（第{c.chunk.page}页）" if c.chunk.page else "")
         clauses.append(quote(f"[{c.marker}] {c.document.citation_title}{location}：\n{c.chunk.text}"))
     if answer.citations and not answer.refused:
         clause_block = "相关条款原文如下：\n\n" + "\n\n".join(clauses)

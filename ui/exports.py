@@ -5,9 +5,10 @@ Rules for the JSONL (a rated answer becomes a gold item only when the rating vou
   "unanswerable", empty evidence/key facts, gold_doc null);
 - rated "correct" or "partial" and answered → answerable true; gold_evidence = up to 3 phrases
   (8–25 characters) cut from the cited clause texts around the answer's numbers; key_facts = up
-  to 2 numbers with units found in both the answer and the cited text (else the first 8 characters
-  of an answer phrase quoted from a cited clause, which is then the evidence); gold_doc = the first citation's 文号; type "multi-turn" when the answer had
-  history in its chat session, else "numeric" if there is a number, else "definition";
+  to 2 numbers with units found in both the answer and the cited text (else the first 8
+  characters of an answer phrase quoted from a cited clause, which is then the evidence);
+  gold_doc = the first citation's 文号; history = the last two question/answer pairs of the chat session;
+  type "multi-turn" when there is history, else "numeric" with a number, else "definition";
 - rated "wrong" or "citation-wrong" (and partial refusals) are left out: the logged answer and
   citations cannot serve as gold; they are in the CSV for an expert to write the gold item by hand.
 """

@@ -45,7 +45,7 @@ def build(assistant: Assistant, repo: Repository, authed: gr.State, workdir: Pat
     table = gr.Dataframe(headers=HEADERS, interactive=False, wrap=True, max_height=420, elem_id="pa-qa-table")
     with gr.Row():
         with gr.Column(scale=3):
-            qa_id = gr.Number(label="记录编号（点击表格中的一行可自动填入）", precision=0, minimum=1)
+            qa_id = gr.Number(label="记录编号（点击表格中的一行可自动填入）", value=None, precision=0)
             show = gr.Button("查看记录", size="sm")
             detail = gr.Markdown("", elem_id="pa-qa-detail")
         with gr.Column(scale=2):
