@@ -28,7 +28,7 @@ ingest: $(STAMP)
 # Headless Chromium from Debian for the browser test.
 browser:
 	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; }
 
 test: $(STAMP) browser
 	$(BIN)/pytest -q -p no:cacheprovider

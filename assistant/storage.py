@@ -133,10 +133,8 @@ class Repository:
     def list_answers(self, unrated_only: bool = False, limit: int | None = None) -> list[dict]:
         """Newest first, each with its current rating (or None)."""
         with self.engine.connect() as conn:
-            rows = self._select(conn, [], newest_first=True, limit=None if unrated_only else limit)
-        if unrated_only:
-            rows = [r for r in rows if r["rating"] is None][:limit]
-        return rows
+            return self._select(conn, [ratings.c.id.is_(None)] if unrated_only else [], newest_first=True,
+                                limit=limit)
 
     def rated(self) -> list[dict]:
         """Rated answers, oldest first, each with its current rating, note and session history."""

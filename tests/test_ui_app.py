@@ -202,3 +202,26 @@ def test_upload_and_reindex(tmp_path_factory, tmp_path):
             assert "300万元" in text_of(messages[-1])
     finally:
         close_env(environment)
+
+
+def test_admin_features_disabled_without_credentials(env, tmp_path):
+    from types import SimpleNamespace
+
+    from assistant.assistant import Assistant
+    from ui.docs_tab import ADMIN_DISABLED
+
+    settings = env.settings.replace(admin_user=None, admin_password=None)
+    no_admin = SimpleNamespace(root=tmp_path, settings=settings, repo=env.repo,
+                               assistant=Assistant(settings, env.assistant.embedder, env.assistant.tokenizer))
+    try:
+        with running_app(no_admin) as address:
+            client = connect(address, tmp_path)
+            status, _ = client.predict(*ADMIN, api_name="/login")
+            assert status == ADMIN_DISABLED
+            table, notice = client.predict(False, api_name="/list_answers")
+            assert table["data"] == []
+            assert notice == ADMIN_DISABLED
+            with pytest.raises(AppError):
+                client.predict(api_name="/reindex")
+    finally:
+        no_admin.assistant.close()

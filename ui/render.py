@@ -51,7 +51,8 @@ def render_sources(answer: Answer) -> str:
         return ""
     blocks = [source_block(c.marker, c.document, c.document.doc_number, c.document.title, c.chunk.section,
                            c.chunk.pages, c.chunk.text) for c in answer.citations]
-    return '<div class="pa-sources"><strong>来源（点击展开条款原文）</strong>' + "".join(blocks) + "</div>"
+    label = "可参考的相关条款" if answer.refused else "来源"
+    return f'<div class="pa-sources"><strong>{label}（点击展开条款原文）</strong>' + "".join(blocks) + "</div>"
 
 
 def render_answer(answer: Answer) -> str:
