@@ -7,9 +7,12 @@ runs). Every stage records its own failure and the others go on, so a report is 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import os
 import random
+import resource
 import shutil
 import statistics
 import tempfile
@@ -24,8 +27,10 @@ from tqdm import tqdm
 from assistant.assistant import Assistant
 from assistant.config import Settings
 from assistant.embeddings import make_embedder
+from assistant.followup import resolve
 from assistant.index import Layout
 from assistant.lexical import ChineseTokenizer
+from assistant.records import Turn
 from evals.bench_baseline import METHOD as BASELINE_METHOD
 from evals.bench_baseline import run_langchain_baseline
 from evals.bench_proc import api_rss, cold_ask, environment, serve_run, vm_hwm_mb
@@ -47,6 +52,7 @@ EXPECT = "1亿元"
 HTTP_QUESTIONS = [QUESTION, "已建的中试平台提升能级，补贴比例最高多少？", "中试服务券最高支持比例是多少？",
                   "上海的中试平台方案文号是多少？", "制造业中试创新发展实施意见是哪些部门印发的？"]
 MODES = ["lexical", "dense", "hybrid"]
+WARMUP = 10  # questions asked before measuring, per assistant and mode
 
 
 @dataclass(frozen=True)
@@ -54,13 +60,13 @@ class Plan:
     tiers: tuple[int, ...] = (1_000, 10_000, 100_000)
     cold_runs: int = 3
     synthetic_chunks: int = 2_000
-    raw_sample: int = 500  # texts for the embedder-alone measurement (a uniform sample of the same texts)
+    raw_sample: int = 250  # texts for the embedder-alone measurement (a uniform sample of the same texts)
     max_questions: int | None = None  # None: every eval item
 
     @classmethod
     def make(cls, quick: bool, **overrides) -> "Plan":
         base = cls(tiers=(1_000, 10_000), cold_runs=1, synthetic_chunks=500, raw_sample=200) if quick else cls()
-        return base.__class__(**{**base.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
+        return dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 
 @dataclass
@@ -91,6 +97,8 @@ def run_bench(settings: Settings, out: Path, quick: bool = False, *, tiers: tupl
     settings = settings.replace(chroma_url=None, llm_base_url=None, llm_model=None, llm_api_key=None)
     items = load_dataset(DATASET)[: plan.max_questions]
     errors: dict[str, str] = {}
+    stage_times: dict[str, dict] = {}
+    load_before = os.getloadavg()[0]
     stages: list[tuple[str, Callable[[Run], None]]] = [
         ("shipped ingest", shipped_ingest), ("cold start", cold_start), ("warm ask", warm_ask),
         ("langchain baseline", baseline), ("synthetic ingest", synthetic_ingest), ("scale tiers", scale_tiers)]
@@ -99,20 +107,24 @@ def run_bench(settings: Settings, out: Path, quick: bool = False, *, tiers: tupl
         with tqdm(total=len(stages), desc="bench", unit="stage") as bar:
             for name, stage in stages:
                 bar.set_postfix_str(name)
-                t0 = time.perf_counter()
+                t0, cpu0, steal0 = time.perf_counter(), _cpu_seconds(), _steal_seconds()
                 try:
                     stage(run)
                 except Exception as exc:  # noqa: BLE001 - one failed stage must not lose the others
                     log.exception("bench stage %r failed", name)
                     errors[name] = f"{type(exc).__name__}: {exc}"
-                log.info("stage %s: %.1f s", name, time.perf_counter() - t0)
+                wall = time.perf_counter() - t0
+                stage_times[name] = {"wall_s": wall, "cpu_s": _cpu_seconds() - cpu0,
+                                     "steal_s": _steal_seconds() - steal0, "load1": os.getloadavg()[0]}
+                log.info("stage %s: %.1f s", name, wall)
                 bar.update()
                 _forget_chroma_clients()
         results = run.results
     results["memory"] = {**results.get("memory", {}), "bench_peak_rss_mb": vm_hwm_mb()}
     results["meta"] = {"date": time.strftime("%Y-%m-%d %H:%M"), "duration_s": time.perf_counter() - started,
-                       "quick": quick, "plan": plan.__dict__, "model": settings.embedding_model,
-                       "retriever": settings.retriever, "questions": len(items), "environment": environment()}
+                       "quick": quick, "plan": dataclasses.asdict(plan), "model": settings.embedding_model,
+                       "retriever": settings.retriever, "questions": len(items), "environment": environment(),
+                       "load1_before": load_before, "stages": stage_times}
     results["errors"] = errors
     results["targets"] = targets(results)
     report = render(results)
@@ -121,6 +133,21 @@ def run_bench(settings: Settings, out: Path, quick: bool = False, *, tiers: tupl
     (out / "report.md").write_text(report, encoding="utf-8")
     log.info("bench finished in %.0f s: %s", results["meta"]["duration_s"], out / "report.md")
     return report
+
+
+def _cpu_seconds() -> float:
+    """CPU time of the bench and its finished children: compare with wall time to spot contention."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _steal_seconds() -> float:
+    """CPU time the hypervisor gave to other guests (all cores), from /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _forget_chroma_clients() -> None:
@@ -182,6 +209,7 @@ def cold_start(run: Run) -> None:
         serves.append(serve_run(s, run.work / "serve.log", HTTP_QUESTIONS if last else None))
     run.results["cold_start"] = {
         "question": QUESTION, "cli_ask_s": [a["seconds"] for a in asks],
+        "cli_exit_s": [a["exit_seconds"] for a in asks],
         "cli_ask_median_s": statistics.median(a["seconds"] for a in asks),
         "cli_answered": [a["answered"] for a in asks],
         "serve_ready_s": [x["seconds"] for x in serves],
@@ -209,11 +237,12 @@ def warm_ask(run: Run) -> None:
     assistant = Assistant(run.dir("shipped"), run.embedder, run.tokenizer)
     assistant.warm()
     mode = run.settings.retriever
-    _ask_all(assistant, run.items, mode, "warm-up pass")
+    _ask_all(assistant, run.items[:WARMUP], mode, "warm-up")
     records, preds = _ask_all(assistant, run.items, mode, "warm ask")
     run.our_scores = [score_item(item, pred) for item, pred in zip(run.items, preds)]
     run.results["warm_ask"] = {"items": len(run.items), "chunks": len(assistant.snapshot.chunks),
-                               "latency": latency_stats(records), "quality": summarize(run.our_scores)}
+                               "latency": latency_stats(records), "quality": summarize(run.our_scores),
+                               "per_question": [{"id": item["id"], **rec} for item, rec in zip(run.items, records)]}
     assistant.close()
 
 
@@ -251,6 +280,9 @@ def synthetic_ingest(run: Run) -> None:
     if report.failed:
         raise RuntimeError(f"synthetic files failed to ingest: {[d.reason for d in report.failed]}")
     figures = _ingest_figures(report, _chunk_seconds(files, s))
+    if figures["chunks"] < run.plan.synthetic_chunks:
+        log.warning("synthetic corpus gave %d chunks, fewer than the %d planned", figures["chunks"],
+                    run.plan.synthetic_chunks)
     layout = Layout(s)
     chunks, tokens = layout.load_chunks(report.generation)
     docs = {d: e.document for d, e in layout.load_manifest(report.generation).entries.items()}
@@ -274,6 +306,8 @@ def scale_tiers(run: Run) -> None:
     if run.pool is None:
         raise RuntimeError("no synthetic pool (the synthetic ingest stage failed)")
     tiers = {}
+    filtered = [resolve(item["question"], [Turn(t["role"], t["content"]) for t in item.get("history") or []],
+                        run.tokenizer).jurisdiction is not None for item in run.items]
     for size in run.plan.tiers:
         s = run.dir(f"tier-{size}")
         with tqdm(total=size, desc=f"build {size:,}", unit="chunk", leave=False) as bar:
@@ -283,20 +317,28 @@ def scale_tiers(run: Run) -> None:
         t0 = time.perf_counter()
         assistant.warm()
         load_s = time.perf_counter() - t0
-        modes = {}
+        modes, by_filter = {}, {}
         for mode in MODES:
-            _ask_all(assistant, run.items[:5], mode, f"{size:,} {mode} warm-up")
+            _ask_all(assistant, run.items[:WARMUP], mode, f"{size:,} {mode} warm-up")
             records, _ = _ask_all(assistant, run.items, mode, f"{size:,} {mode}")
             modes[mode] = latency_stats(records)
+            by_filter[mode] = {name: latency_stats([r for r, f in zip(records, filtered) if f == flag])
+                               for name, flag in (("filtered", True), ("unfiltered", False))}
+        count_ms = []
+        for _ in range(20):  # ChromaStore.query calls count() before every query
+            t0 = time.perf_counter()
+            assistant.snapshot.store.count()
+            count_ms.append((time.perf_counter() - t0) * 1000)
         tiers[str(size)] = {"real": tier.real, "derived": tier.derived, "build_s": tier.build_s,
-                            "load_s": load_s, "modes": modes}
+                            "load_s": load_s, "modes": modes, "by_filter": by_filter,
+                            "store_count_ms": stats(count_ms)}
         log.info("tier %s: hybrid p50 %.1f ms, p95 %.1f ms", size, modes["hybrid"]["total_ms"]["p50"],
                  modes["hybrid"]["total_ms"]["p95"])
         assistant.close()
         del assistant
         _forget_chroma_clients()
         shutil.rmtree(s.data_dir, ignore_errors=True)
-    run.results["scale"] = {"modes": MODES, "tiers": tiers, "method": (
+    run.results["scale"] = {"modes": MODES, "tiers": tiers, "filtered_questions": sum(filtered), "method": (
         f"Tiers are index generations written directly (`Layout.write_generation` + `ChromaStore.add`, "
         f"embedded Chroma). Up to {len(run.pool.chunks):,} chunks come from the synthetic corpus as the real "
         f"pipeline ingested it (real vectors, real jieba tokens). Larger tiers add variants of those chunks: "
@@ -304,5 +346,5 @@ def scale_tiers(run: Run) -> None:
         f"chunk's tokens, so jieba is not re-run), vector = base vector + N(0, {NOISE_SIGMA}²) per dimension, "
         f"renormalised (cosine ≈ 0.86 to the base), in documents of 1,000 chunks that copy a base document's "
         f"jurisdiction. Every eval question (with history) is asked once per mode through `Assistant.ask` "
-        f"(which runs `assistant.retrieve.Retriever`), after 5 warm-up questions; query vectors come from the "
+        f"(which runs `assistant.retrieve.Retriever`), after {WARMUP} warm-up questions; query vectors come from the "
         f"real model. Load = `Assistant.warm()` (chunks, BM25 build, Chroma open, one embed).")}

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import urllib.error
@@ -73,14 +74,27 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def cold_ask(settings: Settings, question: str, expect: str | None = None) -> dict:
-    """Wall time from process start to the first answer printed by `policy-assistant ask`."""
-    started = time.perf_counter()
-    result = subprocess.run([*cli_command(), "ask", question], env=child_env(settings), capture_output=True,
-                            text=True, timeout=300, stdin=subprocess.DEVNULL)
-    seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        raise RuntimeError(f"`policy-assistant ask` exited with {result.returncode}: {result.stderr[-2000:]}")
-    return {"seconds": seconds, "answered": expect in result.stdout if expect else bool(result.stdout.strip())}
+    """Wall time from process start to the answer appearing on stdout of `policy-assistant ask`
+    (unbuffered, so it shows when printed), and to process exit (interpreter teardown included)."""
+    env = {**child_env(settings), "PYTHONUNBUFFERED": "1"}
+    with tempfile.TemporaryFile() as err:  # a file, not a pipe: a chatty stderr cannot block the child
+        started = time.perf_counter()
+        proc = subprocess.Popen([*cli_command(), "ask", question], env=env, stdout=subprocess.PIPE,
+                                stderr=err, stdin=subprocess.DEVNULL)
+        try:
+            first = os.read(proc.stdout.fileno(), 65536)  # blocks until the first output: the answer
+            printed = time.perf_counter() - started
+            rest, _ = proc.communicate(timeout=300)
+            exited = time.perf_counter() - started
+        finally:
+            stop(proc)
+        err.seek(0)
+        errors = err.read().decode("utf-8", errors="replace")
+    text = (first + rest).decode("utf-8", errors="replace")
+    if proc.returncode != 0 or not first:
+        raise RuntimeError(f"`policy-assistant ask` exited with {proc.returncode}: {errors[-2000:]}")
+    return {"seconds": printed, "exit_seconds": exited,
+            "answered": expect in text if expect else bool(text.strip())}
 
 
 def _http_ok(url: str) -> bool:

@@ -77,9 +77,20 @@ def _growth(tiers: dict, mode: str, key: str, field: str) -> list[str]:
 
 def render(r: dict) -> str:
     meta, env = r.get("meta", {}), r.get("meta", {}).get("environment", {})
+    plan = meta.get("plan", {})
+    verdicts = r.get("targets", [])
+
+    def target(i: int) -> str:
+        if i >= len(verdicts):
+            return ""
+        row = verdicts[i]
+        return f"\n\nTarget: {row['target']} ≤ {_f(row['limit'], 1)} {row['unit']} → {_verdict(row)}."
+
     md = [f"# Benchmark report\n\n{meta.get('date', '')} · {meta.get('duration_s', 0):.0f} s"
           f"{' · **quick run**' if meta.get('quick') else ''} · model `{meta.get('model')}` · retriever "
-          f"`{meta.get('retriever')}` · embedded Chroma · extractive answers\n"]
+          f"`{meta.get('retriever')}` · embedded Chroma · extractive answers · {meta.get('questions')} eval "
+          f"questions · tiers {', '.join(f'{t:,}' for t in plan.get('tiers', []))} · cold-start runs "
+          f"{plan.get('cold_runs')} · synthetic corpus ≥ {plan.get('synthetic_chunks', 0):,} chunks\n"]
 
     md.append("\n## Targets\n\n| target | measured | limit | result |\n|---|---|---|---|")
     for row in r.get("targets", []):
@@ -91,15 +102,30 @@ def render(r: dict) -> str:
               f"{env.get('memory_gb')} GB RAM\n- Python {env.get('python')} on {env.get('platform')}\n- "
               + ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items() if v))
 
+    if meta.get("stages"):
+        md.append(f"\n\nStage times (load average before the run: {_f(meta.get('load1_before'), 2)}; CPU = bench + "
+                  "its subprocesses; with 2 cores a CPU ÷ wall well under the work's parallelism, or steal > 0, "
+                  "means something else was competing for the CPU):\n\n| stage | wall s | CPU s | CPU ÷ wall | "
+                  "steal s | load avg after |\n|---|---|---|---|---|---|")
+        for name, t in meta["stages"].items():
+            md.append(f"| {name} | {_f(t['wall_s'], 1)} | {_f(t['cpu_s'], 1)} | "
+                      f"{_f(t['cpu_s'] / t['wall_s'] if t['wall_s'] else None, 2)} | {_f(t['steal_s'], 1)} | "
+                      f"{_f(t['load1'], 2)} |")
+
     cold = r.get("cold_start")
     if cold:
         md.append("\n\n## Cold start (new process, OS file cache warm)\n\n| path | runs (s) | median (s) |\n|---|---|---|")
         md.append(f"| `policy-assistant ask` → answer printed | {', '.join(_f(x, 2) for x in cold['cli_ask_s'])} "
                   f"| {_f(cold['cli_ask_median_s'], 2)} |")
+        exits = cold.get("cli_exit_s") or []
+        if exits:
+            md.append(f"| `policy-assistant ask` → process exited | {', '.join(_f(x, 2) for x in exits)} "
+                      f"| {_f(sorted(exits)[len(exits) // 2], 2)} |")
         md.append(f"| `policy-assistant serve --no-ingest` → `/` answers 200 | "
                   f"{', '.join(_f(x, 2) for x in cold['serve_ready_s'])} | {_f(cold['serve_ready_median_s'], 2)} |")
         md.append(f"\nQuestion: {cold['question']} — expected figure in the CLI answer: "
-                  f"{'yes' if all(cold['cli_answered']) else 'no'}.")
+                  f"{'yes' if all(cold['cli_answered']) else 'no'}. \"Answer printed\" is the first byte on the "
+                  "child's stdout (PYTHONUNBUFFERED=1); interpreter teardown follows." + target(2))
 
     warm = r.get("warm_ask")
     if warm:
@@ -110,7 +136,7 @@ def render(r: dict) -> str:
             s = lat[key]
             md.append(f"| {key[:-3]} | {_f(s['p50'], 2)} | {_f(s['p95'], 2)} | {_f(s['max'], 2)} |")
         md.append("\n`other` = total − stages: question cleaning, follow-up resolution (jieba on the question), "
-                  "snapshot check, answer assembly.")
+                  "snapshot check, answer assembly." + target(0))
 
     ing = r.get("ingest")
     if ing:
@@ -133,7 +159,7 @@ def render(r: dict) -> str:
                       f"{_f(ing.get('raw_over_ingest'), 2)}×). Embedding is "
                       f"{_f(ing.get('embed_share'), 0)} % of synthetic ingest time.")
         md.append("\nThe pipeline times parse and chunk together; the chunk column re-runs "
-                  "`ingest.chunk.chunk_clauses` on the same parsed clauses to split it out.")
+                  "`ingest.chunk.chunk_clauses` on the same parsed clauses to split it out." + target(3))
 
     scale = r.get("scale")
     if scale and scale.get("tiers"):
@@ -164,14 +190,31 @@ def render(r: dict) -> str:
         for stage in STAGES:
             md.append(f"| {main}: {stage[:-3]} | " + " | ".join(_growth(tiers, main, stage, "p50")) + " |")
             md.append(f"| {main}: {stage[:-3]} p95 | " + " | ".join(_growth(tiers, main, stage, "p95")) + " |")
-        md.append(f"\n{scale['method']}")
+        if all("by_filter" in tiers[s] for s in sizes):
+            md.append(f"\nDense stage by question kind ({scale.get('filtered_questions')} of the questions name or "
+                      "imply a jurisdiction, so the Chroma query carries a `where` filter), and one "
+                      "`ChromaStore.count()` call (made inside every `ChromaStore.query`), ms p50 / p95:\n\n"
+                      "| tier | hybrid dense, filtered | hybrid dense, unfiltered | hybrid ask, filtered | "
+                      "hybrid ask, unfiltered | count() |\n|---|---|---|---|---|---|")
+            for s in sizes:
+                t, bf = tiers[s], tiers[s]["by_filter"].get(main, {})
+
+                def cell(kind: str, key: str) -> str:
+                    x = bf.get(kind, {}).get(key, {})
+                    return f"{_f(x.get('p50'), 1)} / {_f(x.get('p95'), 1)}"
+
+                c = t.get("store_count_ms", {})
+                md.append(f"| {int(s):,} | {cell('filtered', 'dense_ms')} | {cell('unfiltered', 'dense_ms')} | "
+                          f"{cell('filtered', 'total_ms')} | {cell('unfiltered', 'total_ms')} | "
+                          f"{_f(c.get('p50'), 1)} / {_f(c.get('p95'), 1)} |")
+        md.append(f"\n{scale['method']}" + target(1))
 
     mem = r.get("memory")
     if mem:
         md.append(f"\n\n## Memory\n\n- App process peak RSS: **{_f(mem.get('app_peak_rss_mb'), 0)} MB** "
                   f"({mem.get('method')}; {mem.get('answers', '–')} answers)\n"
                   f"- Bench process peak RSS: {_f(mem.get('bench_peak_rss_mb'), 0)} MB (holds every tier up to "
-                  f"the largest, the synthetic corpus and the model)")
+                  f"the largest, the synthetic corpus and the model)" + target(4))
 
     base = r.get("baseline")
     if base:
