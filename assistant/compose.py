@@ -96,24 +96,23 @@ class _Run:
         self.idf = snapshot.bm25.idf
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition:
-        snapshot = self.snapshot
         place = OTHER_PLACES.search(question)
-        if place and not resolved.jurisdiction:
-            return self._refuse(f"{place.group(0)}的中试政策", hits, snapshot, other_place=True)
+        if place and not resolved.named:  # a place the question itself names, whatever came before
+            return self._refuse(f"{place.group(0)}的中试政策", hits, other_place=True)
         candidates = self._meta_candidates(question, resolved) + self._sentence_candidates(question, resolved, hits)
         if not candidates:
-            return self._refuse("该问题", hits, snapshot)
+            return self._refuse("该问题", hits)
         best = max(candidates, key=lambda c: c.score)
         chosen = self._select(question, resolved, candidates, best)
         if self._coverage(resolved, chosen) < MIN_COVERAGE:
-            return self._refuse("该问题", hits, snapshot)
+            return self._refuse("该问题", hits)
         joined = "".join(c.text for c in chosen) + "".join(c.chunk.text for c in chosen)
         for topic, asks, answers in self.facets:
             if any(a in question for a in asks) and not any(a in joined for a in answers):
-                return self._refuse(topic, hits, snapshot)
+                return self._refuse(topic, hits)
         refusal = self._unmet_ask(question, chosen, best)
         if refusal:
-            return self._refuse(refusal, hits, snapshot)
+            return self._refuse(refusal, hits)
         return self._render(chosen)
 
     def _unmet_ask(self, question: str, chosen: list[Candidate], best: Candidate) -> str | None:
@@ -252,8 +251,8 @@ class _Run:
             lines[-1] += f"{cand.text}[{markers[cid]}]"
         return Composition("\n".join(lines), False, citations)
 
-    def _refuse(self, topic: str, hits: list[Hit], snapshot: Snapshot, other_place: bool = False) -> Composition:
-        titles = "、".join(f"《{d.title}》" for d in snapshot.documents.values())
+    def _refuse(self, topic: str, hits: list[Hit], other_place: bool = False) -> Composition:
+        titles = "、".join(f"《{d.title}》" for d in self.snapshot.documents.values())
         parts = [template("refusal.txt").format(topic=topic, scope=template("scope.txt").format(titles=titles).strip()).strip()]
         related = [h for h in hits if h.lexical and h.chunk.kind == "clause"][:2]
         citations = [Citation(i, h.chunk, h.document) for i, h in enumerate(related, 1)]

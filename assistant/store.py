@@ -90,8 +90,7 @@ class ChromaStore:
                                  documents=got["documents"][start:end], metadatas=got["metadatas"][start:end])
 
     def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) pairs, best first."""
-        n = min(n, self.count())
+        """(chunk id, cosine similarity) pairs, best first. Chroma caps n at what the collection holds."""
         if n <= 0:
             return []
         result = self._collection.query(query_embeddings=[vector], n_results=n, where=where or None,

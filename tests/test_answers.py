@@ -107,6 +107,14 @@ def test_both_documents_say_which_says_what(workspace):
     assert {c.document.jurisdiction for c in answer.citations} == {"national", "shanghai"}
 
 
+def test_other_city_refused_even_after_a_shanghai_question(workspace):
+    _, assistant = workspace
+    history = [{"role": "user", "content": "上海新建中试平台采购设备最高补贴多少？"},
+               {"role": "assistant", "content": "支持金额最高可达1亿元。"}]
+    answer = assistant.ask("北京的中试补贴标准是多少？", history)
+    assert answer.refused and "北京" in answer.answer and "1亿元" not in answer.answer
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t", "\x00\x01"])
 def test_empty_questions_rejected(workspace, question):
     with pytest.raises(InvalidQuestion):
