@@ -80,9 +80,10 @@ def docs(settings: Settings):
 @click.option("--jurisdiction", type=click.Choice(["national", "shanghai"]))
 @click.option("--retriever", type=click.Choice(["hybrid", "lexical", "dense"]))
 @click.option("--top-k", type=int)
+@click.option("--no-llm", is_flag=True, help="Answer extractively even when LLM_BASE_URL/LLM_MODEL are set.")
 @click.pass_obj
 @translate_errors
-def ask(settings: Settings, question, history_file, as_json, jurisdiction, retriever, top_k):
+def ask(settings: Settings, question, history_file, as_json, jurisdiction, retriever, top_k, no_llm):
     """Answer one question with citations."""
     from assistant.assistant import Assistant
     from assistant.console import print_answer, read_history
@@ -90,7 +91,7 @@ def ask(settings: Settings, question, history_file, as_json, jurisdiction, retri
     history = read_history(history_file) if history_file else []
     settings = settings.replace(retriever=retriever or settings.retriever)
     assistant = Assistant.from_settings(settings)
-    answer = assistant.ask(question, history, jurisdiction=jurisdiction, top_k=top_k)
+    answer = assistant.ask(question, history, jurisdiction=jurisdiction, top_k=top_k, llm=False if no_llm else None)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:

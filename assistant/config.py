@@ -67,7 +67,9 @@ class Settings:
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
-    llm_timeout: float = 30.0
+    llm_timeout: float = 30.0  # seconds for a whole answer
+    llm_context_chunks: int = 6
+    llm_cooldown: float = 30.0  # after an endpoint failure, answer extractively for this long
 
     def __post_init__(self) -> None:
         for name in ("data_dir", "corpus_dir"):

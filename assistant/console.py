@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -81,12 +82,15 @@ def read_history(handle) -> list[Turn]:
 def print_answer(answer: Answer) -> None:
     if answer.resolved_question:
         console.print(f"[dim]理解为：{answer.resolved_question}[/dim]")
-    console.print(answer.answer)
+    console.print(answer.answer, markup=False)
+    if answer.notice:
+        console.print(f"[yellow]{escape(answer.notice)}[/yellow]")
     if answer.citations:
         console.print("\n[bold]来源[/bold]")
     for c in answer.citations:
         doc = c.document
         page = f"第{c.chunk.page}页" if c.chunk.page else ""
         console.print(f"[{c.marker}] {doc.citation_title} {c.chunk.section} {page}")
-        console.print(f"    [dim]{c.chunk.text}[/dim]")
-    console.print(f"[dim]{answer.latency_ms:.0f} ms[/dim]")
+        console.print(f"    [dim]{escape(c.chunk.text)}[/dim]")
+    mode = "大模型生成，已核验引用与数字" if answer.mode == "llm" else "条款原文摘录"
+    console.print(f"[dim]{mode} · {answer.latency_ms:.0f} ms[/dim]")

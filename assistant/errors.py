@@ -32,3 +32,7 @@ class ConfigError(PolicyAssistantError):
 
 class AccessDenied(PolicyAssistantError):
     """An admin feature was used without valid credentials."""
+
+
+class LLMError(PolicyAssistantError):
+    """The configured LLM endpoint is down, too slow or returned something unusable."""

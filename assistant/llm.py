@@ -1,0 +1,96 @@
+"""An OpenAI-compatible chat model (vLLM, Ollama, …) through langchain, and the prompts sent to it.
+
+Every failure of the endpoint (down, slow, garbage) surfaces as one `LLMError`; callers fall
+back to the extractive answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Iterator
+
+from assistant.config import Settings
+from assistant.errors import LLMError
+from assistant.records import Hit, Turn
+from assistant.texts import prompt
+
+log = logging.getLogger(__name__)
+MAX_CONDENSED_CHARS = 200
+HISTORY_TURNS = 4
+HISTORY_CHARS = 300
+
+
+class ChatModel:
+    """A thin wrapper over langchain's ChatOpenAI with a whole-answer deadline."""
+
+    def __init__(self, settings: Settings):
+        from langchain_openai import ChatOpenAI
+
+        self.timeout = settings.llm_timeout
+        self.cooldown = settings.llm_cooldown
+        self.model = settings.llm_model
+        self._down_until = 0.0
+        self._chat = ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model,
+                                api_key=settings.llm_api_key or "not-needed", timeout=settings.llm_timeout,
+                                max_retries=0, temperature=0)
+
+    def stream(self, system: str, user: str) -> Iterator[str]:
+        """Text deltas as they arrive. Raises LLMError on any failure or when the deadline passes."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        if time.monotonic() < self._down_until:
+            raise LLMError(f"the endpoint failed less than {self.cooldown:g} s ago")
+        deadline = time.monotonic() + self.timeout
+        chunks = None
+        try:
+            chunks = self._chat.stream([SystemMessage(system), HumanMessage(user)])
+            for chunk in chunks:
+                if time.monotonic() > deadline:
+                    raise LLMError(f"no complete answer within {self.timeout:g} s")
+                if not isinstance(chunk.content, str):
+                    raise LLMError("the endpoint returned content that is not text")
+                if chunk.content:
+                    yield chunk.content
+        except LLMError:
+            self._down_until = time.monotonic() + self.cooldown
+            raise
+        except Exception as exc:  # the endpoint's failures come as many types: connection, HTTP, JSON
+            self._down_until = time.monotonic() + self.cooldown
+            raise LLMError(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            if chunks is not None:
+                chunks.close()
+
+    def complete(self, system: str, user: str) -> str:
+        return "".join(self.stream(system, user))
+
+
+def context_block(hits: list[Hit]) -> str:
+    item = prompt("context_item.txt")
+    return "\n".join(
+        item.format(n=n, title=h.document.title, doc_number=f"（{h.document.doc_number}）" if h.document.doc_number else "",
+                    section=h.chunk.section, page=h.chunk.page or "—", text=h.chunk.text.strip())
+        for n, h in enumerate(hits, 1)
+    )
+
+
+def answer_messages(question: str, hits: list[Hit]) -> tuple[str, str]:
+    return prompt("answer_system.txt"), prompt("answer_user.txt").format(context=context_block(hits), question=question)
+
+
+def condense(chat: ChatModel, question: str, history: list[Turn]) -> str | None:
+    """The follow-up rewritten as a standalone question, or None when the model gives nothing usable."""
+    turns = history[-HISTORY_TURNS:]
+    lines = "\n".join(f"{'用户' if t.role == 'user' else '助手'}：{t.content[:HISTORY_CHARS]}" for t in turns)
+    try:
+        text = chat.complete(prompt("condense_system.txt"), prompt("condense_user.txt").format(history=lines, question=question))
+    except LLMError as exc:
+        log.warning("condensing the follow-up failed, using the rule instead: %s", exc)
+        return None
+    text = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    text = text.removeprefix("改写后的独立问题：").strip()
+    if not text or len(text) > MAX_CONDENSED_CHARS or not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        log.warning("condensed follow-up unusable, using the rule instead: %r", text[:80])
+        return None
+    return text
