@@ -1,4 +1,4 @@
-"""summary.json, summary.md (tables by type and retriever, every failure) and a PNG chart."""
+"""summary.json, summary.md (tables by mode and type, every failure) and a PNG chart."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 HEADLINE = ["hit@1", "hit@5", "mrr@10", "citation_hit", "citation_doc_precision", "key_fact_coverage",
             "answer_correct", "false_refusal", "unanswerable_refusal", "unsupported_numbers",
-            "median_answer_chars", "latency_p50_ms", "latency_p95_ms"]
+            "median_answer_chars", "latency_p50_ms", "latency_p95_ms", "llm_answered"]
 BY_TYPE = ["items", "hit@5", "mrr@10", "answer_correct", "citation_hit", "false_refusal", "unanswerable_refusal"]
 CHART = ["hit@1", "hit@5", "mrr@10", "citation_hit", "answer_correct", "unanswerable_refusal"]
 
@@ -56,7 +56,7 @@ def chart(path: Path, results: dict[str, dict]) -> None:
         ax.bar([x + i * width for x in range(len(CHART))], values, width, label=mode)
     ax.set_xticks([x + width * (len(results) - 1) / 2 for x in range(len(CHART))], CHART, rotation=15)
     ax.set_ylim(0, 1.05)
-    ax.set_title("Answer quality by retriever")
+    ax.set_title("Answer quality by mode")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -64,8 +64,7 @@ def chart(path: Path, results: dict[str, dict]) -> None:
 
 
 def write_reports(out: Path, items: list[dict], results: dict[str, dict], modes: list[str]) -> dict:
-    main = results[modes[0]]
-    headline = table({m: results[m]["summary"] for m in modes}, HEADLINE, "retriever")
+    headline = table({m: results[m]["summary"] for m in modes}, HEADLINE, "mode")
     summary = {
         "dataset_items": len(items),
         "retrievers": {m: results[m]["summary"] for m in modes},
@@ -73,12 +72,13 @@ def write_reports(out: Path, items: list[dict], results: dict[str, dict], modes:
         "table_md": headline,
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
-    md = [f"# Evaluation summary\n\n{len(items)} items.\n\n## By retriever\n\n{headline}\n"]
+    md = [f"# Evaluation summary\n\n{len(items)} items.\n\n## By mode (retriever, +llm: LLM answers)\n\n{headline}\n"]
     for mode in modes:
         md.append(f"\n## By type ({mode})\n\n" + table(results[mode]["by_type"], BY_TYPE, "type") + "\n")
-    fails = failures(items, main)
-    md.append(f"\n## Failures ({modes[0]}): {len(fails)}\n\n" + ("\n".join(fails) or "none") + "\n")
-    md.append("\n![metrics by retriever](metrics.png)\n")
+    for mode in [modes[0]] + [m for m in modes[1:] if m.endswith("+llm")]:
+        fails = failures(items, results[mode])
+        md.append(f"\n## Failures ({mode}): {len(fails)}\n\n" + ("\n".join(fails) or "none") + "\n")
+    md.append("\n![metrics by mode](metrics.png)\n")
     (out / "summary.md").write_text("".join(md), encoding="utf-8")
     chart(out / "metrics.png", results)
     return summary

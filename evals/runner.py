@@ -11,7 +11,9 @@ from tqdm import tqdm
 from assistant.assistant import Assistant
 from assistant.config import Settings
 from assistant.embeddings import make_embedder
+from assistant.errors import ConfigError
 from assistant.lexical import ChineseTokenizer
+from assistant.llm import ChatModel
 from evals.metrics import score_item, summarize
 from evals.report import write_reports
 
@@ -44,27 +46,37 @@ def ensure_index(settings: Settings, embedder, tokenizer) -> None:
 
 def run_eval(settings: Settings, dataset: Path, out: Path, retriever: str = "hybrid", llm: bool = False,
              assistant: Assistant | None = None) -> dict:
+    """Score every retriever asked for; with `llm`, also the first one with LLM answers ("hybrid+llm")."""
     items = load_dataset(dataset)
-    modes = ["hybrid", "lexical", "dense"] if retriever == "all" else [retriever]
+    retrievers = ["hybrid", "lexical", "dense"] if retriever == "all" else [retriever]
+    runs = [(name, name, False) for name in retrievers]
+    if llm:
+        if not settings.llm_enabled:
+            raise ConfigError("--llm needs LLM_BASE_URL and LLM_MODEL (or PA_LLM_BASE_URL/PA_LLM_MODEL)")
+        runs.insert(1, (f"{retrievers[0]}+llm", retrievers[0], True))
     if assistant is None:
         tokenizer = ChineseTokenizer()
         embedder = make_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_device)
         ensure_index(settings, embedder, tokenizer)
-        assistant = Assistant(settings, embedder, tokenizer)
+        assistant = Assistant(settings, embedder, tokenizer, chat=ChatModel(settings) if llm else None)
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict] = {}
-    for mode in modes:
+    for name, mode, use_llm in runs:
         preds, scores = [], []
-        for item in tqdm(items, desc=f"eval {mode}", leave=False):
-            answer = assistant.ask(item["question"], item.get("history") or [], retriever=mode)
+        for item in tqdm(items, desc=f"eval {name}", leave=False):
+            answer = assistant.ask(item["question"], item.get("history") or [], retriever=mode, llm=use_llm)
             pred = {"id": item["id"], **answer.to_dict()}
             preds.append(pred)
             scores.append(score_item(item, pred))
-        name = "predictions.jsonl" if mode == modes[0] else f"predictions-{mode}.jsonl"
-        with open(out / name, "w", encoding="utf-8") as fh:
+        filename = "predictions.jsonl" if name == runs[0][0] else f"predictions-{name}.jsonl"
+        with open(out / filename, "w", encoding="utf-8") as fh:
             for pred in preds:
                 fh.write(json.dumps(pred, ensure_ascii=False) + "\n")
-        results[mode] = {"summary": summarize(scores), "scores": scores, "preds": preds,
+        summary = summarize(scores)
+        if use_llm:
+            answered = [p for p in preds if not p["refused"]]
+            summary["llm_answered"] = round(sum(p["mode"] == "llm" for p in answered) / len(answered), 4) if answered else None
+        results[name] = {"summary": summary, "scores": scores, "preds": preds,
                          "by_type": {t: summarize([s for s in scores if s["type"] == t]) for t in TYPES
                                      if any(s["type"] == t for s in scores)}}
-    return write_reports(out, items, results, modes)
+    return write_reports(out, items, results, [name for name, _, _ in runs])

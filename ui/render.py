@@ -15,6 +15,7 @@ from assistant.records import JURISDICTION_NAMES, Answer, Chunk, Document
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+\-.!|~>])")
 REFUSAL_BANNER = "⚠️ **收录的政策文件未覆盖此问题**"
+LLM_LABEL = "由大模型依据所引条款生成，数字与引用已逐句核验。"
 
 
 def html_text(text: str | None) -> str:
@@ -65,6 +66,8 @@ def render_answer(answer: Answer) -> str:
     parts.append(md_text(answer.answer))
     if answer.notice:
         parts.append(f"*{md_text(answer.notice)}*")
+    elif answer.mode == "llm":
+        parts.append(f"*{LLM_LABEL}*")
     sources = render_sources(answer)
     if sources:
         parts.append(sources)
