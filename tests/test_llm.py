@@ -22,7 +22,7 @@ from assistant.embeddings import make_embedder
 from assistant.lexical import ChineseTokenizer
 from assistant.llm import ChatModel
 from assistant.texts import template
-from fake_llm import CONDENSE_MARK, FakeLLM, Reply, cite, user_message
+from fake_llm import CONDENSE_MARK, FakeLLM, Reply, cite, echo_first, user_message
 from ingest.pipeline import ingest
 
 pytestmark = pytest.mark.slow
@@ -278,6 +278,7 @@ def test_eval_reports_both_modes(world, fake, tmp_path):
     items = [json.loads(line) for line in (ROOT / "evals" / "dataset.jsonl").read_text(encoding="utf-8").splitlines()
              if line.strip()]
     picked = [i for i in items if i["type"] in ("numeric", "unanswerable")][:12]
+    fake.reply = echo_first
     dataset = tmp_path / "small.jsonl"
     dataset.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in picked), encoding="utf-8")
     summary = run_eval(world.settings, dataset, tmp_path / "out", "hybrid", llm=True, assistant=world.assistant)
