@@ -31,7 +31,8 @@ def build(assistant: Assistant, workdir: Path) -> None:
 
     def make_draft(text: str, name: str, scope_label: str):
         try:
-            answer = assistant.ask(text, [], jurisdiction=SCOPES.get(scope_label))
+            # A formal reply quotes the clauses' own words: always the extractive answer.
+            answer = assistant.ask(text, [], jurisdiction=SCOPES.get(scope_label), llm=False)
         except PolicyAssistantError as exc:
             raise gr.Error(str(exc)) from exc
         return build_draft(answer, name or ""), answer_status(answer, None)
