@@ -70,9 +70,14 @@ def context_block(hits: list[Hit]) -> str:
     item = prompt("context_item.txt")
     return "\n".join(
         item.format(n=n, title=h.document.title, doc_number=f"（{h.document.doc_number}）" if h.document.doc_number else "",
-                    section=h.chunk.section, page=h.chunk.page or "—", text=h.chunk.text.strip())
+                    section=h.chunk.section, page=h.chunk.page or "—", text=_data(h.chunk.text))
         for n, h in enumerate(hits, 1)
     )
+
+
+def _data(text: str) -> str:
+    """Chunk text cannot close the <资料> block it sits in."""
+    return text.strip().replace("<资料>", "〈资料〉").replace("</资料>", "〈/资料〉")
 
 
 def answer_messages(question: str, hits: list[Hit]) -> tuple[str, str]:
