@@ -7,8 +7,14 @@ data/index/
   <generation>/
     manifest.json      documents, file hashes, embedding model
     chunks.jsonl       chunk records with their lexical tokens
+    vectors.npy        their embeddings, row by row (the next ingest copies these, never the store)
     chroma/            the embedded Chroma store (absent in server mode)
     open.lock          held by the one process that has this embedded store open
+
+A generation is complete once manifest.json exists (written last, after the store is closed), and
+CURRENT only ever names complete generations. Nothing of a published generation changes except its
+own Chroma directory, which only the process holding open.lock touches: Chroma writes to its
+directory even to read, so two processes must never open the same embedded store.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import re
 import shutil
 import time
 import uuid
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,9 +141,20 @@ class Layout:
                 chunks.append(Chunk.from_dict(row))
         return chunks, tokens
 
+    def load_vectors(self, generation: str) -> np.ndarray | None:
+        """The embeddings of load_chunks(generation), row by row; None for generations without them."""
+        path = self.gen_dir(generation) / "vectors.npy"
+        return np.load(path) if path.is_file() else None
+
     def write_generation(self, generation: str, manifest: Manifest, chunks: list[Chunk],
-                         tokens: list[list[str]]) -> None:
+                         tokens: list[list[str]], vectors: np.ndarray | None = None) -> None:
+        """Write the files of a generation; the manifest last, as it marks the generation complete."""
         gen = self.gen_dir(generation)
+        if vectors is not None:
+            with open(gen / "vectors.npy", "wb") as fh:
+                np.save(fh, np.asarray(vectors, dtype=np.float32))
+                fh.flush()
+                os.fsync(fh.fileno())
         with open(gen / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for chunk, toks in zip(chunks, tokens):
                 fh.write(json.dumps({**chunk.to_dict(), "tokens": toks}, ensure_ascii=False) + "\n")
@@ -180,7 +198,9 @@ def exclusive_lock(path: Path, what: str) -> Iterator[None]:
         release_lock(handle)
 
 
-def acquire_lock(path: Path, what: str):
+def acquire_lock(path: Path, what: str, hint: str = ""):
+    """An exclusive flock on `path`, or StoreLocked naming the holder. The kernel drops the lock when
+    its process dies, so a killed process never leaves a stale lock behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a+", encoding="utf-8")
     try:
@@ -189,7 +209,7 @@ def acquire_lock(path: Path, what: str):
         handle.seek(0)
         holder = handle.read().strip() or "another process"
         handle.close()
-        raise StoreLocked(f"{what} is in use by {holder}") from None
+        raise StoreLocked(f"{what} is in use by {holder}{hint}") from None
     handle.seek(0)
     handle.truncate()
     handle.write(f"pid {os.getpid()}")
@@ -222,8 +242,8 @@ class Snapshot:
             leaf = HEADING_MARKER.sub("", c.path[-1]).rstrip("？?。") if c.kind == "clause" else ""
             if len(leaf) >= MIN_HEADING_CHARS:
                 self._headings.setdefault(leaf, []).append(i)
-        self._lock = None
         self._store: ChromaStore | None = None
+        self._release: weakref.finalize | None = None
 
     @classmethod
     def load_current(cls, layout: Layout) -> "Snapshot":
@@ -234,13 +254,23 @@ class Snapshot:
 
     @property
     def store(self) -> ChromaStore:
+        """The dense store, opened on first use. An embedded store is locked to this process first."""
         if self._store is None:
+            gen_dir = self.layout.gen_dir(self.generation)
+            lock = None
             if not self.layout.settings.chroma_url:
-                self._lock = acquire_lock(
-                    self.layout.gen_dir(self.generation) / "open.lock",
-                    what=f"the embedded index {self.layout.gen_dir(self.generation)}",
-                )
-            self._store = self.layout.open_store(self.generation, self.manifest.model, create=False)
+                lock = acquire_lock(gen_dir / "open.lock", what=f"the embedded index {gen_dir}", hint=LOCKED_HINT)
+                if not (gen_dir / "manifest.json").is_file():  # removed by an ingest since it was loaded
+                    release_lock(lock)
+                    raise IndexNotReady("索引刚刚更新，请重新提问。")
+            try:
+                store = self.layout.open_store(self.generation, self.manifest.model, create=False)
+            except BaseException:
+                if lock is not None:
+                    release_lock(lock)
+                raise
+            # closed by close(), or when the snapshot is garbage-collected, or at interpreter exit
+            self._store, self._release = store, weakref.finalize(self, _close_store, store, lock)
         return self._store
 
     def phrase_boosts(self, question: str, phrases: tuple[str, ...]) -> dict[int, float]:
@@ -269,7 +299,16 @@ class Snapshot:
         return mask
 
     def close(self) -> None:
-        self._store = None
-        if self._lock is not None:
-            release_lock(self._lock)
-            self._lock = None
+        """Close the dense store (after the queries still running) and release its lock. A thread that
+        still holds this snapshot may open the store again; it is closed when the snapshot is freed."""
+        if self._release is not None:
+            self._release()
+        self._store = self._release = None
+
+
+LOCKED_HINT = (". An embedded index can be open in one process at a time: stop that process, ask with "
+               "`--retriever lexical`, or serve several processes from a Chroma server (PA_CHROMA_URL)")
+
+
+def _close_store(store: ChromaStore, lock) -> None:
+    store.close(then=(lambda: release_lock(lock)) if lock is not None else None)

@@ -2,17 +2,23 @@
 
 Embedded mode keeps one persist directory per index generation; server mode
 (``PA_CHROMA_URL``) keeps one collection per generation on the server.
+
+An embedded store writes to its directory even when it is only read (Chroma records the opening in
+its SQLite file and rewrites the HNSW files on first load), so one process at a time may have it
+open (see ``assistant.index``) and `close()` must run before another process may open it.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Sequence
 from urllib.parse import urlparse
 
 import numpy as np
 
+from assistant.errors import IndexNotReady
 from assistant.records import Chunk, Document
 
 log = logging.getLogger(__name__)
@@ -29,6 +35,11 @@ class ChromaStore:
     def __init__(self, collection, client):
         self._collection = collection
         self._client = client
+        self._guard = threading.Lock()
+        self._queries = 0  # running queries; close() waits for them
+        self._closing = False
+        self._closed = False
+        self._then = None
 
     @classmethod
     def open(cls, *, path: Path | None, url: str | None, name: str, model: str, generation: str,
@@ -57,9 +68,6 @@ class ChromaStore:
     def model(self) -> str | None:
         return (self._collection.metadata or {}).get("embedding_model")
 
-    def set_generation(self, generation: str, model: str) -> None:
-        self._collection.modify(metadata={"embedding_model": model, "generation": generation})
-
     def count(self) -> int:
         return self._collection.count()
 
@@ -74,33 +82,52 @@ class ChromaStore:
                 metadatas=[_metadata(c, documents[c.doc_id]) for c in batch],
             )
 
-    def delete_docs(self, doc_ids: Sequence[str]) -> None:
-        if doc_ids:
-            self._collection.delete(where={"doc_id": {"$in": list(doc_ids)}})
-
-    def copy_docs_from(self, other: "ChromaStore", doc_ids: Sequence[str]) -> None:
-        """Copy the records of some documents from another collection (server mode generations)."""
-        if not doc_ids:
-            return
-        got = other._collection.get(where={"doc_id": {"$in": list(doc_ids)}},
-                                    include=["embeddings", "documents", "metadatas"])
-        for start in range(0, len(got["ids"]), ADD_BATCH):
-            end = start + ADD_BATCH
-            self._collection.add(ids=got["ids"][start:end], embeddings=got["embeddings"][start:end],
-                                 documents=got["documents"][start:end], metadatas=got["metadatas"][start:end])
-
     def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) pairs, best first. Chroma caps n at what the collection holds."""
         if n <= 0:
             return []
-        result = self._collection.query(query_embeddings=[vector], n_results=n, where=where or None,
-                                        include=["distances"])
+        with self._guard:
+            if self._closed:
+                raise IndexNotReady("索引刚刚更新，请重新提问。")
+            self._queries += 1
+        try:
+            result = self._collection.query(query_embeddings=[vector], n_results=n, where=where or None,
+                                            include=["distances"])
+        finally:
+            with self._guard:
+                self._queries -= 1
+                last = self._closing and not self._queries
+            if last:
+                self._close_now()
         ids = result["ids"][0]
         distances = result["distances"][0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, distances)]
 
     def drop(self) -> None:
         self._client.delete_collection(self._collection.name)
+
+    def close(self, then=None) -> None:
+        """Release the Chroma client now, or when the queries still running finish; then call `then`."""
+        with self._guard:
+            if self._closing:
+                return
+            self._closing, self._then = True, then
+            idle = not self._queries
+        if idle:
+            self._close_now()
+
+    def _close_now(self) -> None:
+        with self._guard:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            self._client.close()
+        except Exception as exc:  # noqa: BLE001 - a client that cannot close must still release the lock
+            log.warning("closing the Chroma client failed: %s", exc)
+        finally:
+            if self._then is not None:
+                self._then()
 
 
 def _metadata(chunk: Chunk, doc: Document) -> dict:

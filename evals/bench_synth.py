@@ -244,7 +244,7 @@ def build_tier(settings: Settings, pool: Pool, size: int, model: str, tokenizer,
     for c in chunks:
         counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
     entries = {d: DocEntry(doc, doc.content_hash, counts[d], counts[d]) for d, doc in documents.items()}
-    layout.write_generation(generation, Manifest(generation, model, time.time(), entries), chunks, tokens)
+    store.close()
+    layout.write_generation(generation, Manifest(generation, model, time.time(), entries), chunks, tokens, matrix)
     layout.publish(generation)
-    del store
     return Tier(size, n_real, derived, settings, generation, time.perf_counter() - started)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
+
+import numpy as np
 
 from assistant.config import Settings
 from assistant.embeddings import Embedder
@@ -127,64 +128,85 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
 def _build_generation(layout: Layout, generation: str, base: str | None, old_entries: dict[str, DocEntry],
                       parsed: dict[str, Parsed], removed: list[str], embedder: Embedder,
                       tokenizer: ChineseTokenizer, progress: Progress, timings: dict[str, float]) -> None:
+    """A fresh store with the unchanged documents' vectors (read from the base generation's vectors.npy,
+    never from its store, which a running app may have open) and the new documents' vectors."""
     gen_dir = layout.gen_dir(generation)
     gen_dir.mkdir(parents=True)
     lock = acquire_lock(gen_dir / "open.lock", what=f"the new index {gen_dir}")
+    store = None
     try:
         dropped = set(parsed) | set(removed)
         kept_ids = [d for d in old_entries if d not in dropped]
-        t0 = time.perf_counter()
-        if base and not layout.settings.chroma_url:
-            shutil.copytree(layout.gen_dir(base) / "chroma", gen_dir / "chroma")
-        store = layout.open_store(generation, embedder.name, create=True)
-        if base and layout.settings.chroma_url:
-            store.copy_docs_from(layout.open_store(base, embedder.name, create=False), kept_ids)
-        elif base:
-            store.set_generation(generation, embedder.name)
-            store.delete_docs([d for d in dropped if d in old_entries])
-        timings["copy"] = time.perf_counter() - t0
-
-        kept_chunks, kept_tokens = _kept(layout, base, set(kept_ids))
         documents = {d: old_entries[d].document for d in kept_ids}
         documents.update({d: p.document for d, p in parsed.items()})
+        store = layout.open_store(generation, embedder.name, create=True)
+
+        t0 = time.perf_counter()
+        kept_chunks, kept_tokens, kept_vectors = _kept(layout, base, set(kept_ids), documents, embedder)
+        kept_texts = [chunk_index_text(c, documents[c.doc_id]) for c in kept_chunks]
+        store.add(kept_chunks, kept_vectors, documents, kept_texts)
+        timings["copy"] = time.perf_counter() - t0
+
         new_chunks = [c for p in parsed.values() for c in p.chunks]
         texts = [chunk_index_text(c, documents[c.doc_id]) for c in new_chunks]
-
         t0 = time.perf_counter()
         new_tokens = [tokenizer.tokens(t) for t in texts]
         timings["tokenize"] = time.perf_counter() - t0
-        _embed_and_store(store, new_chunks, texts, documents, embedder, progress, timings)
+        new_vectors = _embed_and_store(store, new_chunks, texts, documents, embedder, progress, timings)
+        store.close()  # flushed and released before anyone else may open it
 
         entries = {d: old_entries[d] for d in kept_ids}
         entries.update({d: DocEntry(p.document, p.document.content_hash, p.clauses, len(p.chunks))
                         for d, p in parsed.items()})
         manifest = Manifest(generation, embedder.name, time.time(), entries)
-        layout.write_generation(generation, manifest, kept_chunks + new_chunks, kept_tokens + new_tokens)
+        layout.write_generation(generation, manifest, kept_chunks + new_chunks, kept_tokens + new_tokens,
+                                _stack([kept_vectors, new_vectors]))
     finally:
+        if store is not None:
+            store.close()
         release_lock(lock)
 
 
-def _kept(layout: Layout, base: str | None, doc_ids: set[str]) -> tuple[list[Chunk], list[list[str]]]:
+def _kept(layout: Layout, base: str | None, doc_ids: set[str], documents: dict[str, Document],
+          embedder: Embedder) -> tuple[list[Chunk], list[list[str]], np.ndarray]:
+    """Chunks, tokens and vectors of the unchanged documents, from the base generation's files."""
     if not base or not doc_ids:
-        return [], []
+        return [], [], _stack([])
     chunks, tokens = layout.load_chunks(base)
     keep = [i for i, c in enumerate(chunks) if c.doc_id in doc_ids]
-    return [chunks[i] for i in keep], [tokens[i] for i in keep]
+    chunks, tokens = [chunks[i] for i in keep], [tokens[i] for i in keep]
+    vectors = layout.load_vectors(base)
+    if vectors is None:  # a generation written before vectors.npy existed: embed its chunks again
+        log.info("generation %s has no vectors.npy; re-embedding %d unchanged chunks", base, len(chunks))
+        return chunks, tokens, _embed(embedder, [chunk_index_text(c, documents[c.doc_id]) for c in chunks])
+    return chunks, tokens, vectors[keep]
 
 
 EMBED_BATCH = 256
 
 
-def _embed_and_store(store, chunks, texts, documents, embedder, progress, timings) -> None:
+def _stack(parts: list[np.ndarray]) -> np.ndarray:
+    parts = [np.asarray(p, dtype=np.float32) for p in parts if len(p)]
+    return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+
+
+def _embed(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    return _stack([embedder.embed(texts[i : i + EMBED_BATCH]) for i in range(0, len(texts), EMBED_BATCH)])
+
+
+def _embed_and_store(store, chunks, texts, documents, embedder, progress, timings) -> np.ndarray:
     embed_s = store_s = 0.0
+    parts = []
     for start in range(0, len(chunks), EMBED_BATCH):
         progress("embed", start, len(chunks))
         t0 = time.perf_counter()
         vectors = embedder.embed(texts[start : start + EMBED_BATCH])
         t1 = time.perf_counter()
         store.add(chunks[start : start + EMBED_BATCH], vectors, documents, texts[start : start + EMBED_BATCH])
+        parts.append(vectors)
         embed_s += t1 - t0
         store_s += time.perf_counter() - t1
     progress("embed", len(chunks), len(chunks))
     timings["embed"] = embed_s
     timings["store"] = store_s
+    return _stack(parts)

@@ -1,0 +1,124 @@
+"""Crash safety and locking with real processes: `policy-assistant ingest` killed mid-run, a second
+process on a store that is already open, a second ingest. Deterministic hash-64 embedder (the index
+machinery is under test here; tests/test_reindex.py runs the real model)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from assistant.assistant import Assistant
+from assistant.index import Layout, acquire_lock, release_lock
+from corpus_fixtures import cli, cli_process, write_filler_policies
+from ingest.pipeline import ingest
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "上海对新建中试平台的支持标准是多少？"
+SH_NUMBER = "沪经信技〔2025〕365号"
+SHIPPED_CHUNKS = 39
+FILLER_FILES = 150
+BUILD_TIMEOUT_S = 120
+
+
+def answer_of(assistant: Assistant, question: str = QUESTION) -> tuple[str, list[tuple[str, str]]]:
+    answer = assistant.ask(question)
+    return answer.answer, [(c.document.doc_number, c.chunk.chunk_id) for c in answer.citations]
+
+
+def cli_answer(settings) -> tuple[str, list[str]]:
+    """(answer, cited 文号) from `policy-assistant ask --json` in a new process."""
+    done = cli(settings, "ask", QUESTION, "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    return data["answer"], [c["doc_number"] for c in data["citations"]]
+
+
+def wait_for_build(layout: Layout, published: str, proc) -> object:
+    """The new, unpublished generation once its Chroma store is being written; fails if the ingest
+    ends first."""
+    deadline = time.monotonic() + BUILD_TIMEOUT_S
+    while time.monotonic() < deadline:
+        building = [p for p in layout.root.iterdir() if p.is_dir() and p.name != published and (p / "chroma").is_dir()]
+        if building:
+            return building[0]
+        assert proc.poll() is None, f"ingest ended (status {proc.returncode}) before it could be killed"
+        time.sleep(0.005)
+    raise AssertionError("no new generation appeared")
+
+
+def test_killed_ingest_leaves_the_published_index_usable(settings, embedder, tokenizer, tmp_path):
+    ingest(settings, embedder, tokenizer)
+    layout = Layout(settings)
+    published = layout.current()
+    running = Assistant(settings, embedder, tokenizer)  # an app serving the published index
+    before = answer_of(running)
+    assert "1亿元" in before[0] and [number for number, _ in before[1]] == [SH_NUMBER]
+    chunks = write_filler_policies(settings.corpus_dir, FILLER_FILES)
+
+    proc = cli_process(settings, tmp_path / "ingest.log", "ingest")
+    try:
+        half_built = wait_for_build(layout, published, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert not (half_built / "manifest.json").exists(), "the generation was complete: not killed mid-run"
+    assert layout.current() == published
+    assert (layout.root / "ingest.lock").read_text(encoding="utf-8") == f"pid {proc.pid}", "stale lock file left"
+
+    assert answer_of(running) == before  # the running app is unaffected
+    running.close()
+    assert cli_answer(settings) == (before[0], [SH_NUMBER])  # and so is a restarted one
+
+    done = cli(settings, "ingest")  # the dead process's locks went with it
+    assert done.returncode == 0, done.stdout + done.stderr
+    current = layout.current()
+    assert current not in (None, published)
+    assert len(layout.load_chunks(current)[0]) == SHIPPED_CHUNKS + chunks
+    assert layout.load_vectors(current).shape[0] == SHIPPED_CHUNKS + chunks
+    assert not half_built.exists() and not layout.gen_dir(published).exists(), "unused generations are removed"
+    restarted = Assistant(settings, embedder, tokenizer)
+    try:  # more documents change the BM25 statistics, so the answer may quote more of the same clause
+        answer, cited = answer_of(restarted)
+    finally:
+        restarted.close()
+    assert answer.startswith(before[0]) and cited == before[1]
+
+
+def test_a_second_process_gets_a_clear_lock_message(settings, embedder, tokenizer):
+    ingest(settings, embedder, tokenizer)
+    layout = Layout(settings)
+    app = Assistant(settings, embedder, tokenizer)
+    app.warm()  # this process now has the embedded store open
+    try:
+        done = cli(settings, "ask", QUESTION)
+        assert done.returncode == 1 and done.stdout == ""
+        assert "Traceback" not in done.stderr
+        message = done.stderr.strip()
+        assert message.startswith(f"Error: the embedded index {layout.gen_dir(layout.current())} is in use by "
+                                  f"pid {os.getpid()}.")
+        assert "--retriever lexical" in message and "PA_CHROMA_URL" in message
+        lexical = cli(settings, "ask", QUESTION, "--json", "--retriever", "lexical")  # BM25 only: no store
+        assert lexical.returncode == 0 and SH_NUMBER in lexical.stdout
+
+        holder = acquire_lock(layout.root / "ingest.lock", what="the ingest lock")
+        try:
+            done = cli(settings, "ingest")
+        finally:
+            release_lock(holder)
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert done.stderr.strip() == (f"Error: the ingest lock (another ingest is running) is in use by "
+                                       f"pid {os.getpid()}")
+        assert answer_of(app)[0]  # still serving
+    finally:
+        app.close()
+    done = cli(settings, "ask", QUESTION, "--json")
+    assert done.returncode == 0 and SH_NUMBER in done.stdout, done.stderr
