@@ -40,6 +40,7 @@ META_INTENTS = {
     "issuers": re.compile(r"(?<!给)(谁发|谁印发|哪个部门|哪些部门|哪几个部门|哪个单位|哪些单位|发文单位|发文机关|印发单位|联合印发|联合发布|哪家)"),
     "date": re.compile(r"落款|哪天|哪一天|日期|什么时候(发|印|出台|签)|何时|哪年"),
     "recipients": re.compile(r"发给|主送|印发给|下发给|发往|哪些单位执行"),
+    "copied": re.compile(r"抄送"),
 }
 OTHER_PLACES = re.compile(
     r"北京|天津|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|"
@@ -47,6 +48,7 @@ OTHER_PLACES = re.compile(
 )
 CN_DATE = "{0}年{1}月{2}日"
 NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
+COPIED = re.compile(r"抄送[:：][^。\n]*。?")
 PRINTED = re.compile(r"[^。\n]*\d{4}年\d{1,2}月\d{1,2}日印发")
 
 
@@ -57,6 +59,7 @@ class Candidate:
     document: Document
     score: float
     position: int  # order inside the chunk, for stable document order
+    meta: bool = False  # a fact about the document itself (文号, issuers, dates, recipients)
 
 
 @dataclass
@@ -99,7 +102,8 @@ class _Run:
         place = OTHER_PLACES.search(question)
         if place and not resolved.named:  # a place the question itself names, whatever came before
             return self._refuse(f"{place.group(0)}的中试政策", hits, other_place=True)
-        candidates = self._meta_candidates(question, resolved) + self._sentence_candidates(question, resolved, hits)
+        candidates = (self._sibling_candidates(resolved)
+                      or self._meta_candidates(question, resolved) + self._sentence_candidates(question, resolved, hits))
         if not candidates:
             return self._refuse("该问题", hits)
         best = max(candidates, key=lambda c: c.score)
@@ -152,6 +156,21 @@ class _Run:
                 out.append(Candidate(sent, chunk, hit.document, score, pos))
         return out
 
+    def _sibling_candidates(self, resolved: Resolved) -> list[Candidate]:
+        """"那第三点是什么？" after an answer about "二是…": the "三是…" item of the same list."""
+        if not resolved.ordinal or not resolved.anchor:
+            return []
+        named = [c for c in self.snapshot.chunks if c.kind == "clause" and len(c.path) > 1 and c.path[-1] in resolved.anchor]
+        for chunk in sorted(named, key=lambda c: -len(c.path[-1])):
+            for sibling in self.snapshot.chunks:
+                if (sibling.doc_id == chunk.doc_id and sibling.path[:-1] == chunk.path[:-1]
+                        and sibling.path[-1].startswith(resolved.ordinal)):
+                    document = self.snapshot.documents[sibling.doc_id]
+                    return [Candidate(sent.strip(), sibling, document, 1.0, pos)
+                            for pos, sent in enumerate(full_sentences(sibling.text))
+                            if sent.strip() and sent.strip() != sibling.path[-1]]
+        return []
+
     def _meta_candidates(self, question: str, resolved: Resolved) -> list[Candidate]:
         intents = [name for name, pattern in META_INTENTS.items() if pattern.search(question)]
         if "解读" in question:
@@ -171,7 +190,8 @@ class _Run:
             printed = PRINTED.search(trailer.text) if trailer and "印发" in question else None
             if printed and "date" in intents:
                 fact = printed.group(0).strip()
-                out.append(Candidate(fact, trailer, doc, META_BOOST * self._match(resolved.terms, fact + doc.title), 9))
+                out.append(Candidate(fact, trailer, doc, META_BOOST * self._match(resolved.terms, fact + doc.title), 9,
+                                     meta=True))
             about = f"{doc.title} {JURISDICTION_NAMES.get(doc.jurisdiction, '')}"
             addressee = next((ln for ln in header.text.splitlines() if ln.endswith(("：", ":"))), None)
             facts = {
@@ -179,11 +199,13 @@ class _Run:
                 "number": doc.doc_number and f"《{doc.title}》的文号为{doc.doc_number}。",
                 "issuers": doc.issuers and f"《{doc.title}》由{'、'.join(doc.issuers)}{'联合' if len(doc.issuers) > 1 else ''}印发。",
                 "date": doc.date and f"《{doc.title}》的落款日期为{CN_DATE.format(*map(int, doc.date.split('-')))}。",
+                "copied": copied.group(0) if (copied := COPIED.search(trailer.text if trailer else "")) else None,
             }
             for rank, intent in enumerate(intents):
                 if facts[intent]:
                     score = META_BOOST * self._match(resolved.terms, facts[intent] + about) - rank * 0.01
-                    out.append(Candidate(facts[intent], header, doc, score, rank))
+                    out.append(Candidate(facts[intent], trailer if intent == "copied" else header, doc, score, rank,
+                                         meta=True))
         return out
 
     def _match(self, terms: dict[str, float], text: str) -> float:
@@ -225,7 +247,7 @@ class _Run:
         for cand in ranked[1:]:
             if len(chosen) >= self.max_sentences or cand.score < KEEP_RATIO * best.score:
                 break
-            if cand.text in {c.text for c in chosen}:
+            if cand.text in {c.text for c in chosen} or best.meta and not cand.meta:
                 continue
             same_doc = cand.document.doc_id == best.document.doc_id
             if same_doc or compare:

@@ -29,6 +29,8 @@ class Resolved:
     followup: bool
     named: frozenset[str] = frozenset()  # jurisdictions the question itself names
     phrases: tuple[str, ...] = ()  # exact phrases a good chunk contains (definitions, quoted headings)
+    ordinal: str | None = None  # "三是" when the follow-up asks for another item of the list just discussed
+    anchor: str = ""  # the previous answer, where that list item was named
 
 
 def named_jurisdictions(text: str) -> set[str]:
@@ -60,8 +62,9 @@ def resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer) -> 
             named_jurisdictions(answers[-1][:200]) if answers else set()
         )
     shown = f"{question}（接上文：{previous}）"
-    phrases += ordinal_phrases(question)
-    return Resolved(shown, f"{previous} {question}", terms, own, jurisdiction, True, frozenset(named), phrases)
+    ordinal = ordinal_phrases(question)
+    return Resolved(shown, f"{previous} {question}", terms, own, jurisdiction, True, frozenset(named),
+                    phrases + ordinal, ordinal[0] if ordinal else None, answers[-1] if answers else "")
 
 
 DEFINITION = [

@@ -17,7 +17,7 @@ STOPWORDS = set(
     "的 了 和 与 及 等 是 在 对 为 把 被 将 由 从 以 于 并 或 也 都 就 还 又 而 其 之 这 那 这个 那个 哪个 哪些 什么 "
     "怎么 怎样 如何 多少 吗 呢 吧 啊 呀 嘛 么 我 我们 你 你们 他 她 它 他们 公司 企业 请问 一下 能 可以 可不可以 "
     "会 要 想 有 没有 哪 哪里 个 些 给 让 请 问 一个 如果 的话 需要 是否 有没有 多 几 家 该 能否 应该 "
-    "那份 这份 该份 规定 文件 政策 里 中 上 下 说 讲 搞 弄 整 拿 一起 咱们 我司 本公司 具体 那块 这块 方面 东西 有啥 啥 吗？".split()
+    "那份 这份 该份 两份 分别 各自 两者 二者 规定 文件 政策 里 中 上 下 说 讲 搞 弄 整 拿 一起 咱们 我司 本公司 具体 那块 这块 方面 东西 有啥 啥 吗？".split()
 )
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%.]")
 K1, B = 1.5, 0.75
@@ -26,6 +26,16 @@ SYNONYM_WEIGHT = 0.6
 
 def _resource(name: str) -> str:
     return resources.files("assistant.resources").joinpath(name).read_text(encoding="utf-8")
+
+
+def load_compounds() -> list[tuple[str, tuple[str, ...]]]:
+    """"贴息 = 利息 + 补贴": a query naming every part asks for the target word."""
+    rows = []
+    for line in _resource("compounds.txt").splitlines():
+        if line.strip() and not line.startswith("#"):
+            target, parts = line.split("=")
+            rows.append((target.strip(), tuple(p.strip() for p in parts.split("+"))))
+    return rows
 
 
 def load_synonyms(text: str | None = None) -> dict[str, list[str]]:
@@ -52,6 +62,7 @@ class ChineseTokenizer:
             if parts:
                 self._add_word(parts[0], int(parts[1]) if len(parts) > 1 else 50)
         self.synonyms = load_synonyms() if synonyms is None else synonyms
+        self.compounds = load_compounds()
         for word in self.synonyms:
             if len(word) > 1:
                 self._add_word(word, 20)
@@ -71,6 +82,9 @@ class ChineseTokenizer:
         weights: dict[str, float] = {}
         for token in self.tokens(text):
             weights[token] = 1.0
+        for target, parts in self.compounds:
+            if all(weights.get(part) == 1.0 for part in parts):
+                weights[target] = 1.0
         for token in list(weights):
             for alt in self.synonyms.get(token, ()):
                 for sub in self.tokens(alt) or [alt]:

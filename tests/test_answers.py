@@ -100,6 +100,38 @@ def test_meta_questions_cite_header(workspace):
     assert "上海市教育委员会" in answer.answer
 
 
+def test_meta_answers_stay_on_the_documents(workspace):
+    _, assistant = workspace
+    answer = assistant.ask("上海那份文件抄送了哪些部门？")
+    assert answer.answer.splitlines()[0] == ("据《上海市中试平台创新发展实施方案》版记："
+                                             "抄送：市发展改革委、市应急局、市生态环境局。[1]")
+    assert [c.chunk.kind for c in answer.citations] == ["trailer"]
+    assert assistant.ask("国家的通知抄送给谁了？").refused  # the national notice has no 抄送 line
+    answer = assistant.ask("两份文件的文号分别是什么？")
+    assert "工信部联科〔2024〕11号" in answer.answer and "沪经信技〔2025〕365号" in answer.answer
+    assert {c.chunk.kind for c in answer.citations} == {"header"}
+    answer = assistant.ask("国家的实施意见是哪些部门发的？")
+    assert answer.answer == "《制造业中试创新发展实施意见》由工业和信息化部、国家发展和改革委员会联合印发。[1]"
+
+
+def test_ordinal_follow_up_takes_the_next_item_of_the_same_list(workspace):
+    _, assistant = workspace
+    history = [{"role": "user", "content": "国家解读第五部分讲什么？"},
+               {"role": "assistant", "content": "一是强化统筹协作。"},
+               {"role": "user", "content": "第二点具体呢？"},
+               {"role": "assistant", "content": "二是加大支持力度。地方结合资源禀赋，因地制宜制定本地区扶持制造业中试发展政策。"}]
+    answer = assistant.ask("那第三点是什么？", history)
+    assert answer.citations[0].chunk.path[-1] == "三是加强宣传引导"
+    assert answer.citations[0].chunk.path[1].startswith("五、")
+
+
+def test_loan_interest_asks_for_the_interest_subsidy(workspace):
+    _, assistant = workspace
+    answer = assistant.ask("找银行贷款，利息有补贴吗？最多多少？",
+                           [{"role": "user", "content": "上海方案对已建平台升级的补贴比例是多少？"}])
+    assert "累计贴息总额不超过2000万元" in answer.answer
+
+
 def test_both_documents_say_which_says_what(workspace):
     _, assistant = workspace
     answer = assistant.ask("国家解读让地方因地制宜出扶持政策，上海对新建中试平台的设备投资给多少钱？")
