@@ -13,6 +13,7 @@ from assistant.index import Snapshot
 from assistant.records import Hit
 
 CANDIDATES = 40
+OVERFETCH = 4
 
 
 
@@ -56,15 +57,27 @@ class Retriever:
             t0 = time.perf_counter()
             vector = self.embedder.embed([query.text])[0]
             t1 = time.perf_counter()
-            where = _where(query)
-            dense = [(snap.position[cid], sim) for cid, sim in snap.store.query(vector, n, where)
-                     if cid in snap.position]
+            dense = self._dense(vector, n, query, mask)
             timings["embed_ms"] = (t1 - t0) * 1000
             timings["dense_ms"] = (time.perf_counter() - t1) * 1000
         t0 = time.perf_counter()
         hits = self._fuse(lexical, dense, mode, k, mask)
         timings["fuse_ms"] = (time.perf_counter() - t0) * 1000
         return Retrieval(hits, timings)
+
+    def _dense(self, vector, n: int, query: Query, mask) -> list[tuple[int, float]]:
+        """Nearest chunks inside the filter. Chroma's metadata filter is slow on a large collection, so an
+        unfiltered query for OVERFETCH×n is filtered here first; only when fewer than n of those pass is the
+        filter handed to Chroma. Exact either way: n passing chunks from the unfiltered top are the top n."""
+        snap = self.snapshot
+        if mask is None:
+            return [(snap.position[cid], sim) for cid, sim in snap.store.query(vector, n) if cid in snap.position]
+        found = [(pos, sim) for cid, sim in snap.store.query(vector, OVERFETCH * n)
+                 if (pos := snap.position.get(cid)) is not None and mask[pos]]
+        if len(found) >= min(n, int(mask.sum())):
+            return found[:n]
+        return [(snap.position[cid], sim) for cid, sim in snap.store.query(vector, n, _where(query))
+                if cid in snap.position]
 
     def _fuse(self, lexical, dense, mode, k, mask) -> list[Hit]:
         s = self.settings
