@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from pathlib import Path
 
@@ -44,6 +45,15 @@ def write_filler_policies(folder: Path, count: int, clauses: int = 20) -> int:
                          "发现问题及时整改，确保树木花草生长良好。" for j in range(1, clauses + 1))
         (folder / f"greening-{i:03d}.txt").write_text(f"第{i}号园区绿化养护管理办法\n{body}\n", encoding="utf-8")
     return count * clauses
+
+
+@functools.cache
+def packaged_embedder():
+    """The real packaged model, loaded once per test run."""
+    from assistant.config import PACKAGED_MODEL
+    from assistant.embeddings import make_embedder
+
+    return make_embedder(PACKAGED_MODEL)
 
 
 def cli(settings, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 QUESTION = "上海对新建中试平台的支持标准是多少？"
 SH_NUMBER = "沪经信技〔2025〕365号"
 SHIPPED_CHUNKS = 39
-FILLER_FILES = 150
+FILLER_FILES = 80
 BUILD_TIMEOUT_S = 120
 
 
