@@ -33,9 +33,10 @@ from assistant.lexical import ChineseTokenizer
 from assistant.records import Turn
 from evals.bench_baseline import METHOD as BASELINE_METHOD
 from evals.bench_baseline import run_langchain_baseline
-from evals.bench_proc import api_rss, cold_ask, environment, serve_run, vm_hwm_mb
+from evals.bench_proc import api_rss, ask_over_http, cold_ask, environment, serve_run, vm_hwm_mb
 from evals.bench_report import latency_stats, render, stats, targets
 from evals.bench_synth import NOISE_SIGMA, Pool, RecordingEmbedder, build_tier, write_synthetic_corpus
+from evals.load import load_figures
 from evals.metrics import score_item, summarize
 from evals.runner import load_dataset
 from ingest.chunk import chunk_clauses
@@ -62,10 +63,13 @@ class Plan:
     synthetic_chunks: int = 2_000
     raw_sample: int = 250  # texts for the embedder-alone measurement (a uniform sample of the same texts)
     max_questions: int | None = None  # None: every eval item
+    load_sessions: int = 20  # concurrent chat users against the last cold-started `serve` process
+    load_turns: int = 10
 
     @classmethod
     def make(cls, quick: bool, **overrides) -> "Plan":
-        base = cls(tiers=(1_000, 10_000), cold_runs=1, synthetic_chunks=500, raw_sample=200) if quick else cls()
+        base = (cls(tiers=(1_000, 10_000), cold_runs=1, synthetic_chunks=500, raw_sample=200, load_sessions=4,
+                    load_turns=2) if quick else cls())
         return dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -203,10 +207,17 @@ def shipped_ingest(run: Run) -> None:
 def cold_start(run: Run) -> None:
     s = run.dir("cold")
     asks = [cold_ask(s, QUESTION, EXPECT) for _ in tqdm(range(run.plan.cold_runs), desc="cold ask", leave=False)]
+
+    def probe(url: str) -> dict:  # on the last server: single answers, then concurrent users; then its peak RSS
+        return {"answers": ask_over_http(url, HTTP_QUESTIONS),
+                "load": load_figures(url, run.plan.load_sessions, run.plan.load_turns),
+                "rss_method": f"VmHWM of the `serve` process after answering over HTTP (gradio_client), "
+                              f"{run.plan.load_sessions} concurrent users included"}
+
     serves = []
     for i in tqdm(range(run.plan.cold_runs), desc="cold serve", leave=False):
         last = i == run.plan.cold_runs - 1
-        serves.append(serve_run(s, run.work / "serve.log", HTTP_QUESTIONS if last else None))
+        serves.append(serve_run(s, run.work / "serve.log", probe if last else None))
     run.results["cold_start"] = {
         "question": QUESTION, "cli_ask_s": [a["seconds"] for a in asks],
         "cli_exit_s": [a["exit_seconds"] for a in asks],
@@ -214,12 +225,13 @@ def cold_start(run: Run) -> None:
         "cli_answered": [a["answered"] for a in asks],
         "serve_ready_s": [x["seconds"] for x in serves],
         "serve_ready_median_s": statistics.median(x["seconds"] for x in serves)}
-    probe = serves[-1]
-    if probe.get("rss_mb") is None:
-        log.warning("RSS over HTTP failed (%s); measuring through the Python API", probe.get("rss_error"))
-        probe = {**probe, **api_rss(s, HTTP_QUESTIONS)}
-    run.results["memory"] = {"app_peak_rss_mb": probe["rss_mb"], "method": probe["rss_method"],
-                             "answers": probe.get("answers")}
+    probed = serves[-1]
+    run.results["load"] = probed.get("load")
+    if probed.get("rss_mb") is None:
+        log.warning("RSS over HTTP failed (%s); measuring through the Python API", probed.get("rss_error"))
+        probed = {**probed, **api_rss(s, HTTP_QUESTIONS)}
+    run.results["memory"] = {"app_peak_rss_mb": probed["rss_mb"], "method": probed["rss_method"],
+                             "answers": probed.get("answers")}
 
 
 # ------------------------------------------------------------------------------------- warm asks

@@ -16,7 +16,9 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
 from assistant.config import Settings
 
@@ -105,9 +107,10 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-def serve_run(settings: Settings, log_path: Path, questions: list[str] | None = None) -> dict:
-    """Start `serve --no-ingest`, time until / answers 200; optionally ask questions over HTTP and read
-    the server's VmHWM; always stop it."""
+@contextmanager
+def serving(settings: Settings, log_path: Path) -> Iterator[tuple[subprocess.Popen, str, float]]:
+    """`serve --no-ingest` on a free port: yields (process, URL, seconds until / answered 200); always
+    stops it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with open(log_path, "ab") as out:
@@ -122,15 +125,20 @@ def serve_run(settings: Settings, log_path: Path, questions: list[str] | None = 
                 if time.perf_counter() - started > READY_TIMEOUT:
                     raise RuntimeError(f"`serve` not ready after {READY_TIMEOUT:.0f} s; see {log_path}")
                 time.sleep(0.05)
-            ready = time.perf_counter() - started
-            result = {"seconds": ready, "pid": proc.pid}
-            if questions:
-                result["answers"] = ask_over_http(url, questions)
-                result["rss_mb"] = vm_hwm_mb(proc.pid)
-                result["rss_method"] = "VmHWM of the `serve` process after answering over HTTP (gradio_client)"
-            return result
+            yield proc, url, time.perf_counter() - started
         finally:
             stop(proc)
+
+
+def serve_run(settings: Settings, log_path: Path, probe: Callable[[str], dict] | None = None) -> dict:
+    """Start `serve --no-ingest`, time until / answers 200; optionally run `probe(url)` (its result is
+    merged in) and read the server's VmHWM; always stop it."""
+    with serving(settings, log_path) as (proc, url, ready):
+        result = {"seconds": ready, "pid": proc.pid}
+        if probe is not None:
+            result.update(probe(url))
+            result["rss_mb"] = vm_hwm_mb(proc.pid)
+        return result
 
 
 def ask_over_http(url: str, questions: list[str]) -> int:

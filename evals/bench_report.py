@@ -138,6 +138,20 @@ def render(r: dict) -> str:
         md.append("\n`other` = total − stages: question cleaning, follow-up resolution (jieba on the question), "
                   "snapshot check, answer assembly." + target(0))
 
+    load = r.get("load")
+    if load and "error" in load:
+        md.append(f"\n\n## Concurrent sessions\n\nThe load run failed: {load['error']}")
+    elif load:
+        lat, one = load["latency_ms"], load["single_user_latency_ms"]
+        md.append(f"\n\n## Concurrent sessions ({load['sessions']} users × {load['turns']} turns against the last "
+                  "cold-started `serve` process)\n\n| answers | errors | differ from single user | wall s | answers/s "
+                  "| p50 ms | p95 ms | max ms | single user p50 / p95 ms |\n|---|---|---|---|---|---|---|---|---|")
+        md.append(f"| {load['questions']} | {load['errors']} | {load['mismatches']} | {_f(load['wall_s'], 1)} | "
+                  f"{_f(load['answers_per_s'], 1)} | {_f(lat['p50'], 0)} | {_f(lat['p95'], 0)} | {_f(lat['max'], 0)} | "
+                  f"{_f(one['p50'], 0)} / {_f(one['p95'], 0)} |")
+        md.append(f"\n{load['method']}")
+        md.extend(f"- {line}" for line in load.get("error_list", []) + load.get("mismatch_list", []))
+
     ing = r.get("ingest")
     if ing:
         md.append("\n\n## Ingest throughput (model loaded beforehand)\n\n| corpus | docs | chunks | seconds | "

@@ -46,6 +46,7 @@ class Session:
 
 @dataclass
 class LoadReport:
+    turns: int
     sessions: list[Session]
     reference: dict[str, Session]
     wall_s: float
@@ -57,9 +58,9 @@ class LoadReport:
 
     def summary(self) -> dict:
         latencies = [ms for s in self.sessions for ms in s.latencies_ms]
-        return {"sessions": len(self.sessions), "turns": max((len(SCRIPTS[s.script]) for s in self.sessions), default=0),
-                "questions": len(latencies), "errors": len(self.errors), "mismatches": len(self.mismatches),
-                "wall_s": round(self.wall_s, 2), "answers_per_s": round(len(latencies) / self.wall_s, 2) if self.wall_s else None,
+        return {"sessions": len(self.sessions), "turns": self.turns, "questions": len(latencies),
+                "errors": len(self.errors), "mismatches": len(self.mismatches), "wall_s": round(self.wall_s, 2),
+                "answers_per_s": round(len(latencies) / self.wall_s, 2) if self.wall_s else None,
                 "latency_ms": stats(latencies),
                 "single_user_latency_ms": stats(ms for s in self.reference.values() for ms in s.latencies_ms),
                 "error_list": self.errors[:20], "mismatch_list": self.mismatches[:20]}
@@ -135,6 +136,23 @@ def run_load(url: str, sessions: int = 20, turns: int = 10, timeout_s: float = 6
         runs = [f.result() for f in futures]
     wall = time.perf_counter() - t0
     mismatches = [m for s in runs if not s.error for m in [compare(s, reference[s.script])] if m]
-    report = LoadReport(runs, reference, wall, mismatches)
+    report = LoadReport(turns, runs, reference, wall, mismatches)
     log.info("load: %s", {k: v for k, v in report.summary().items() if not k.endswith("_list")})
     return report
+
+
+METHOD = ("Each user is its own gradio_client `Client` (its own server-side chat state) calling the chat "
+          "endpoint `/ask`; all start together behind a barrier. Half play the Shanghai script, half the "
+          "national one (the same turns, with follow-ups such as \"是哪几个部门发的？\" that only make sense against "
+          "the user's own earlier turns). Every final chat is compared message for message with a single-user "
+          "chat of the same script, asked first. Latency is per answer, client side, including queueing "
+          "(the app allows 8 concurrent answers).")
+
+
+def load_figures(url: str, sessions: int = 20, turns: int = 10) -> dict:
+    """`run_load` as report figures; a failed run is recorded, not raised (the bench goes on)."""
+    try:
+        return {**run_load(url, sessions, turns).summary(), "method": METHOD}
+    except Exception as exc:  # noqa: BLE001 - the figures of the other stages must not be lost
+        log.exception("load run failed")
+        return {"error": f"{type(exc).__name__}: {exc}", "method": METHOD}

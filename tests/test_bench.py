@@ -25,9 +25,11 @@ def test_quick_bench_writes_a_complete_report(tmp_path: Path):
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["errors"] == {}
     assert (out / "report.md").read_text(encoding="utf-8") == report
-    for heading in ("## Targets", "## Cold start", "## Warm ask latency", "## Ingest throughput",
-                    "## Query latency by corpus size", "## Memory", "## Side by side"):
+    for heading in ("## Targets", "## Cold start", "## Concurrent sessions", "## Warm ask latency",
+                    "## Ingest throughput", "## Query latency by corpus size", "## Memory", "## Side by side"):
         assert heading in report
+    load = data["load"]
+    assert (load["sessions"], load["turns"], load["questions"], load["errors"], load["mismatches"]) == (4, 2, 8, 0, 0)
 
     assert len(data["cold_start"]["cli_ask_s"]) == 1 and len(data["cold_start"]["serve_ready_s"]) == 1
     assert data["memory"]["app_peak_rss_mb"] > 0 and data["memory"]["bench_peak_rss_mb"] > 0
