@@ -15,7 +15,7 @@ from typing import Iterator
 from assistant.errors import LLMError
 from assistant.llm import ChatModel, answer_messages
 from assistant.records import Citation, Hit
-from assistant.verify import MARKER, Source, Verdict, check_sentence, complete_prefix
+from assistant.verify import MARKER, Source, Verdict, check_sentence, complete_prefix, normalize_markers
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Generation:
         try:
             with closing(self.chat.stream(*answer_messages(self.question, self.hits))) as deltas:
                 for delta in deltas:
-                    done, buffer = complete_prefix(buffer + delta)
+                    done, buffer = complete_prefix(normalize_markers(buffer + delta))
                     if self._accept(done):
                         yield self.text
                     if self.failure:
@@ -47,6 +47,10 @@ class Generation:
                 yield self.text
         except LLMError as exc:
             self.failure = f"endpoint: {exc}"
+            return
+        except Exception as exc:  # whatever the model wrote, it must not break the answer
+            log.exception("verifying the generated answer failed")
+            self.failure = f"verification error: {exc!r}"
             return
         if not self.failure and not self.kept:
             self.failure = "no verifiable sentence" + (f" (dropped: {self.dropped[0].sentence[:60]!r})"

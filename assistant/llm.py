@@ -7,6 +7,8 @@ back to the extractive answer.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from typing import Iterator
 
@@ -36,28 +38,55 @@ class ChatModel:
                                 max_retries=0, temperature=0)
 
     def stream(self, system: str, user: str) -> Iterator[str]:
-        """Text deltas as they arrive. Raises LLMError on any failure or when the deadline passes."""
-        from langchain_core.messages import HumanMessage, SystemMessage
-
+        """Text deltas as they arrive. Raises LLMError on any failure, a truncated answer, or when the
+        whole-answer deadline passes, even while the endpoint sends nothing but keep-alives."""
         if time.monotonic() < self._down_until:
             raise LLMError(f"the endpoint failed less than {self.cooldown:g} s ago")
         deadline = time.monotonic() + self.timeout
-        chunks = None
+        pieces: queue.Queue = queue.Queue()
+        stop = threading.Event()
+        threading.Thread(target=self._read, args=(system, user, pieces, stop), daemon=True).start()
         try:
-            chunks = self._chat.stream([SystemMessage(system), HumanMessage(user)])
-            for chunk in chunks:
-                if time.monotonic() > deadline:
-                    raise LLMError(f"no complete answer within {self.timeout:g} s")
-                if not isinstance(chunk.content, str):
-                    raise LLMError("the endpoint returned content that is not text")
-                if chunk.content:
-                    yield chunk.content
+            while True:
+                try:
+                    kind, value = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    raise LLMError(f"no complete answer within {self.timeout:g} s") from None
+                if kind == "text":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    return
         except LLMError:
             self._down_until = time.monotonic() + self.cooldown
             raise
+        finally:
+            stop.set()
+
+    def _read(self, system: str, user: str, pieces: queue.Queue, stop: threading.Event) -> None:
+        """Runs on a worker thread: puts ("text", str) items, then ("end", None) or ("error", LLMError)."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        chunks = None
+        try:
+            chunks = self._chat.stream([SystemMessage(system), HumanMessage(user)])
+            finish = None
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                if not isinstance(chunk.content, str):
+                    raise LLMError("the endpoint returned content that is not text")
+                if chunk.content:
+                    pieces.put(("text", chunk.content))
+                finish = chunk.response_metadata.get("finish_reason") or finish
+            if finish == "length":
+                raise LLMError("the answer was cut off at the model's length limit")
+            pieces.put(("end", None))
+        except LLMError as exc:
+            pieces.put(("error", exc))
         except Exception as exc:  # the endpoint's failures come as many types: connection, HTTP, JSON
-            self._down_until = time.monotonic() + self.cooldown
-            raise LLMError(f"{type(exc).__name__}: {exc}") from exc
+            pieces.put(("error", LLMError(f"{type(exc).__name__}: {exc}")))
         finally:
             if chunks is not None:
                 chunks.close()

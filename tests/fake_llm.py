@@ -25,6 +25,8 @@ class Reply:
     piece_chars: int = 6
     raw: bytes | None = None  # sent as is instead of a completion (garbage)
     status: int = 200
+    finish: str = "stop"  # "length": the model hit its token limit
+    keepalive: float = 0.0  # seconds of SSE keep-alive comments before any content
 
 
 def user_message(body: dict) -> str:
@@ -88,10 +90,16 @@ class FakeLLM:
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
                 try:
+                    waited = 0.0
+                    while waited < reply.keepalive:
+                        self.wfile.write(b": keep-alive\n\n")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                        waited += 0.2
                     for i in range(0, len(reply.text), reply.piece_chars):
                         time.sleep(reply.delay)
                         self._event(_chunk({"content": reply.text[i:i + reply.piece_chars]}))
-                    self._event(_chunk({}, "stop"))
+                    self._event(_chunk({}, reply.finish))
                     self.wfile.write(b"data: [DONE]\n\n")
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (deadline): fine
