@@ -1,4 +1,4 @@
-"""Command line: policy-assistant ingest | docs | ask | serve | eval | bench."""
+"""Command line: policy-assistant ingest | docs | ask | serve | eval | bench | purge."""
 
 from __future__ import annotations
 
@@ -148,6 +148,24 @@ def bench(settings: Settings, out, quick):
 
     report = run_bench(settings, out, quick=quick)
     click.echo(report)
+
+
+@cli.command()
+@click.option("--days", type=click.IntRange(min=0),
+              help="Keep the answers of the last DAYS days [default: env PA_LOG_RETENTION_DAYS, else 365].")
+@click.pass_obj
+@translate_errors
+def purge(settings: Settings, days):
+    """Delete logged answers (with their feedback and ratings) older than the retention period."""
+    from assistant.storage import Repository
+
+    days = settings.log_retention_days if days is None else days
+    repo = Repository(settings.db_url)
+    try:
+        count = repo.purge_older_than(days)
+    finally:
+        repo.close()
+    click.echo(f"purged {count} answer records older than {days} days")
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ import gradio as gr  # noqa: E402
 
 from assistant.assistant import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
+from assistant.retention import Purger  # noqa: E402
 from assistant.storage import Repository  # noqa: E402
 from ui import chat_tab, docs_tab, draft_tab, review_tab  # noqa: E402
 from ui.uploads import check_credentials  # noqa: E402
@@ -40,7 +41,8 @@ def theme() -> gr.themes.Base:
 def launch_options(settings: Settings, **overrides) -> dict:
     """Keyword arguments for Blocks.launch(): theme and CSS go here in Gradio 6, not to Blocks()."""
     options = dict(server_name=settings.host, server_port=settings.port, show_error=True, theme=theme(),
-                   css_paths=[STATIC / "app.css"], footer_links=["api"], share=False, quiet=True)
+                   css_paths=[STATIC / "app.css"], footer_links=["api"], share=False, quiet=True,
+                   max_file_size=int(settings.max_file_mb * 1024 * 1024))  # bigger uploads are refused unread
     options.update(overrides)
     return options
 
@@ -97,12 +99,14 @@ def build_app(assistant: Assistant, repo: Repository, workdir: Path | None = Non
 
 
 def launch(assistant: Assistant, settings: Settings) -> None:
-    """Serve on settings.host/port until interrupted; answers older than the retention period are purged."""
+    """Serve on settings.host/port until interrupted; answers older than the retention period are purged
+    at start and every few hours while the app runs."""
     repo = Repository(settings.db_url)
+    purger = None
     try:
-        purged = repo.purge_older_than(settings.log_retention_days)
-        if purged:
-            log.info("purged %d answer records older than %d days", purged, settings.log_retention_days)
+        purger = Purger(repo, settings.log_retention_days).start()
         build_app(assistant, repo).queue(default_concurrency_limit=8).launch(**launch_options(settings))
     finally:
+        if purger is not None:
+            purger.stop()
         repo.close()
