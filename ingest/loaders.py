@@ -12,8 +12,9 @@ log = logging.getLogger(__name__)
 SUPPORTED = (".pdf", ".txt", ".md", ".docx")
 
 
-def read_pages(path: Path, max_mb: float) -> tuple[list[str], str | None]:
-    """(page texts, title from the file's own metadata if any)."""
+def check_file(path: Path, max_mb: float) -> str:
+    """The file's lower-case suffix, or IngestError if it is missing, of an unsupported type, empty or
+    over the size limit. Looks at nothing but the name and the size."""
     if not path.is_file():
         raise IngestError(path, "not a file")
     suffix = path.suffix.lower()
@@ -24,6 +25,12 @@ def read_pages(path: Path, max_mb: float) -> tuple[list[str], str | None]:
         raise IngestError(path, "empty file (0 bytes)")
     if size > max_mb * 1024 * 1024:
         raise IngestError(path, f"file is {size / 1048576:.1f} MB, over the {max_mb:g} MB limit")
+    return suffix
+
+
+def read_pages(path: Path, max_mb: float) -> tuple[list[str], str | None]:
+    """(page texts, title from the file's own metadata if any)."""
+    suffix = check_file(path, max_mb)
     if suffix == ".pdf":
         return _read_pdf(path)
     if suffix == ".docx":

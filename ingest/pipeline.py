@@ -16,7 +16,7 @@ from assistant.errors import IngestError
 from assistant.index import DocEntry, Layout, Manifest, acquire_lock, exclusive_lock, release_lock
 from assistant.lexical import ChineseTokenizer, index_text
 from assistant.records import JURISDICTION_NAMES, Chunk, Document
-from ingest.loaders import SUPPORTED
+from ingest.loaders import SUPPORTED, check_file
 from ingest.parse import Parsed, doc_id_for, file_hash, parse_file
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,8 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
         seen.add(doc_id)
         t_doc = time.perf_counter()
         try:
-            digest = file_hash(path) if path.is_file() else ""
+            check_file(path, settings.max_file_mb)  # before hashing: an oversized file is never read
+            digest = file_hash(path)
             old = old_entries.get(doc_id)
             if old and old.file_hash == digest:
                 docs.append(DocReport(str(path), "unchanged", old.document, old.clauses, old.chunks))

@@ -156,6 +156,12 @@ def garbage(path: Path) -> None:
     F.garbage_pdf(path, "上海市中试平台创新发展实施方案，支持金额最高可达一亿元。" * 4)
 
 
+def oversized(path: Path) -> None:
+    """51 MB, over the default 50 MB limit (sparse, so it costs no disk space)."""
+    with open(path, "wb") as fh:
+        fh.truncate(51 * 1024 * 1024)
+
+
 BROKEN = {
     "corrupt": (corrupt, r"^corrupt or truncated PDF \("),
     "truncated": (truncated, r"^corrupt or truncated PDF \("),
@@ -163,6 +169,7 @@ BROKEN = {
     "zero-byte": (zero_bytes, r"^empty file \(0 bytes\)$"),
     "text-less": (textless, r"^no text layer"),
     "garbage": (garbage, r"^text layer decodes to garbage \(\d+% unreadable characters\)$"),
+    "over the size limit": (oversized, r"^file is 51\.0 MB, over the 50 MB limit$"),
 }
 
 
