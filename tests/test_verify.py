@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.verify import (BAD_MARKER, INJECTION, NO_CITATION, UNSUPPORTED_NUMBER, Source, check_sentence,
-                              complete_prefix, norm, normalize_markers, numbers_in,
-                              split_sentences)
+from assistant.verify import (BAD_MARKER, INJECTION, MISATTRIBUTED, NO_CITATION, UNSUPPORTED_NUMBER, Source,
+                              check_sentence, complete_prefix, norm, normalize_markers, numbers_in, split_sentences)
 
 NEW = ("针对新布局建设的中试平台，中试线所需采购的仪器设备等投资，通过补贴方式给予支持，支持金额最高可达1亿元；"
        "投入较大的中试线，通过一事一议的方式专题研究。针对已建且需进一步提升能级的中试平台，补贴支持比例不超过核定总投资的30%，"
@@ -34,6 +33,9 @@ def test_a_chunk_with_planted_instructions_supports_nothing():
     "到2027年取得积极进展[3]。",
     "单个企业每年不超过1000万元，申报截止9月30日[4]。",
     "2024年1月16日印发[5]。",
+    "已建平台最高5000万元[1]。",
+    "新建平台采购设备最高补贴1亿元[1]。",
+    "新建最高1亿元，已建不超过5000万元[1]。",
     "新建中试平台补贴最高可达1亿元；投入较大的中试线，通过一事一议的方式专题研究[1]。",
     "文件写明“投入较大的中试线，通过一事一议的方式专题研究。”[1]",
 ])
@@ -54,8 +56,10 @@ def test_supported_sentences_pass(sentence):
     ("比例提高30个百分点[1]。", UNSUPPORTED_NUMBER, "30个百分点"),
     ("分1年拨付[1]。", UNSUPPORTED_NUMBER, "1年"),
     ("单个企业不超过9,000万元[4]。", UNSUPPORTED_NUMBER, "9000万元"),
-    ("新建中试平台最高5000万元[1][4]。", None, ""),  # both numbers are in cited text: by design
-    ("中试服务券比例不超过50%[1]。", UNSUPPORTED_NUMBER, "50%"),  # 50% is in [4], not in the cited [1]
+    ("新建中试平台最高5000万元[1][4]。", MISATTRIBUTED, "5000万元"),
+    ("中试服务券比例不超过50%[1]。", UNSUPPORTED_NUMBER, "50%"),
+    ("新建平台最高可达5000万元[1]。", MISATTRIBUTED, "5000万元"),  # 5000万元 is the limit for 已建 platforms
+    ("新建中试平台最高可获得5000万元支持[1]。", MISATTRIBUTED, "5000万元"),  # 50% is in [4], not in the cited [1]
     ("到2027年取得积极进展[1]。", UNSUPPORTED_NUMBER, "2027年"),
     ("截止十二月三十一日[4]。", UNSUPPORTED_NUMBER, "十二月"),
     ("“最高可达1”“0”亿元[1]", UNSUPPORTED_NUMBER, "1"),
