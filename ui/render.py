@@ -153,7 +153,8 @@ def render_record(row: dict, feedback: list[dict]) -> str:
         lines.append(source_block(c.get("marker", 0), None, c.get("doc_number"), c.get("doc_title", ""),
                                   c.get("section", ""), [c["page"]] if c.get("page") else [], c.get("text", "")))
     settings = row["settings"]
-    lines += ["", f"检索方式：{md_text(str(settings.get('retriever', '—')))} · 范围："
+    answerer = "大模型（已核验）" if settings.get("mode") == "llm" else "条款原文摘录"
+    lines += ["", f"检索方式：{md_text(str(settings.get('retriever', '—')))} · 回答方式：{answerer} · 范围："
               f"{SCOPE_LABELS.get(settings.get('jurisdiction'), md_text(str(settings.get('jurisdiction'))))}"]
     if row["rating"]:
         lines.append(f"当前评审：**{RATING_LABELS.get(row['rating'], row['rating'])}** {md_text(row['note'] or '')}")
