@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 import uuid
 import weakref
@@ -244,6 +245,7 @@ class Snapshot:
                 self._headings.setdefault(leaf, []).append(i)
         self._store: ChromaStore | None = None
         self._release: weakref.finalize | None = None
+        self._opening = threading.Lock()  # the first questions after a switch arrive together
 
     @classmethod
     def load_current(cls, layout: Layout) -> "Snapshot":
@@ -254,24 +256,33 @@ class Snapshot:
 
     @property
     def store(self) -> ChromaStore:
-        """The dense store, opened on first use. An embedded store is locked to this process first."""
-        if self._store is None:
-            gen_dir = self.layout.gen_dir(self.generation)
-            lock = None
-            if not self.layout.settings.chroma_url:
-                lock = acquire_lock(gen_dir / "open.lock", what=f"the embedded index {gen_dir}", hint=LOCKED_HINT)
-                if not (gen_dir / "manifest.json").is_file():  # removed by an ingest since it was loaded
-                    release_lock(lock)
-                    raise IndexNotReady("索引刚刚更新，请重新提问。")
-            try:
-                store = self.layout.open_store(self.generation, self.manifest.model, create=False)
-            except BaseException:
-                if lock is not None:
-                    release_lock(lock)
-                raise
-            # closed by close(), or when the snapshot is garbage-collected, or at interpreter exit
-            self._store, self._release = store, weakref.finalize(self, _close_store, store, lock)
-        return self._store
+        """The dense store, opened on first use (by one thread; the others wait for it). An embedded
+        store is locked to this process first."""
+        store = self._store
+        if store is not None:
+            return store
+        with self._opening:
+            if self._store is None:
+                self._store = self._open_store()
+            return self._store
+
+    def _open_store(self) -> ChromaStore:
+        gen_dir = self.layout.gen_dir(self.generation)
+        lock = None
+        if not self.layout.settings.chroma_url:
+            lock = acquire_lock(gen_dir / "open.lock", what=f"the embedded index {gen_dir}", hint=LOCKED_HINT)
+            if not (gen_dir / "manifest.json").is_file():  # removed by an ingest since it was loaded
+                release_lock(lock)
+                raise IndexNotReady("索引刚刚更新，请重新提问。")
+        try:
+            store = self.layout.open_store(self.generation, self.manifest.model, create=False)
+        except BaseException:
+            if lock is not None:
+                release_lock(lock)
+            raise
+        # closed by close(), or when the snapshot is garbage-collected, or at interpreter exit
+        self._release = weakref.finalize(self, _close_store, store, lock)
+        return store
 
     def phrase_boosts(self, question: str, phrases: tuple[str, ...]) -> dict[int, float]:
         """Chunks whose clause heading the question quotes, or that contain a defining phrase."""
@@ -301,9 +312,10 @@ class Snapshot:
     def close(self) -> None:
         """Close the dense store (after the queries still running) and release its lock. A thread that
         still holds this snapshot may open the store again; it is closed when the snapshot is freed."""
-        if self._release is not None:
-            self._release()
-        self._store = self._release = None
+        with self._opening:
+            if self._release is not None:
+                self._release()
+            self._store = self._release = None
 
 
 LOCKED_HINT = (". An embedded index can be open in one process at a time: stop that process, ask with "

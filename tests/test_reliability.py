@@ -122,3 +122,27 @@ def test_a_second_process_gets_a_clear_lock_message(settings, embedder, tokenize
         app.close()
     done = cli(settings, "ask", QUESTION, "--json")
     assert done.returncode == 0 and SH_NUMBER in done.stdout, done.stderr
+
+
+def test_threads_share_one_store_of_a_fresh_generation(settings, embedder, tokenizer):
+    """After a switch to a new generation the first questions arrive together: one opens the store, the
+    others wait for it (a second open from the same process would be refused by the lock)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from assistant.index import Snapshot
+
+    ingest(settings, embedder, tokenizer)
+    snapshot = Snapshot.load_current(Layout(settings))
+    start = Barrier(8)
+
+    def open_store():
+        start.wait(timeout=10)
+        return snapshot.store
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            stores = list(pool.map(lambda _: open_store(), range(8)))
+        assert len({id(s) for s in stores}) == 1 and stores[0].count() == SHIPPED_CHUNKS
+    finally:
+        snapshot.close()
