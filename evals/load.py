@@ -17,6 +17,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 from evals.bench_report import stats
 
@@ -120,20 +121,24 @@ def compare(session: Session, reference: Session) -> str | None:
 
 
 def run_load(url: str, sessions: int = 20, turns: int = 10, timeout_s: float = 60.0,
-             budget_s: float = 300.0) -> LoadReport:
-    """Single-user reference chats first (one per script), then `sessions` users at once."""
+             budget_s: float = 300.0, during: Callable[[], object] | None = None) -> LoadReport:
+    """Single-user reference chats first (one per script), then `sessions` users at once; `during`, if
+    given, runs in another thread once they have started (e.g. a re-index); its exception is raised."""
     deadline = time.monotonic() + budget_s
     reference = {name: converse(url, name, turns, timeout_s, deadline) for name in SCRIPTS}
     broken = {name: s.error for name, s in reference.items() if s.error}
     if broken:
         raise RuntimeError(f"single-user reference chats failed: {broken}")
     names = list(SCRIPTS)
-    start = threading.Barrier(sessions)
+    start = threading.Barrier(sessions + (during is not None))
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=sessions, thread_name_prefix="load") as pool:
+    with ThreadPoolExecutor(max_workers=sessions + 1, thread_name_prefix="load") as pool:
         futures = [pool.submit(converse, url, names[i % len(names)], turns, timeout_s, deadline, start)
                    for i in range(sessions)]
+        side = pool.submit(lambda: (start.wait(timeout=budget_s), during())) if during is not None else None
         runs = [f.result() for f in futures]
+        if side is not None:
+            side.result()
     wall = time.perf_counter() - t0
     mismatches = [m for s in runs if not s.error for m in [compare(s, reference[s.script])] if m]
     report = LoadReport(turns, runs, reference, wall, mismatches)

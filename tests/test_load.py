@@ -1,9 +1,11 @@
-"""Twenty users at once against the real web app (real index, real packaged model) on a loopback port:
-no errors, every session keeps its own history, every answer equals the single-user answer."""
+"""Twenty users at once against the real web app (real index, real packaged model) on a loopback port,
+with a re-index published while they ask: no errors, every session keeps its own history, every answer equals
+the single-user answer."""
 
 from __future__ import annotations
 
 import shutil
+import time
 from collections import defaultdict
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,6 +20,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 SESSIONS, TURNS = 20, 10
 ANSWER_TIMEOUT_S, BUDGET_S = 60.0, 240.0
+REINDEX_AFTER_S = 2.0  # about a fifth into the concurrent answers
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +45,18 @@ def env(tmp_path_factory):
 
 
 def test_twenty_concurrent_sessions(env):
+    from assistant.index import Layout
+    from ingest.pipeline import ingest
+
+    before = Layout(env.settings).current()
+
+    def reindex():  # the same corpus re-embedded into a new generation, published while users are asking
+        time.sleep(REINDEX_AFTER_S)
+        return ingest(env.settings, env.assistant.embedder, env.assistant.tokenizer, rebuild=True)
+
     with running_app(env) as url:
-        report = run_load(url, SESSIONS, TURNS, ANSWER_TIMEOUT_S, BUDGET_S)
+        report = run_load(url, SESSIONS, TURNS, ANSWER_TIMEOUT_S, BUDGET_S, during=reindex)
+    assert Layout(env.settings).current() != before and env.assistant.snapshot.generation != before
     summary = report.summary()
     print(f"\nload: {summary['questions']} answers in {summary['wall_s']} s, latency ms {summary['latency_ms']}, "
           f"single user {summary['single_user_latency_ms']}")
