@@ -12,7 +12,7 @@ import pytest
 import pdf_fixtures as F
 from assistant.index import Layout, Snapshot
 from conftest import NATIONAL_PDF, SHANGHAI_PDF
-from ingest.pipeline import ingest
+from ingest.pipeline import chunk_index_text, ingest
 
 SH, NAT = SHANGHAI_PDF.stem, NATIONAL_PDF.stem
 SH_CHUNKS, NAT_CHUNKS = 19, 20
@@ -275,3 +275,39 @@ def test_bad_sidecar_fails_that_file_only(ingested, embedder, tokenizer, content
     report, docs = run(ingested, embedder, tokenizer)
     assert docs[SHANGHAI_PDF.name].status == "failed" and docs[SHANGHAI_PDF.name].reason.startswith(reason)
     assert docs[NATIONAL_PDF.name].status == "unchanged" and SH in index_state(ingested)[1]
+
+
+# ---------------------------------------------------------------- stored vectors
+
+
+def assert_vectors_match(settings, embedder) -> None:
+    """vectors.npy row i is the embedding of chunk i, and Chroma holds the same vector for it."""
+    layout = Layout(settings)
+    gen = layout.current()
+    chunks, _ = layout.load_chunks(gen)
+    docs = {d: e.document for d, e in layout.load_manifest(gen).entries.items()}
+    vectors = layout.load_vectors(gen)
+    expected = embedder.embed([chunk_index_text(c, docs[c.doc_id]) for c in chunks])
+    assert vectors.shape == expected.shape and abs(vectors - expected).max() < 1e-6
+    snap = Snapshot.load_current(layout)
+    try:
+        for i in random.Random(3).sample(range(len(chunks)), 8):
+            assert snap.store.query(vectors[i], 1)[0][0] == chunks[i].chunk_id
+    finally:
+        snap.close()
+
+
+def test_incremental_ingest_carries_vectors_over(ingested, embedder, tokenizer):
+    F.plan_pdf(ingested.corpus_dir / SHANGHAI_PDF.name)  # the national document's rows are kept
+    (ingested.corpus_dir / "note.txt").write_text(NOTE, encoding="utf-8")
+    run(ingested, embedder, tokenizer)
+    assert_vectors_match(ingested, embedder)
+
+
+def test_generation_without_vectors_is_embedded_again(ingested, embedder, tokenizer):
+    layout = Layout(ingested)
+    (layout.gen_dir(layout.current()) / "vectors.npy").unlink()  # as written before vectors.npy existed
+    (ingested.corpus_dir / "note.txt").write_text(NOTE, encoding="utf-8")
+    report, docs = run(ingested, embedder, tokenizer)
+    assert docs[SHANGHAI_PDF.name].status == "unchanged" and report.changed
+    assert_vectors_match(ingested, embedder)
