@@ -266,10 +266,10 @@ class _Run:
             if cid not in markers:
                 markers[cid] = len(markers) + 1
                 citations.append(Citation(markers[cid], cand.chunk, cand.document))
-                if cand.chunk.kind != "header":
-                    lines.append(f"据《{cand.document.title}》{clause_label(cand.chunk)}：")
+                if cand.meta and cand.chunk.kind == "header":
+                    lines.append("")  # a fact stated by the assistant, naming the document itself
                 else:
-                    lines.append("")
+                    lines.append(f"据《{cand.document.title}》{clause_label(cand.chunk)}：")
             lines[-1] += f"{cand.text}[{markers[cid]}]"
         return Composition("\n".join(lines), False, citations)
 

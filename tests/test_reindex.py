@@ -112,9 +112,6 @@ NOTICE_INJECTION = f"""测试市经济和信息化委员会关于印发《{HOSTI
 """
 
 
-@pytest.mark.xfail(strict=True, reason="assistant/compose.py `_render` quotes a sentence of a header chunk (the notice "
-                                       "before the first clause, or a short TXT without clauses) without the "
-                                       "据《…》 attribution it gives clause sentences")
 def test_injection_in_a_notice_is_attributed_too(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
