@@ -245,7 +245,9 @@ class Snapshot:
                 self._headings.setdefault(leaf, []).append(i)
         self._store: ChromaStore | None = None
         self._release: weakref.finalize | None = None
-        self._opening = threading.Lock()  # the first questions after a switch arrive together
+        self._guard = threading.Lock()  # opening, querying and closing the store from several threads
+        self._queries = 0  # dense queries running; close() leaves the store to the last of them
+        self._closing = False
 
     @classmethod
     def load_current(cls, layout: Layout) -> "Snapshot":
@@ -261,10 +263,27 @@ class Snapshot:
         store = self._store
         if store is not None:
             return store
-        with self._opening:
+        with self._guard:  # the first questions after a switch arrive together: one opens, the others wait
             if self._store is None:
                 self._store = self._open_store()
             return self._store
+
+    def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """Dense search (ChromaStore.query), safe while another thread closes this snapshot: the store is
+        closed when the last running query ends, and a query after that opens it again."""
+        with self._guard:
+            if self._store is None:
+                self._store = self._open_store()
+            store = self._store
+            self._queries += 1
+        try:
+            return store.query(vector, n, where)
+        finally:
+            with self._guard:
+                self._queries -= 1
+                release = self._detach() if self._closing and not self._queries else None
+            if release is not None:
+                release()
 
     def _open_store(self) -> ChromaStore:
         gen_dir = self.layout.gen_dir(self.generation)
@@ -310,12 +329,17 @@ class Snapshot:
         return mask
 
     def close(self) -> None:
-        """Close the dense store (after the queries still running) and release its lock. A thread that
-        still holds this snapshot may open the store again; it is closed when the snapshot is freed."""
-        with self._opening:
-            if self._release is not None:
-                self._release()
-            self._store = self._release = None
+        """Close the dense store and release its lock, now or when the queries still running end. A thread
+        that still holds this snapshot may open the store again; it is closed when the snapshot is freed."""
+        with self._guard:
+            self._closing = bool(self._queries)
+            release = None if self._closing else self._detach()
+        if release is not None:
+            release()
+
+    def _detach(self):
+        release, self._store, self._release, self._closing = self._release, None, None, False
+        return release
 
 
 LOCKED_HINT = (". An embedded index can be open in one process at a time: stop that process, ask with "
@@ -323,4 +347,8 @@ LOCKED_HINT = (". An embedded index can be open in one process at a time: stop t
 
 
 def _close_store(store: ChromaStore, lock) -> None:
-    store.close(then=(lambda: release_lock(lock)) if lock is not None else None)
+    try:
+        store.close()
+    finally:
+        if lock is not None:
+            release_lock(lock)

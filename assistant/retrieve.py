@@ -71,12 +71,12 @@ class Retriever:
         filter handed to Chroma. Exact either way: n passing chunks from the unfiltered top are the top n."""
         snap = self.snapshot
         if mask is None:
-            return [(snap.position[cid], sim) for cid, sim in snap.store.query(vector, n) if cid in snap.position]
-        found = [(pos, sim) for cid, sim in snap.store.query(vector, OVERFETCH * n)
+            return [(snap.position[cid], sim) for cid, sim in snap.query(vector, n) if cid in snap.position]
+        found = [(pos, sim) for cid, sim in snap.query(vector, OVERFETCH * n)
                  if (pos := snap.position.get(cid)) is not None and mask[pos]]
         if len(found) >= min(n, int(mask.sum())):
             return found[:n]
-        return [(snap.position[cid], sim) for cid, sim in snap.store.query(vector, n, _where(query))
+        return [(snap.position[cid], sim) for cid, sim in snap.query(vector, n, _where(query))
                 if cid in snap.position]
 
     def _fuse(self, lexical, dense, mode, k, mask) -> list[Hit]:

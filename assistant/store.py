@@ -11,7 +11,6 @@ open (see ``assistant.index``) and `close()` must run before another process may
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Sequence
 from urllib.parse import urlparse
@@ -35,11 +34,7 @@ class ChromaStore:
     def __init__(self, collection, client):
         self._collection = collection
         self._client = client
-        self._guard = threading.Lock()
-        self._queries = 0  # running queries; close() waits for them
-        self._closing = False
         self._closed = False
-        self._then = None
 
     @classmethod
     def open(cls, *, path: Path | None, url: str | None, name: str, model: str, generation: str,
@@ -86,19 +81,10 @@ class ChromaStore:
         """(chunk id, cosine similarity) pairs, best first. Chroma caps n at what the collection holds."""
         if n <= 0:
             return []
-        with self._guard:
-            if self._closed:
-                raise IndexNotReady("索引刚刚更新，请重新提问。")
-            self._queries += 1
-        try:
-            result = self._collection.query(query_embeddings=[vector], n_results=n, where=where or None,
-                                            include=["distances"])
-        finally:
-            with self._guard:
-                self._queries -= 1
-                last = self._closing and not self._queries
-            if last:
-                self._close_now()
+        if self._closed:  # Snapshot.query never gets here; a caller holding a store past its close() may
+            raise IndexNotReady("索引刚刚更新，请重新提问。")
+        result = self._collection.query(query_embeddings=[vector], n_results=n, where=where or None,
+                                        include=["distances"])
         ids = result["ids"][0]
         distances = result["distances"][0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, distances)]
@@ -106,28 +92,15 @@ class ChromaStore:
     def drop(self) -> None:
         self._client.delete_collection(self._collection.name)
 
-    def close(self, then=None) -> None:
-        """Release the Chroma client now, or when the queries still running finish; then call `then`."""
-        with self._guard:
-            if self._closing:
-                return
-            self._closing, self._then = True, then
-            idle = not self._queries
-        if idle:
-            self._close_now()
-
-    def _close_now(self) -> None:
-        with self._guard:
-            if self._closed:
-                return
-            self._closed = True
+    def close(self) -> None:
+        """Release the Chroma client (idempotent); it flushes what it holds."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             self._client.close()
-        except Exception as exc:  # noqa: BLE001 - a client that cannot close must still release the lock
+        except Exception as exc:  # noqa: BLE001 - a client that cannot close must not keep its lock
             log.warning("closing the Chroma client failed: %s", exc)
-        finally:
-            if self._then is not None:
-                self._then()
 
 
 def _metadata(chunk: Chunk, doc: Document) -> dict:

@@ -146,3 +146,36 @@ def test_threads_share_one_store_of_a_fresh_generation(settings, embedder, token
         assert len({id(s) for s in stores}) == 1 and stores[0].count() == SHIPPED_CHUNKS
     finally:
         snapshot.close()
+
+
+def test_closing_a_snapshot_while_threads_query_it(settings, embedder, tokenizer):
+    """What an app does when it switches generations under load: the old snapshot is closed while
+    questions are still being answered from it. Every query must still succeed."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Event
+
+    from assistant.index import Snapshot
+
+    ingest(settings, embedder, tokenizer)
+    snapshot = Snapshot.load_current(Layout(settings))
+    vector, done = embedder.embed(["中试平台补贴"])[0], Event()
+
+    def ask_repeatedly() -> int:
+        answered = 0
+        while not done.is_set():
+            answered += len(snapshot.query(vector, 5)) == 5
+        return answered
+
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            futures = [pool.submit(ask_repeatedly) for _ in range(6)]
+            for _ in range(40):
+                time.sleep(0.01)
+                snapshot.close()
+            done.set()
+            answered = [f.result() for f in futures]
+        assert min(answered) > 0
+    finally:
+        snapshot.close()
+    held = acquire_lock(Layout(settings).gen_dir(snapshot.generation) / "open.lock", what="test")
+    release_lock(held)  # nothing kept the store open
