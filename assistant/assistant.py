@@ -13,7 +13,7 @@ from assistant.compose import Composer
 from assistant.config import Settings
 from assistant.embeddings import Embedder, make_embedder
 from assistant.errors import InvalidQuestion
-from assistant.followup import Resolved, named_jurisdictions, resolve
+from assistant.followup import Places, Resolved, named_jurisdictions, place_patterns, resolve
 from assistant.generate import Generation
 from assistant.index import Layout, Snapshot
 from assistant.lexical import ChineseTokenizer
@@ -112,7 +112,7 @@ class Assistant:
         chat = self.chat if llm is not False else None
         snapshot = self.snapshot
         t0 = time.perf_counter()
-        resolved, standalone = self._resolve(text, turns, chat)
+        resolved, standalone = self._resolve(text, turns, chat, place_patterns(snapshot.documents.values()))
         condense_ms = (time.perf_counter() - t0) * 1000
         mode = retriever or self.settings.retriever
         retriever_ = Retriever(snapshot, self.embedder if mode != "lexical" else None, self.settings)
@@ -149,19 +149,20 @@ class Assistant:
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield answer.answer, answer
 
-    def _resolve(self, text: str, turns: list[Turn], chat: ChatModel | None) -> tuple[Resolved, str | None]:
+    def _resolve(self, text: str, turns: list[Turn], chat: ChatModel | None,
+                 places: Places) -> tuple[Resolved, str | None]:
         """The rule resolves follow-ups; with an LLM they are first rewritten as standalone questions,
         returned as the second element (None when not rewritten)."""
         if chat is None or not any(t.role == "user" for t in turns):
-            return resolve(text, turns, self.tokenizer), None
+            return resolve(text, turns, self.tokenizer, places), None
         condensed = condense(chat, text, turns)
         if condensed is None:
-            return resolve(text, turns, self.tokenizer), None
+            return resolve(text, turns, self.tokenizer, places), None
         if condensed == text:
-            return resolve(text, [], self.tokenizer), None
-        own = resolve(condensed, [], self.tokenizer)
+            return resolve(text, [], self.tokenizer, places), None
+        own = resolve(condensed, [], self.tokenizer, places)
         return dataclasses.replace(own, question=condensed, followup=True,
-                                   named=frozenset(named_jurisdictions(text))), condensed
+                                   named=frozenset(named_jurisdictions(text, places))), condensed
 
     def close(self) -> None:
         with self._lock:

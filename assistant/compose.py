@@ -14,7 +14,7 @@ from importlib import resources
 from assistant.followup import Resolved
 from assistant.index import Snapshot
 from assistant.lexical import ChineseTokenizer
-from assistant.records import JURISDICTION_NAMES, Chunk, Citation, Document, Hit
+from assistant.records import Chunk, Citation, Document, Hit
 from assistant.texts import template
 from ingest.chunk import full_sentences
 
@@ -192,7 +192,7 @@ class _Run:
                 fact = printed.group(0).strip()
                 out.append(Candidate(fact, trailer, doc, META_BOOST * self._match(resolved.terms, fact + doc.title), 9,
                                      meta=True))
-            about = f"{doc.title} {JURISDICTION_NAMES.get(doc.jurisdiction, '')}"
+            about = f"{doc.title} {doc.place}"
             addressee = next((ln for ln in header.text.splitlines() if ln.endswith(("：", ":"))), None)
             facts = {
                 "recipients": addressee,
@@ -220,7 +220,7 @@ class _Run:
             return 0.0
         context = " ".join(
             f"{c.text} {c.chunk.text} {' '.join(c.chunk.path)} {c.document.title} "
-            + JURISDICTION_NAMES.get(c.document.jurisdiction, "")
+            + c.document.place
             for c in chosen
         )
         known = sorted(self.idf(t) for t in own if self.idf(t) > 0)

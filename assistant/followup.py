@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterable, Mapping
 
 from assistant.lexical import ChineseTokenizer
-from assistant.records import Turn
+from assistant.records import Document, Turn
 
 ELLIPTICAL = re.compile(r"^(那|那么|还有|另外|此外|它|这|该|其|同样|如果|再|第[一二三四五六七八九十\d]+[点条项个])|它|这个|这份|该文件|上述|其中|呢[？?]?$|呢，")
 PREVIOUS_WEIGHT = 0.35
@@ -33,17 +34,31 @@ class Resolved:
     anchor: str = ""  # the previous answer, where that list item was named
 
 
-def named_jurisdictions(text: str) -> set[str]:
-    return {name for name, pattern in PLACE_PATTERNS.items() if pattern.search(text)}
+PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|省|市|区|县)$")
+Places = Mapping[str, re.Pattern]
+
+
+def place_patterns(documents: Iterable[Document]) -> Places:
+    """How a question names each jurisdiction of the indexed documents ("北京" for 北京市's own policy)."""
+    patterns = dict(PLACE_PATTERNS)
+    for doc in documents:
+        if doc.jurisdiction not in patterns:
+            patterns[doc.jurisdiction] = re.compile(re.escape(PLACE_SUFFIX.sub("", doc.place) or doc.place))
+    return patterns
+
+
+def named_jurisdictions(text: str, places: Places = PLACE_PATTERNS) -> set[str]:
+    return {name for name, pattern in places.items() if pattern.search(text)}
 
 
 def is_elliptical(question: str) -> bool:
     return len(question) <= SHORT or bool(ELLIPTICAL.search(question))
 
 
-def resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer) -> Resolved:
+def resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer,
+            places: Places = PLACE_PATTERNS) -> Resolved:
     own = tokenizer.query_terms(question)
-    named = named_jurisdictions(question)
+    named = named_jurisdictions(question, places)
     users = [t.content for t in history if t.role == "user" and t.content.strip()]
     answers = [t.content for t in history if t.role == "assistant" and t.content.strip()]
     phrases = definition_phrases(question, tokenizer)
@@ -58,8 +73,8 @@ def resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer) -> 
             terms.setdefault(term, weight * ANSWER_WEIGHT)
     jurisdiction = _single(named)
     if not named:
-        jurisdiction = _single(named_jurisdictions(previous)) or _single(
-            named_jurisdictions(answers[-1][:200]) if answers else set()
+        jurisdiction = _single(named_jurisdictions(previous, places)) or _single(
+            named_jurisdictions(answers[-1][:200], places) if answers else set()
         )
     shown = f"{question}（接上文：{previous}）"
     ordinal = ordinal_phrases(question)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-JURISDICTION_NAMES = {"national": "国家", "shanghai": "上海市"}
+JURISDICTION_NAMES = {"national": "国家", "shanghai": "上海市", "beijing": "北京市", "tianjin": "天津市",
+                      "chongqing": "重庆市", "guangdong": "广东省", "jiangsu": "江苏省", "zhejiang": "浙江省",
+                      "shenzhen": "深圳市"}
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,10 @@ class Document:
     status: str = "现行有效"
     source_url: str | None = None
     implements: str | None = None  # 文号 of a higher-level document this one implements
+
+    @property
+    def place(self) -> str:
+        return JURISDICTION_NAMES.get(self.jurisdiction, self.jurisdiction)
 
     @property
     def citation_title(self) -> str:

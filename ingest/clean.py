@@ -102,7 +102,8 @@ def _breaks_after(line: str, nxt: str, nxt_raw: str, full: float) -> bool:
         return False
     if _width(line) < 0.8 * full:
         return True
-    return line[-1] in _SENTENCE_END and (nxt_raw[:1].isspace() or nxt[:1] in _OPENERS)
+    # After a finished sentence, a short line is a paragraph of its own (an issuer above its date).
+    return line[-1] in _SENTENCE_END and (nxt_raw[:1].isspace() or nxt[:1] in _OPENERS or _width(nxt) < 0.5 * full)
 
 
 def _joiner(left: str, right: str) -> str:

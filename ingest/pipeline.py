@@ -15,7 +15,7 @@ from assistant.embeddings import Embedder
 from assistant.errors import IngestError
 from assistant.index import DocEntry, Layout, Manifest, acquire_lock, exclusive_lock, release_lock
 from assistant.lexical import ChineseTokenizer, index_text
-from assistant.records import JURISDICTION_NAMES, Chunk, Document
+from assistant.records import Chunk, Document
 from ingest.loaders import SUPPORTED, check_file
 from ingest.parse import Parsed, doc_id_for, file_hash, parse_file
 
@@ -55,7 +55,7 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 
 
 def chunk_index_text(chunk: Chunk, document: Document) -> str:
-    return index_text(chunk.section, chunk.text, JURISDICTION_NAMES.get(document.jurisdiction, document.jurisdiction))
+    return index_text(chunk.section, chunk.text, document.place)
 
 
 def ingest(settings: Settings, embedder: Embedder, tokenizer: ChineseTokenizer,

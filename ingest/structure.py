@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.records import Clause
+from assistant.records import JURISDICTION_NAMES, Clause
 
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔［\[【(（]\s*\d{4}\s*[〕］\]】)）]\s*\d{1,4}\s*号")
 DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
@@ -14,8 +14,9 @@ _ORGAN = r".+?(?:委员会|人民政府|办公厅|办公室|总局|部|厅|局|�
 ORGAN_LIST = re.compile(rf"^(?:{_ORGAN})+$")
 ORGAN = re.compile(_ORGAN)
 NOTICE_TITLE = re.compile(r"印发\s*《(.+?)》\s*的通知")
-PLACES = {"上海": "shanghai", "北京": "beijing", "天津": "tianjin", "重庆": "chongqing", "广东": "guangdong",
-          "江苏": "jiangsu", "浙江": "zhejiang", "深圳": "shenzhen"}
+PLACES = {name[:-1]: slug for slug, name in JURISDICTION_NAMES.items() if slug != "national"}  # 上海 → shanghai
+# A local issuer names its place first: 湖北省经济和信息化厅, 苏州市人民政府, 浦东新区科技和经济委员会.
+LOCAL_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,7}?(?:特别行政区|自治区|自治州|新区|省|市(?!场)|区|县))")
 
 # (level, pattern). Lower level = higher in the tree.
 HEADINGS = [
@@ -112,11 +113,18 @@ def extract_meta(text: str, fallback_title: str | None = None) -> Meta:
                 block[:0] = ORGAN.findall(q.text)
             issuers = tuple(block)
             break
-    scope = (title or "") + "".join(issuers)
-    jurisdiction = next((slug for name, slug in PLACES.items() if name in scope), "national")
+    jurisdiction = _jurisdiction(title or "", issuers)
     refs = [_norm_number(m.group(0)) for m in DOC_NUMBER.finditer(text)]
     implements = next((r for r in refs if number and not number.endswith(r) and not r.endswith(number)), None)
     return Meta(title, number, issuers, date, jurisdiction, implements)
+
+
+def _jurisdiction(title: str, issuers: tuple[str, ...]) -> str:
+    """A known place's slug, else the local issuer's place name ("湖北省"), else national."""
+    scope = title + "".join(issuers)
+    known = next((slug for name, slug in PLACES.items() if name in scope), None)
+    local = next((m.group(1) for m in map(LOCAL_ISSUER.match, issuers) if m), None)
+    return known or local or "national"
 
 
 def _norm_number(value: str) -> str:

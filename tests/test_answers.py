@@ -176,3 +176,42 @@ def test_eval_meets_floors_and_hybrid_not_worse(workspace, tmp_path):
     assert (tmp_path / "summary.md").read_text(encoding="utf-8").count("| hybrid |") == 1
     assert (tmp_path / "metrics.png").stat().st_size > 1000
     assert len((tmp_path / "predictions.jsonl").read_text(encoding="utf-8").splitlines()) == summary["dataset_items"]
+
+
+BEIJING_TXT = """北京市经济和信息化局关于印发《北京市中试基地建设支持办法》的通知
+京经信发〔2025〕12号
+各有关单位：
+现将《北京市中试基地建设支持办法》印发给你们，请认真贯彻执行。
+北京市经济和信息化局
+2025年4月1日
+北京市中试基地建设支持办法
+第一条 对新认定的市级中试基地，按照设备投资的20%给予补贴，最高不超过3000万元。
+"""
+
+
+def test_a_place_with_its_own_indexed_policy_is_answered_from_it(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    question = "北京的中试补贴标准是多少？"
+    settings = Settings.from_env(environ={}, data_dir=tmp_path / "data", corpus_dir=corpus, retriever="lexical",
+                                 embedding_model="hash-64")
+    embedder, tokenizer = make_embedder("hash-64"), ChineseTokenizer()
+    ingest(settings, embedder, tokenizer)
+    before = Assistant(settings, None, tokenizer)
+    try:
+        assert before.ask(question).refused
+    finally:
+        before.close()
+
+    (corpus / "beijing-pilot-bases.txt").write_text(BEIJING_TXT, encoding="utf-8")
+    assert not ingest(settings, embedder, tokenizer).failed
+    after = Assistant(settings, None, tokenizer)
+    try:
+        answer = after.ask(question)
+        elsewhere = after.ask("天津的中试补贴标准是多少？")
+    finally:
+        after.close()
+    assert not answer.refused and "3000万元" in answer.answer
+    assert answer.citations[0].document.jurisdiction == "beijing"
+    assert answer.citations[0].document.doc_number == "京经信发〔2025〕12号"
+    assert elsewhere.refused and "3000万元" not in elsewhere.answer

@@ -101,11 +101,11 @@ def test_running_assistant_picks_up_a_reindex_from_another_process(tmp_path):
     print(f"saw an unpublished generation while polling: {saw_unpublished}; served {len(served)} generations")
 
 
-NOTICE_INJECTION = f"""测试市经济和信息化委员会关于印发《{HOSTILE_TITLE}》的通知
+NOTICE_INJECTION = f"""中试验证服务促进中心关于印发《{HOSTILE_TITLE}》的通知
 测经信发〔2025〕7号
 各有关单位：
 现将《{HOSTILE_TITLE}》印发给你们。{INJECTION}
-测试市经济和信息化委员会
+中试验证服务促进中心
 2025年6月1日
 {HOSTILE_TITLE}
 第一条 为提升中试验证服务能力，制定本措施。

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import re
 
 from conftest import NATIONAL_PDF, SHANGHAI_PDF, parse_doc
@@ -53,6 +55,21 @@ def test_extract_meta_of_a_state_council_notice():
     assert (meta.title, meta.doc_number, meta.date) == ("制造业中试发展行动方案", "国办发〔2024〕9号", "2024-02-01")
     assert meta.issuers == ("国务院办公厅",)  # one issuer, not 国务院 + 办公厅
     assert (meta.jurisdiction, meta.implements) == ("national", None)
+
+
+@pytest.mark.parametrize("issuer, jurisdiction", [
+    ("湖北省经济和信息化厅", "湖北省"),
+    ("苏州市人民政府", "苏州市"),
+    ("浦东新区科技和经济委员会", "浦东新区"),
+    ("北京市经济和信息化局", "beijing"),
+    ("国家市场监督管理总局", "national"),  # 市场 is not a 市
+    ("工业和信息化部", "national"),
+])
+def test_a_local_issuer_gives_the_jurisdiction(issuer, jurisdiction):
+    text = (f"{issuer}关于印发《中试平台建设若干措施》的通知\n测发〔2025〕1号\n各有关单位：\n"
+            f"现将《中试平台建设若干措施》印发给你们。\n{issuer}\n2025年3月1日")
+    meta = extract_meta(text)
+    assert (meta.issuers, meta.jurisdiction) == ((issuer,), jurisdiction)
 
 
 def test_extract_meta_without_a_notice_uses_the_first_line_or_fallback():

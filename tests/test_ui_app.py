@@ -6,10 +6,11 @@ import csv
 import json
 
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from ui_fixtures import ADMIN, build_env, close_env, running_app
+from evals.load import text_of
+from ui_fixtures import ADMIN, build_env, close_env, connect, running_app
 
 pytestmark = pytest.mark.slow
 
@@ -28,17 +29,6 @@ def env(tmp_path_factory):
 def url(env):
     with running_app(env) as address:
         yield address
-
-
-def connect(url: str, tmp_path) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False, download_files=str(tmp_path))
-
-
-def text_of(message: dict) -> str:
-    content = message["content"]
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
 
 
 def test_multi_turn_chat_with_sources_and_feedback(env, url, tmp_path):

@@ -14,7 +14,8 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from corpus_fixtures import HOSTILE_DOC_ID, HOSTILE_NAME, HOSTILE_QUESTION, HOSTILE_TXT, SCRIPT
-from ui_fixtures import ADMIN, build_env, close_env, running_app
+from evals.load import text_of
+from ui_fixtures import ADMIN, build_env, close_env, connect, running_app
 
 pytestmark = pytest.mark.slow
 QUESTION = "新建中试平台采购设备最高补贴多少？"
@@ -63,13 +64,8 @@ def no_admin_url(env, tmp_path_factory):
         other.assistant.close()
 
 
-def connect(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
-
-
 def chat_text(messages: list[dict], index: int = -1) -> str:
-    content = messages[index]["content"]
-    return content if isinstance(content, str) else "".join(p.get("text", "") for p in content)
+    return text_of(messages[index])
 
 
 def raw_call(url: str, api_name: str, data: list) -> tuple[str, object]:

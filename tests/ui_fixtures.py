@@ -44,6 +44,14 @@ def close_env(env: SimpleNamespace) -> None:
     env.assistant.close()
 
 
+def connect(url: str, download_dir: Path | None = None):
+    """A gradio_client session of its own (own chat state on the server)."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False, analytics_enabled=False,
+                  download_files=str(download_dir) if download_dir else False)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -11,7 +11,7 @@ import html
 import re
 from collections import OrderedDict
 
-from assistant.records import JURISDICTION_NAMES, Answer, Chunk, Document
+from assistant.records import Answer, Chunk, Document
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+\-.!|~>])")
 REFUSAL_BANNER = "⚠️ **收录的政策文件未覆盖此问题**"
@@ -94,7 +94,7 @@ def doc_rows(documents: dict[str, Document], chunks: list[Chunk]) -> list[list]:
     rows = []
     for doc in sorted(documents.values(), key=lambda d: (d.jurisdiction != "national", d.date or "", d.title)):
         rows.append([doc.title, doc.doc_number or "—", "、".join(doc.issuers) or "—", doc.date or "—",
-                     JURISDICTION_NAMES.get(doc.jurisdiction, doc.jurisdiction), doc.page_count,
+                     doc.place, doc.page_count,
                      len(clauses.get(doc.doc_id, ())), doc.status])
     return rows
 
