@@ -77,6 +77,9 @@ class Assistant:
                 if self.embedder is not None and fresh.manifest.model != self.embedder.name:
                     log.warning("index was built with %s, configured model is %s",
                                 fresh.manifest.model, self.embedder.name)
+                if fresh.manifest.tokenizer != self.tokenizer.fingerprint:
+                    log.warning("index generation %s was tokenized with another dictionary or synonym list: "
+                                "run `policy-assistant ingest`", fresh.generation)
                 old, self._snapshot = self._snapshot, fresh
                 if old is not None:
                     old.close()

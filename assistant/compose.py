@@ -25,6 +25,10 @@ KEEP_RATIO = 0.55
 MIN_COVERAGE = 0.45
 META_BOOST = 1.5
 CROSS_RATIO = 0.25
+OOV_SHARE = 0.4
+FRAME = {"header", "trailer"}  # the notice and the 版记: quoted below the clauses, and only real sentences
+FRAME_SHARE = 0.6
+MIN_FRAME_SENTENCE = 10
 
 NUMERIC_ASK = re.compile(r"多少|几[成家个年项%]|百分之几|上限|比例|金额|额度|多大|占比")
 NOT_NUMERIC = re.compile(r"怎么办|如何|怎么|哪些|什么办法")
@@ -33,7 +37,13 @@ SUBSIDY_ASK = re.compile(r"补贴|补助|资助|奖励|扶持|补多少|给多�
 MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]*元")
 MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例")
 YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+DATE_ASK = re.compile(r"哪天|哪一天|日期|几月|几号|何时|什么时候|什么时间|发布时间|几点")
+DATED = re.compile(r"\d{4}(?:-\d{1,2}-\d{1,2}|年\d{1,2}月)")
+COUNT_ASK = re.compile(r"(?<!哪)(?:多少|几)(?:项|家|种|条|批|所|座)|多少个")  # not 哪几个部门, 几个亿
+COUNTED = re.compile(r"(?:[\d.]+|[一二两三四五六七八九十百千]+)(?:万|亿)?(?:多|余)?(?:项|个|家|种|条|批|类|所|座)")
+VAGUE_COUNT = {"一批", "一个", "一类", "一种", "一项"}
 NUMBER = re.compile(r"\d")
+BARE_NUMBER = re.compile(r"[\d.%]+")  # checked by the money and year rules, not evidence of the topic
 COMPARE = re.compile(r"区别|对比|比较|分别|两份|异同|都")
 META_INTENTS = {
     "number": re.compile(r"文号|发文字号|文件号|几号文|编号"),
@@ -42,9 +52,10 @@ META_INTENTS = {
     "recipients": re.compile(r"发给|主送|印发给|下发给|发往|哪些单位执行"),
     "copied": re.compile(r"抄送"),
 }
+# "四成都不到" speaks of 四成, not of 成都
 OTHER_PLACES = re.compile(
     r"北京|天津|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|"
-    r"青海|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|台湾|深圳|广州|杭州|南京|苏州|成都|武汉|西安|合肥|厦门|宁波|青岛|无锡|长沙|郑州|东莞"
+    r"青海|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|台湾|深圳|广州|杭州|南京|苏州|(?<![一二三四五六七八九十两几\d])成都|武汉|西安|合肥|厦门|宁波|青岛|无锡|长沙|郑州|东莞"
 )
 CN_DATE = "{0}年{1}月{2}日"
 NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
@@ -97,6 +108,8 @@ class _Run:
         self.facets = composer.facets
         self.snapshot = snapshot
         self.idf = snapshot.bm25.idf
+        # a place a document belongs to ("上海", "国家"): every answer from that document "covers" it
+        self.naming = set(self.tokenizer.tokens(" ".join(d.place for d in snapshot.documents.values())))
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition:
         place = OTHER_PLACES.search(question)
@@ -108,7 +121,7 @@ class _Run:
             return self._refuse("该问题", hits)
         best = max(candidates, key=lambda c: c.score)
         chosen = self._select(question, resolved, candidates, best)
-        if self._coverage(resolved, chosen) < MIN_COVERAGE:
+        if not best.meta and self._coverage(resolved, chosen) < MIN_COVERAGE:
             return self._refuse("该问题", hits)
         joined = "".join(c.text for c in chosen) + "".join(c.chunk.text for c in chosen)
         for topic, asks, answers in self.facets:
@@ -128,6 +141,9 @@ class _Run:
             (MONEY_ANSWER.search(t) or "%" in t) and MONEY_CONTEXT.search(t) for t in texts
         ):
             return "具体支持标准"
+        if COUNT_ASK.search(question) and not any(m.group(0) not in VAGUE_COUNT for t in texts
+                                                  for m in COUNTED.finditer(t)):
+            return "具体数量"
         for year in YEAR.findall(question):
             if not any(year in t for t in texts):
                 return "所问年份的情况"
@@ -138,9 +154,12 @@ class _Run:
     def _sentence_candidates(self, question: str, resolved: Resolved, hits: list[Hit]) -> list[Candidate]:
         out = []
         numeric = bool(NUMERIC_ASK.search(question)) and not NOT_NUMERIC.search(question)
-        for hit in hits[:SENTENCE_HITS]:
-            if hit.lexical is None and hit.dense is None:
-                continue
+        dated = bool(DATE_ASK.search(question))
+        found = [h for h in hits if h.lexical is not None or h.dense is not None]
+        content = [h for h in found if h.chunk.kind not in FRAME][:SENTENCE_HITS]
+        frames = [h for h in found[:SENTENCE_HITS] if h.chunk.kind in FRAME]
+        for hit in content + frames:
+            frame = hit.chunk.kind in FRAME
             chunk = hit.chunk
             path_score = PATH_WEIGHT * self._match(resolved.terms, " ".join(chunk.path))
             prior = 1.0 / (1.0 + RANK_DECAY * (hit.rank - 1))
@@ -148,9 +167,13 @@ class _Run:
                 sent = sent.strip()
                 if not sent or (sent == chunk.path[-1] and chunk.kind == "clause"):
                     continue
-                score = (self._match(resolved.terms, sent) + path_score) * prior
+                if frame and (len(sent) < MIN_FRAME_SENTENCE or sent[-1] not in "。；！？："):
+                    continue  # letterhead, organ names, the notice's own title
+                score = (self._match(resolved.terms, sent) + path_score) * prior * (FRAME_SHARE if frame else 1.0)
                 if numeric:
                     score *= 1.4 if NUMBER.search(sent) else 0.8
+                if dated:
+                    score *= 2.0 if DATED.search(sent) else 0.7
                 if any(sent.startswith(p) or p + "指" in sent for p in resolved.phrases):
                     score *= 2.0
                 out.append(Candidate(sent, chunk, hit.document, score, pos))
@@ -166,9 +189,8 @@ class _Run:
                 if (sibling.doc_id == chunk.doc_id and sibling.path[:-1] == chunk.path[:-1]
                         and sibling.path[-1].startswith(resolved.ordinal)):
                     document = self.snapshot.documents[sibling.doc_id]
-                    return [Candidate(sent.strip(), sibling, document, 1.0, pos)
-                            for pos, sent in enumerate(full_sentences(sibling.text))
-                            if sent.strip() and sent.strip() != sibling.path[-1]]
+                    return [Candidate(sent.strip(), sibling, document, 1.0 + self._match(resolved.own_terms, sent), pos)
+                            for pos, sent in enumerate(full_sentences(sibling.text)) if sent.strip()]
         return []
 
     def _meta_candidates(self, question: str, resolved: Resolved) -> list[Candidate]:
@@ -215,7 +237,8 @@ class _Run:
         if any(c.chunk.path[-1].startswith(p) for c in chosen for p in resolved.phrases):
             return 1.0
         terms = resolved.own_terms if not resolved.followup else resolved.terms
-        own = {t: w for t, w in terms.items() if w >= 0.99 or resolved.followup and w >= 0.49}
+        own = {t: w for t, w in terms.items()
+               if (w >= 0.99 or resolved.followup and w >= 0.49) and t not in self.naming and not BARE_NUMBER.fullmatch(t)}
         if not own:
             return 0.0
         context = " ".join(
@@ -224,7 +247,7 @@ class _Run:
             for c in chosen
         )
         known = sorted(self.idf(t) for t in own if self.idf(t) > 0)
-        oov = known[len(known) // 2] if known else 1.0
+        oov = OOV_SHARE * (known[len(known) // 2] if known else 1.0)  # words no document uses: chat, self-description
         total = matched = 0.0
         for term, weight in own.items():
             idf = self.idf(term) or oov

@@ -21,6 +21,10 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
+    def coverage(self, text: str) -> float:
+        """Share of the text's tokens the model knows (not its unknown token)."""
+        ...
+
 
 def resolve_model(name: str) -> str:
     """The packaged MiniLM by its package name, a local directory, or a sentence-transformers name."""
@@ -59,6 +63,12 @@ class SentenceTransformerEmbedder:
     def warm(self) -> None:
         self._load()
 
+    def coverage(self, text: str) -> float:
+        tokenizer = self._load().tokenizer
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        unknown = getattr(tokenizer, "unk_token_id", None)
+        return 1.0 - sum(i == unknown for i in ids) / len(ids) if ids else 0.0
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         model = self._load()
         vectors = model.encode(
@@ -76,6 +86,9 @@ class HashEmbedder:
 
     def warm(self) -> None:
         pass
+
+    def coverage(self, text: str) -> float:
+        return 1.0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

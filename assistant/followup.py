@@ -9,7 +9,7 @@ from typing import Iterable, Mapping
 from assistant.lexical import ChineseTokenizer
 from assistant.records import Document, Turn
 
-ELLIPTICAL = re.compile(r"^(那|那么|还有|另外|此外|它|这|该|其|同样|如果|再|第[一二三四五六七八九十\d]+[点条项个])|它|这个|这份|该文件|上述|其中|呢[？?]?$|呢，")
+ELLIPTICAL = re.compile(r"^(那|那么|还有|另外|此外|它|这|该|其|同样|如果|再|第[一二三四五六七八九十\d]+[点条项个种类])|它|这个|这份|该文件|上述|其中|呢[？?]?$|呢，")
 PREVIOUS_WEIGHT = 0.35
 ANSWER_WEIGHT = 0.2
 SHORT = 14
@@ -86,7 +86,7 @@ DEFINITION = [
     re.compile(r"(?:什么是|何为|何谓|怎么定位|如何定位|怎样定位)(?P<x>[^，。？?]+)"),
     re.compile(r"(?P<x>[^，。？?]+?)(?:是什么|指什么|是指什么|的定义|的含义|怎么定义|的定位)"),
 ]
-ORDINAL = re.compile(r"第([一二三四五六七八九十])(?:点|条|项|个)")
+ORDINAL = re.compile(r"第([一二三四五六七八九十])(?:点|条|项|个|种|类)")
 
 
 def definition_phrases(question: str, tokenizer: ChineseTokenizer) -> tuple[str, ...]:

@@ -71,15 +71,17 @@ class Manifest:
     model: str
     created: float
     entries: dict[str, DocEntry] = field(default_factory=dict)
+    tokenizer: str = ""  # ChineseTokenizer.fingerprint the lexical tokens were made with
 
     def to_dict(self) -> dict:
-        return {"generation": self.generation, "model": self.model, "created": self.created,
-                "documents": [e.to_dict() for e in self.entries.values()]}
+        return {"generation": self.generation, "model": self.model, "tokenizer": self.tokenizer,
+                "created": self.created, "documents": [e.to_dict() for e in self.entries.values()]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Manifest":
         entries = [DocEntry.from_dict(d) for d in data["documents"]]
-        return cls(data["generation"], data["model"], data["created"], {e.document.doc_id: e for e in entries})
+        return cls(data["generation"], data["model"], data["created"], {e.document.doc_id: e for e in entries},
+                   data.get("tokenizer", ""))
 
 
 class Layout:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import re
@@ -17,11 +19,20 @@ STOPWORDS = set(
     "的 了 和 与 及 等 是 在 对 为 把 被 将 由 从 以 于 并 或 也 都 就 还 又 而 其 之 这 那 这个 那个 哪个 哪些 什么 "
     "怎么 怎样 如何 多少 吗 呢 吧 啊 呀 嘛 么 我 我们 你 你们 他 她 它 他们 公司 企业 请问 一下 能 可以 可不可以 "
     "会 要 想 有 没有 哪 哪里 个 些 给 让 请 问 一个 如果 的话 需要 是否 有没有 多 几 家 该 能否 应该 "
-    "那份 这份 该份 两份 分别 各自 两者 二者 规定 文件 政策 里 中 上 下 说 讲 搞 弄 整 拿 一起 咱们 我司 本公司 具体 那块 这块 方面 东西 有啥 啥 吗？".split()
+    "那份 这份 该份 两份 分别 各自 两者 二者 规定 文件 政策 里 中 上 下 说 讲 搞 弄 整 拿 一起 咱们 我司 本公司 具体 那块 这块 方面 东西 有啥 啥 吗？ "
+    # chat filler: how people talk, never what a clause says
+    "到底 究竟 一句 一句话 话 清楚 说清楚 啥事 干啥 干嘛 咋 咋样 怎么样 样子 这些 那些 这种 那种 这样 那样 就是 "
+    "还是 或者 不了 出来 起来 说法 讲法 老板 领导 厂 团队 小 做 干 跟 同 不 没 没法 自己 别人 这边 那边 篇 "
+    "几月 几号 几日 几点 各个 不能 听说 真的 是不是 对不对 行不行 能不能 有没有 不会 到时候 目前 现在 然后".split()
 )
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%.]")
 K1, B = 1.5, 0.75
 SYNONYM_WEIGHT = 0.6
+
+
+def _fingerprint(*parts) -> str:
+    """Changes whenever the same text would be cut into other tokens: the index must be re-tokenized."""
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
 
 
 def _resource(name: str) -> str:
@@ -63,6 +74,8 @@ class ChineseTokenizer:
                 self._add_word(parts[0], int(parts[1]) if len(parts) > 1 else 50)
         self.synonyms = load_synonyms() if synonyms is None else synonyms
         self.compounds = load_compounds()
+        self.fingerprint = _fingerprint(jieba.__version__, sorted(STOPWORDS), _resource("userdict.txt"),
+                                        sorted(self.synonyms.items()))
         for word in self.synonyms:
             if len(word) > 1:
                 self._add_word(word, 20)

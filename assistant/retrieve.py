@@ -53,6 +53,10 @@ class Retriever:
             boosts = snap.phrase_boosts(query.question, query.phrases)
             lexical = snap.bm25.top(query.terms, n, mask, boosts)
             timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
+        if mode == "hybrid" and self.embedder is not None and \
+                self.embedder.coverage(query.text) < self.settings.dense_min_coverage:
+            mode = "lexical"  # the model cannot read this question: its vector would only add noise
+            timings["dense_skipped"] = 1.0
         if mode in ("hybrid", "dense") and self.embedder is not None:
             t0 = time.perf_counter()
             vector = self.embedder.embed([query.text])[0]

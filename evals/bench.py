@@ -98,7 +98,9 @@ def run_bench(settings: Settings, out: Path, quick: bool = False, *, tiers: tupl
     out.mkdir(parents=True, exist_ok=True)
     plan = Plan.make(quick, tiers=tiers, cold_runs=cold_runs, synthetic_chunks=synthetic_chunks,
                      raw_sample=raw_sample, max_questions=max_questions)
-    settings = settings.replace(chroma_url=None, llm_base_url=None, llm_model=None, llm_api_key=None)
+    # dense_min_coverage=0: every hybrid query pays for the dense side, as with a Chinese model
+    settings = settings.replace(chroma_url=None, llm_base_url=None, llm_model=None, llm_api_key=None,
+                                dense_min_coverage=0.0)
     items = load_dataset(DATASET)[: plan.max_questions]
     errors: dict[str, str] = {}
     stage_times: dict[str, dict] = {}

@@ -114,7 +114,8 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
     removed = [d for d in old_entries if full_corpus and d not in seen]
     docs.extend(DocReport(old_entries[d].document.source_path, "removed", old_entries[d].document) for d in removed)
     model_changed = previous is not None and not same_model
-    if not parsed and not removed and not model_changed and not rebuild and previous_gen:
+    retokenize = previous is not None and previous.tokenizer != tokenizer.fingerprint
+    if not parsed and not removed and not model_changed and not retokenize and not rebuild and previous_gen:
         return IngestReport(previous_gen, False, docs, timings=timings)
 
     generation = layout.new_generation()
@@ -145,6 +146,9 @@ def _build_generation(layout: Layout, generation: str, base: str | None, old_ent
         t0 = time.perf_counter()
         kept_chunks, kept_tokens, kept_vectors = _kept(layout, base, set(kept_ids), documents, embedder)
         kept_texts = [chunk_index_text(c, documents[c.doc_id]) for c in kept_chunks]
+        if base and layout.load_manifest(base).tokenizer != tokenizer.fingerprint:  # dictionary or synonyms changed
+            log.info("tokenizer changed since %s: re-tokenizing %d unchanged chunks", base, len(kept_chunks))
+            kept_tokens = [tokenizer.tokens(t) for t in kept_texts]
         store.add(kept_chunks, kept_vectors, documents, kept_texts)
         timings["copy"] = time.perf_counter() - t0
 
@@ -159,7 +163,7 @@ def _build_generation(layout: Layout, generation: str, base: str | None, old_ent
         entries = {d: old_entries[d] for d in kept_ids}
         entries.update({d: DocEntry(p.document, p.document.content_hash, p.clauses, len(p.chunks))
                         for d, p in parsed.items()})
-        manifest = Manifest(generation, embedder.name, time.time(), entries)
+        manifest = Manifest(generation, embedder.name, time.time(), entries, tokenizer.fingerprint)
         layout.write_generation(generation, manifest, kept_chunks + new_chunks, kept_tokens + new_tokens,
                                 _stack([kept_vectors, new_vectors]))
     finally:

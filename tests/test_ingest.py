@@ -311,3 +311,34 @@ def test_generation_without_vectors_is_embedded_again(ingested, embedder, tokeni
     report, docs = run(ingested, embedder, tokenizer)
     assert docs[SHANGHAI_PDF.name].status == "unchanged" and report.changed
     assert_vectors_match(ingested, embedder)
+
+
+class CountingEmbedder:
+    """The fake embedder, counting the texts it embeds."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.texts = inner, inner.name, 0
+
+    def embed(self, texts):
+        self.texts += len(texts)
+        return self.inner.embed(texts)
+
+
+def test_a_changed_dictionary_re_tokenizes_without_re_embedding(ingested, embedder, tokenizer):
+    from assistant.lexical import ChineseTokenizer, load_synonyms
+
+    layout = Layout(ingested)
+    old_tokens = dict(zip(*(lambda c, t: ([x.chunk_id for x in c], t))(*layout.load_chunks(layout.current()))))
+    changed = ChineseTokenizer(synonyms={**load_synonyms(), "利益绑定": ["利益捆绑"]})
+    assert changed.fingerprint != tokenizer.fingerprint
+    counting = CountingEmbedder(embedder)
+    report, docs = run(ingested, counting, changed)
+    assert report.changed and {d.status for d in docs.values()} == {"unchanged"} and counting.texts == 0
+    manifest = layout.load_manifest(layout.current())
+    assert manifest.tokenizer == changed.fingerprint
+    chunks, tokens = layout.load_chunks(layout.current())
+    assert tokens == [changed.tokens(chunk_index_text(c, manifest.entries[c.doc_id].document)) for c in chunks]
+    bound = next(i for i, c in enumerate(chunks) if "利益绑定" in c.text)
+    assert "利益绑定" in tokens[bound] and "利益绑定" not in old_tokens[chunks[bound].chunk_id]
+    assert_vectors_match(ingested, embedder)
+    assert run(ingested, counting, changed)[0].changed is False  # and then it is a no-op again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.config import Settings
 from assistant.index import Layout, Snapshot
 from assistant.retrieve import Query, Retriever
 from ingest.pipeline import ingest
@@ -33,3 +34,38 @@ def test_post_filtered_dense_equals_the_filtered_query(snapshot, settings, embed
     assert [i for i, _ in got] == [i for i, _ in expected]
     assert got and all(mask[i] for i, _ in got)
     assert [s for _, s in got] == pytest.approx([s for _, s in expected])
+
+
+class HalfRead:
+    """The fake embedder, claiming to know only a share of every question's tokens."""
+
+    def __init__(self, inner, share: float):
+        self.inner, self.name, self.share = inner, inner.name, share
+
+    def embed(self, texts):
+        return self.inner.embed(texts)
+
+    def coverage(self, text: str) -> float:
+        return self.share
+
+
+def test_hybrid_skips_the_dense_side_for_a_question_the_model_cannot_read(snapshot, settings, embedder, tokenizer):
+    question = "中试服务券最高支持比例"
+    query = Query(question, tokenizer.query_terms(question), question=question)
+    lexical = Retriever(snapshot, None, settings).search(query, mode="lexical")
+    read = Retriever(snapshot, HalfRead(embedder, 0.9), settings).search(query, mode="hybrid")
+    unread = Retriever(snapshot, HalfRead(embedder, 0.3), settings).search(query, mode="hybrid")
+    forced = Retriever(snapshot, HalfRead(embedder, 0.3), settings).search(query, mode="dense")
+    assert "embed_ms" in read.timings and any(h.dense is not None for h in read.hits)
+    assert "embed_ms" not in unread.timings and unread.timings["dense_skipped"] == 1.0
+    assert [(h.chunk.chunk_id, h.score) for h in unread.hits] == [(h.chunk.chunk_id, h.score) for h in lexical.hits]
+    assert "embed_ms" in forced.timings  # asked for dense alone, it is used whatever the coverage
+
+
+@pytest.mark.slow
+def test_the_packaged_model_reads_english_but_not_chinese_questions():
+    from corpus_fixtures import packaged_embedder
+
+    model, floor = packaged_embedder(), Settings().dense_min_coverage
+    assert model.coverage("What is the maximum subsidy for a new pilot platform?") >= floor
+    assert model.coverage("新建中试平台采购设备最高补贴多少？") < floor
