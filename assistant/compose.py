@@ -26,6 +26,7 @@ MIN_COVERAGE = 0.45
 META_BOOST = 1.5
 CROSS_RATIO = 0.25
 OOV_SHARE = 0.4
+DOMAIN_BOOST = 1.5  # a named policy instrument (中试服务券, 工业上楼) is what the question is about
 FRAME = {"header", "trailer"}  # the notice and the 版记: quoted below the clauses, and only real sentences
 FRAME_SHARE = 0.6
 MIN_FRAME_SENTENCE = 10
@@ -80,13 +81,23 @@ class Composition:
     citations: list[Citation]
 
 
+def _rows(name: str) -> list[list[str]]:
+    """The "|"-separated rows of a resource file, without comments."""
+    text = resources.files("assistant.resources").joinpath(name).read_text(encoding="utf-8")
+    return [[part.strip() for part in line.split("|")] for line in text.splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
 def _facets() -> list[tuple[str, list[str], list[str]]]:
-    rows = []
-    for line in resources.files("assistant.resources").joinpath("facets.txt").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            topic, asks, answers = (part.strip() for part in line.split("|"))
-            rows.append((topic, asks.split(","), answers.split(",")))
-    return rows
+    return [(topic, asks.split(","), answers.split(",")) for topic, asks, answers in _rows("facets.txt")]
+
+
+def _contrasts() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    return [(tuple(a.split(",")), tuple(b.split(","))) for a, b in _rows("contrasts.txt")]
+
+
+def _names(text: str, words: tuple[str, ...]) -> bool:
+    return any(w in text for w in words)
 
 
 class Composer:
@@ -94,6 +105,7 @@ class Composer:
         self.tokenizer = tokenizer
         self.max_sentences = max_sentences
         self.facets = _facets()
+        self.contrasts = _contrasts()
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit], snapshot: Snapshot) -> Composition:
         return _Run(self, snapshot).compose(question, resolved, hits)
@@ -106,6 +118,7 @@ class _Run:
         self.tokenizer = composer.tokenizer
         self.max_sentences = composer.max_sentences
         self.facets = composer.facets
+        self.contrasts = composer.contrasts
         self.snapshot = snapshot
         self.idf = snapshot.bm25.idf
         # a place a document belongs to ("上海", "国家"): every answer from that document "covers" it
@@ -231,7 +244,11 @@ class _Run:
         return out
 
     def _match(self, terms: dict[str, float], text: str) -> float:
-        return sum(w * max(self.idf(t), 0.5) for t, w in terms.items() if t in text)
+        """Weighted idf of the terms in `text`, domain words boosted; the pieces jieba also cuts a word into
+        ("中小", "小企业" of "中小企业") count once, with the word."""
+        found = [t for t in terms if t in text]
+        return sum(terms[t] * max(self.idf(t), 0.5) * (DOMAIN_BOOST if t in self.tokenizer.domain else 1.0)
+                   for t in found if not any(t != u and t in u for u in found))
 
     def _coverage(self, resolved: Resolved, chosen: list[Candidate]) -> float:
         if any(c.chunk.path[-1].startswith(p) for c in chosen for p in resolved.phrases):
@@ -270,13 +287,23 @@ class _Run:
         for cand in ranked[1:]:
             if len(chosen) >= self.max_sentences or cand.score < KEEP_RATIO * best.score:
                 break
-            if cand.text in {c.text for c in chosen} or best.meta and not cand.meta:
+            if cand.text in {c.text for c in chosen} or best.meta and not cand.meta or self._other_side(question, cand):
                 continue
             same_doc = cand.document.doc_id == best.document.doc_id
             if same_doc or compare:
                 chosen.append(cand)
         order = {c.chunk.chunk_id: i for i, c in enumerate(chosen)}
-        return sorted(chosen, key=lambda c: (order[c.chunk.chunk_id], c.chunk.start, c.position))
+        # the best sentence leads; the others follow in document order
+        return sorted(chosen, key=lambda c: (order[c.chunk.chunk_id], c is not best, c.chunk.start, c.position))
+
+    def _other_side(self, question: str, cand: Candidate) -> bool:
+        """The sentence speaks only of the side (新建) the question does not ask about (已建)."""
+        for a, b in self.contrasts:
+            for asked, other in ((a, b), (b, a)):
+                if _names(question, asked) and not _names(question, other) \
+                        and _names(cand.text, other) and not _names(cand.text, asked):
+                    return True
+        return False
 
     # --- rendering --------------------------------------------------------------------------
 

@@ -68,10 +68,12 @@ class ChineseTokenizer:
         jieba.setLogLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
+        self.domain: set[str] = set()  # the policy vocabulary of the domain dictionary
         for line in _resource("userdict.txt").splitlines():
             parts = line.split()
             if parts:
                 self._add_word(parts[0], int(parts[1]) if len(parts) > 1 else 50)
+                self.domain.add(parts[0].lower())
         self.synonyms = load_synonyms() if synonyms is None else synonyms
         self.compounds = load_compounds()
         self.fingerprint = _fingerprint(jieba.__version__, sorted(STOPWORDS), _resource("userdict.txt"),
