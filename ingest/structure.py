@@ -91,6 +91,8 @@ def _notice_end(paras: list[Paragraph]) -> int:
     for i, p in enumerate(paras[:40]):
         if DATE.fullmatch(p.text.strip()):
             return i + 1
+        if heading_level(p.text.strip()) is not None:  # clauses before any date: the signature closes the text
+            return 0
     return 0
 
 

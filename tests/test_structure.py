@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import re
+
+import pytest
 
 from conftest import NATIONAL_PDF, SHANGHAI_PDF, parse_doc
 from ingest.chunk import chunk_clauses, sentences, split_text
@@ -300,3 +300,14 @@ def test_chunk_ids_are_stable(shanghai, national):
         assert [(c.chunk_id, c.text, c.path, c.pages) for c in again] == [
             (c.chunk_id, c.text, c.path, c.pages) for c in doc.chunks]
         assert [c.chunk_id for c in again] == [f"{doc.document.doc_id}#{i:04d}" for i in range(len(again))]
+
+
+def test_a_signature_after_the_clauses_does_not_make_them_a_notice():
+    text = ("关于支持中试验证服务的若干措施\n测试发〔2025〕7号\n一、总体要求\n为提升中试验证服务能力，制定本措施。\n"
+            "二、支持措施\n（一）按服务合同金额的20%给予奖励，最高不超过300万元。\n测试市经济和信息化委员会\n2025年6月1日")
+    assert outline(text) == [
+        (("文件信息",), "header", "关于支持中试验证服务的若干措施\n测试发〔2025〕7号"),
+        (("一、总体要求",), "clause", "一、总体要求\n为提升中试验证服务能力，制定本措施。"),
+        (("二、支持措施", "（一）按服务合同金额的20%给予奖励，最高不超过300万元"), "clause",
+         "（一）按服务合同金额的20%给予奖励，最高不超过300万元。\n测试市经济和信息化委员会\n2025年6月1日"),
+    ]
