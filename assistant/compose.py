@@ -26,6 +26,7 @@ MIN_COVERAGE = 0.45
 META_BOOST = 2.0
 CROSS_RATIO = 0.25
 OOV_SHARE = 0.4
+OOV_CAP = 3
 DOMAIN_BOOST = 1.5  # a named policy instrument (中试服务券, 工业上楼) is what the question is about
 FRAME = {"header", "trailer"}  # the notice and the 版记: quoted below the clauses, and only real sentences
 FRAME_SHARE = 0.6
@@ -256,6 +257,7 @@ class _Run:
         terms = resolved.own_terms if not resolved.followup else resolved.terms
         own = {t: w for t, w in terms.items()
                if (w >= 0.99 or resolved.followup and w >= 0.49) and t not in self.naming and not BARE_NUMBER.fullmatch(t)}
+        own = {t: w for t, w in own.items() if not any(t != u and t in u for u in own)}  # 老师傅, not 老师 + 师傅
         if not own:
             return 0.0
         context = " ".join(
@@ -266,7 +268,11 @@ class _Run:
         known = sorted(self.idf(t) for t in own if self.idf(t) > 0)
         oov = OOV_SHARE * (known[len(known) // 2] if known else 1.0)  # words no document uses: chat, self-description
         total = matched = 0.0
-        for term, weight in own.items():
+        unknown = 0
+        for term, weight in sorted(own.items(), key=lambda tw: -tw[1]):
+            unknown += not self.idf(term)
+            if unknown > OOV_CAP and not self.idf(term):
+                continue  # a long chatty question is not less answerable for every further word of chat
             idf = self.idf(term) or oov
             total += weight * idf
             alts = [term] + self.tokenizer.synonyms.get(term, [])
