@@ -14,6 +14,7 @@ from importlib import resources
 from assistant.followup import Resolved
 from assistant.index import Snapshot
 from assistant.lexical import ChineseTokenizer
+from assistant.overview import definitional, is_broad, outline
 from assistant.records import Chunk, Citation, Document, Hit
 from assistant.texts import template
 from ingest.chunk import full_sentences
@@ -101,6 +102,12 @@ def _names(text: str, words: tuple[str, ...]) -> bool:
     return any(w in text for w in words)
 
 
+def _whole(terms) -> list[str]:
+    """The terms that are not a piece of another one: jieba also cuts "中小企业" into "中小", "小企业"."""
+    terms = list(terms)
+    return [t for t in terms if not any(t != u and t in u for u in terms)]
+
+
 class Composer:
     def __init__(self, tokenizer: ChineseTokenizer, max_sentences: int = 3):
         self.tokenizer = tokenizer
@@ -129,6 +136,12 @@ class _Run:
         place = OTHER_PLACES.search(question)
         if place and not resolved.named:  # a place the question itself names, whatever came before
             return self._refuse(f"{place.group(0)}的中试政策", hits, other_place=True)
+        if not resolved.followup and not definitional(question, resolved.phrases) and is_broad(
+                question, [t for t, w in resolved.own_terms.items() if w >= 0.99],
+                [d.title for d in self.snapshot.documents.values()]):
+            overview = self._overview(resolved, hits)
+            if overview is not None:
+                return overview
         candidates = (self._sibling_candidates(resolved)
                       or self._meta_candidates(question, resolved) + self._sentence_candidates(question, resolved, hits))
         if not candidates:
@@ -245,11 +258,9 @@ class _Run:
         return out
 
     def _match(self, terms: dict[str, float], text: str) -> float:
-        """Weighted idf of the terms in `text`, domain words boosted; the pieces jieba also cuts a word into
-        ("中小", "小企业" of "中小企业") count once, with the word."""
-        found = [t for t in terms if t in text]
+        """Weighted idf of the whole terms in `text`, domain words boosted."""
         return sum(terms[t] * max(self.idf(t), 0.5) * (DOMAIN_BOOST if t in self.tokenizer.domain else 1.0)
-                   for t in found if not any(t != u and t in u for u in found))
+                   for t in _whole(t for t in terms if t in text))
 
     def _coverage(self, resolved: Resolved, chosen: list[Candidate]) -> float:
         if any(c.chunk.path[-1].startswith(p) for c in chosen for p in resolved.phrases):
@@ -257,7 +268,7 @@ class _Run:
         terms = resolved.own_terms if not resolved.followup else resolved.terms
         own = {t: w for t, w in terms.items()
                if (w >= 0.99 or resolved.followup and w >= 0.49) and t not in self.naming and not BARE_NUMBER.fullmatch(t)}
-        own = {t: w for t, w in own.items() if not any(t != u and t in u for u in own)}  # 老师傅, not 老师 + 师傅
+        own = {t: own[t] for t in _whole(own)}
         if not own:
             return 0.0
         context = " ".join(
@@ -310,6 +321,20 @@ class _Run:
                         and _names(cand.text, other) and not _names(cand.text, asked):
                     return True
         return False
+
+    def _overview(self, resolved: Resolved, hits: list[Hit]) -> Composition | None:
+        """The outline of the documents the question names, else of the best hit's document."""
+        documents = [d for d in self.snapshot.documents.values() if d.jurisdiction in resolved.named]
+        if not documents:
+            best = next((h for h in hits if h.lexical or h.dense), None)
+            documents = [best.document] if best else []
+        parts, citations = [], []
+        for document in documents:
+            text, cited = outline(document, self.snapshot.chunks, len(citations) + 1)
+            if text:
+                parts.append(text)
+                citations += cited
+        return Composition("\n".join(parts), False, citations) if parts else None
 
     # --- rendering --------------------------------------------------------------------------
 

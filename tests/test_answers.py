@@ -114,6 +114,15 @@ def test_meta_answers_stay_on_the_documents(workspace):
     assert answer.answer == "《制造业中试创新发展实施意见》由工业和信息化部、国家发展和改革委员会联合印发。[1]"
 
 
+def test_a_broad_question_gets_the_outline_of_the_document_it_names(workspace):
+    _, assistant = workspace
+    answer = assistant.ask("上海对中试平台的支持政策有哪些？")
+    assert not answer.refused and "（十二）支持布局搭建中试线[13]" in answer.answer
+    assert {c.document.doc_number for c in answer.citations} == {"沪经信技〔2025〕365号"} and len(answer.citations) == 16
+    specific = assistant.ask("提升中试平台自主水平可以用好哪些政策？")
+    assert "首台套" in specific.answer and len(specific.citations) == 1
+
+
 def test_ordinal_follow_up_takes_the_next_item_of_the_same_list(workspace):
     _, assistant = workspace
     history = [{"role": "user", "content": "国家解读第五部分讲什么？"},
