@@ -11,7 +11,7 @@ from assistant.errors import PolicyAssistantError
 from assistant.storage import Repository
 from ui.render import answer_status, md_text, render_answer
 
-EXAMPLES = ["新建中试平台采购设备最高补贴多少？", "已建的中试平台提升能级，补贴比例最高多少？",
+EXAMPLES = ["上海对中试平台有哪些支持政策？", "新建中试平台采购设备最高补贴多少？", "已建的中试平台提升能级，补贴比例最高多少？",
             "中试服务券最高支持比例是多少？", "国家出台《实施意见》的背景是什么？",
             "上海的中试平台方案文号是多少？", "北京的中试补贴标准是多少？"]
 SCOPES = {"全部": None, "国家": "national", "上海": "shanghai"}
