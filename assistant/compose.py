@@ -50,7 +50,7 @@ BARE_NUMBER = re.compile(r"[\d.%]+")  # checked by the money and year rules, not
 COMPARE = re.compile(r"区别|对比|比较|分别|两份|异同|都")
 META_INTENTS = {
     "number": re.compile(r"文号|发文字号|文件号|几号文|编号"),
-    "issuers": re.compile(r"(?<!给)(谁发|谁印发|哪个部门|哪些部门|哪几个部门|哪个单位|哪些单位|发文单位|发文机关|印发单位|联合印发|联合发布|哪家)"),
+    "issuers": re.compile(r"(?<!给)(谁发|谁印发|哪个部门|哪些部门|哪[几两三]个部门|哪个单位|哪些单位|发文单位|发文机关|印发单位|联合印发|联合发布|哪家)"),
     "date": re.compile(r"落款|哪天|哪一天|日期|什么时候(发|印|出台|签)|何时|哪年"),
     "recipients": re.compile(r"发给|主送|印发给|下发给|发往|哪些单位执行"),
     "copied": re.compile(r"抄送"),
@@ -222,7 +222,7 @@ class _Run:
 
     def _meta_candidates(self, question: str, resolved: Resolved) -> list[Candidate]:
         intents = [name for name, pattern in META_INTENTS.items() if pattern.search(question)]
-        if "解读" in question:
+        if "解读" in question and not re.search(r"落款|印发", question):  # the 解读's own date is a sentence of it
             intents = [i for i in intents if i != "date"]
         if NOT_ISSUERS.search(question):
             intents = [i for i in intents if i != "issuers"]
@@ -304,7 +304,8 @@ class _Run:
         for cand in ranked[1:]:
             if len(chosen) >= self.max_sentences or cand.score < KEEP_RATIO * best.score:
                 break
-            if cand.text in {c.text for c in chosen} or best.meta and not cand.meta or self._other_side(question, cand):
+            if cand.text in {c.text for c in chosen} or best.meta and not cand.meta and not compare \
+                    or self._other_side(question, cand):
                 continue
             same_doc = cand.document.doc_id == best.document.doc_id
             if same_doc or compare:
