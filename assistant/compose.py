@@ -24,6 +24,7 @@ RANK_DECAY = 0.15
 PATH_WEIGHT = 0.3
 KEEP_RATIO = 0.55
 MIN_COVERAGE = 0.45
+META_COVERAGE = 0.99  # a document fact answers only for a document every other word of the question fits
 META_BOOST = 2.0
 CROSS_RATIO = 0.25
 OOV_SHARE = 0.4
@@ -55,11 +56,9 @@ META_INTENTS = {
     "recipients": re.compile(r"发给|主送|印发给|下发给|发往|哪些单位执行"),
     "copied": re.compile(r"抄送"),
 }
-# "四成都不到" speaks of 四成, not of 成都
-OTHER_PLACES = re.compile(
-    r"北京|天津|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|"
-    r"青海|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|台湾|深圳|广州|杭州|南京|苏州|(?<![一二三四五六七八九十两几\d])成都|武汉|西安|合肥|厦门|宁波|青岛|无锡|长沙|郑州|东莞"
-)
+TENTHS = re.compile(r"[一二三四五六七八九十两几\d]$")  # "四成都不到" speaks of 四成, not of 成都
+META_WORDS = frozenset("文号 发文字号 编号 落款 日期 哪天 时间 部门 单位 发文单位 发文机关 联合 印发 发布 发 主送 抄送 "
+                       "下发 范围 之一 通知 签发 出台".split())
 CN_DATE = "{0}年{1}月{2}日"
 NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
 COPIED = re.compile(r"抄送[:：][^。\n]*。?")
@@ -94,6 +93,11 @@ def _facets() -> list[tuple[str, list[str], list[str]]]:
     return [(topic, asks.split(","), answers.split(",")) for topic, asks, answers in _rows("facets.txt")]
 
 
+def _places() -> list[str]:
+    text = resources.files("assistant.resources").joinpath("places.txt").read_text(encoding="utf-8")
+    return [w for line in text.splitlines() if not line.startswith("#") for w in line.split()]
+
+
 def _contrasts() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     return [(tuple(a.split(",")), tuple(b.split(","))) for a, b in _rows("contrasts.txt")]
 
@@ -114,6 +118,7 @@ class Composer:
         self.max_sentences = max_sentences
         self.facets = _facets()
         self.contrasts = _contrasts()
+        self.places = _places()
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit], snapshot: Snapshot) -> Composition:
         return _Run(self, snapshot).compose(question, resolved, hits)
@@ -127,15 +132,16 @@ class _Run:
         self.max_sentences = composer.max_sentences
         self.facets = composer.facets
         self.contrasts = composer.contrasts
+        self.places = composer.places
         self.snapshot = snapshot
         self.idf = snapshot.bm25.idf
         # a place a document belongs to ("上海", "国家"): every answer from that document "covers" it
         self.naming = set(self.tokenizer.tokens(" ".join(d.place for d in snapshot.documents.values())))
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition:
-        place = OTHER_PLACES.search(question)
+        place = self._other_place(question)
         if place and not resolved.named:  # a place the question itself names, whatever came before
-            return self._refuse(f"{place.group(0)}的中试政策", hits, other_place=True)
+            return self._refuse(f"{place}的中试政策", hits, other_place=True)
         if not resolved.followup and not definitional(question, resolved.phrases) and is_broad(
                 question, [t for t, w in resolved.own_terms.items() if w >= 0.99],
                 [d.title for d in self.snapshot.documents.values()]):
@@ -144,20 +150,29 @@ class _Run:
                 return overview
         candidates = (self._sibling_candidates(resolved)
                       or self._meta_candidates(question, resolved) + self._sentence_candidates(question, resolved, hits))
+        candidates = [c for c in candidates if not self._other_side(question, c)] or candidates
         if not candidates:
             return self._refuse("该问题", hits)
         best = max(candidates, key=lambda c: c.score)
         chosen = self._select(question, resolved, candidates, best)
-        if not best.meta and self._coverage(resolved, chosen) < MIN_COVERAGE:
+        if self._coverage(resolved, chosen) < (META_COVERAGE if best.meta else MIN_COVERAGE):
             return self._refuse("该问题", hits)
         joined = "".join(c.text for c in chosen) + "".join(c.chunk.text for c in chosen)
         for topic, asks, answers in self.facets:
-            if any(a in question for a in asks) and not any(a in joined for a in answers):
+            if any(self.tokenizer.says(question, a) for a in asks) and not any(a in joined for a in answers):
                 return self._refuse(topic, hits)
         refusal = self._unmet_ask(question, chosen, best)
         if refusal:
             return self._refuse(refusal, hits)
         return self._render(chosen)
+
+    def _other_place(self, question: str) -> str | None:
+        for place in self.places:
+            at = question.find(place)
+            if at >= 0 and self.tokenizer.says(question, place) and not (
+                    place.startswith("成") and TENTHS.search(question[:at])):
+                return place
+        return None
 
     def _unmet_ask(self, question: str, chosen: list[Candidate], best: Candidate) -> str | None:
         """What the question asks for that the chosen sentences do not contain, if anything."""
@@ -265,19 +280,26 @@ class _Run:
     def _coverage(self, resolved: Resolved, chosen: list[Candidate]) -> float:
         if any(c.chunk.path[-1].startswith(p) for c in chosen for p in resolved.phrases):
             return 1.0
-        terms = resolved.own_terms if not resolved.followup else resolved.terms
+        meta = any(c.meta for c in chosen)
+        terms = resolved.own_terms if not resolved.followup or meta else resolved.terms
         own = {t: w for t, w in terms.items()
-               if (w >= 0.99 or resolved.followup and w >= 0.49) and t not in self.naming and not BARE_NUMBER.fullmatch(t)}
-        own = {t: own[t] for t in _whole(own)}
+               if (w >= 0.99 or resolved.followup and not meta and w >= 0.49)
+               and t not in self.naming and not BARE_NUMBER.fullmatch(t)}
+        if meta:  # the words asking for a document fact are answered by the fact; chat words by nothing
+            own = {t: w for t, w in own.items() if self.idf(t) and t not in META_WORDS and not any(
+                p.search(t) for p in META_INTENTS.values())}
+        # a word and the pieces jieba cuts it into count once: as the word, unless no document uses it
+        own = {t: w for t, w in own.items() if not any(t != u and t in u and self.idf(u) for u in own)}
         if not own:
-            return 0.0
+            return 1.0 if meta else 0.0
         context = " ".join(
             f"{c.text} {c.chunk.text} {' '.join(c.chunk.path)} {c.document.title} "
             + c.document.place
             for c in chosen
         )
         known = sorted(self.idf(t) for t in own if self.idf(t) > 0)
-        oov = OOV_SHARE * (known[len(known) // 2] if known else 1.0)  # words no document uses: chat, self-description
+        # words no document uses (chat, self-description) weigh a share of a typical word, never of "中试" alone
+        oov = OOV_SHARE * max(known[len(known) // 2] if known else 1.0, 1.0)
         total = matched = 0.0
         unknown = 0
         for term, weight in sorted(own.items(), key=lambda tw: -tw[1]):
@@ -304,13 +326,14 @@ class _Run:
         for cand in ranked[1:]:
             if len(chosen) >= self.max_sentences or cand.score < KEEP_RATIO * best.score:
                 break
-            if cand.text in {c.text for c in chosen} or best.meta and not cand.meta and not compare \
-                    or self._other_side(question, cand):
+            if cand.text in {c.text for c in chosen} or best.meta and not cand.meta:
                 continue
             same_doc = cand.document.doc_id == best.document.doc_id
             if same_doc or compare:
                 chosen.append(cand)
-        order = {c.chunk.chunk_id: i for i, c in enumerate(chosen)}
+        order: dict[str, int] = {}
+        for i, c in enumerate(chosen):
+            order.setdefault(c.chunk.chunk_id, i)
         # the best sentence leads; the others follow in document order
         return sorted(chosen, key=lambda c: (order[c.chunk.chunk_id], c is not best, c.chunk.start, c.position))
 

@@ -23,7 +23,7 @@ STOPWORDS = set(
     # chat filler: how people talk, never what a clause says
     "到底 究竟 一句 一句话 话 清楚 说清楚 啥事 干啥 干嘛 咋 咋样 怎么样 样子 这些 那些 这种 那种 这样 那样 就是 "
     "还是 或者 不了 出来 起来 说法 讲法 老板 领导 厂 团队 小 做 干 跟 同 不 没 没法 自己 别人 这边 那边 篇 "
-    "真的假的 真的假 听人说 听 后头 几月 几号 几日 几点 各个 不能 听说 真的 是不是 对不对 行不行 能不能 有没有 不会 到时候 目前 现在 然后".split()
+    "关于 份文件 真的假的 真的假 听人说 听 后头 几月 几号 几日 几点 各个 不能 听说 真的 是不是 对不对 行不行 能不能 有没有 不会 到时候 目前 现在 然后".split()
 )
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%.]")
 K1, B = 1.5, 0.75
@@ -86,6 +86,17 @@ class ChineseTokenizer:
         """Add a word, or raise its frequency; never lower what the main dictionary knows."""
         if self._jieba.FREQ.get(word, 0) < freq:
             self._jieba.add_word(word, freq)
+
+    def says(self, text: str, word: str) -> bool:
+        """Whether `word` occurs in `text` other than as the tail of one word and the head of the next:
+        "国企" is not said by "外国企业" (外国|企业), "海南" not by "上海南部" (上海|南部); "税" is said by
+        "所得税", "外资" by "外资企业", "满足哪些条件" by 满足|哪些|条件."""
+        bounds, at = {0}, 0
+        for token in self._jieba.lcut(text, HMM=False):
+            at += len(token)
+            bounds.add(at)
+        return any(m.start() in bounds or m.end() in bounds or not any(m.start() < b < m.end() for b in bounds)
+                   for m in re.finditer(re.escape(word), text))
 
     def tokens(self, text: str) -> list[str]:
         text = text.lower()
