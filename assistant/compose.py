@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from assistant.followup import Resolved
+from assistant.followup import Resolved, place_core
 from assistant.index import Snapshot
 from assistant.lexical import ChineseTokenizer
 from assistant.overview import definitional, is_broad, outline
@@ -44,7 +44,7 @@ YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 DATE_ASK = re.compile(r"哪天|哪一天|日期|几月|几号|何时|什么时候|什么时间|发布时间|几点")
 DATED = re.compile(r"\d{4}(?:-\d{1,2}-\d{1,2}|年\d{1,2}月)")
 COUNT_ASK = re.compile(r"(?<!哪)(?:多少|几)(?:项|家|种|条|批|所|座)|多少个")  # not 哪几个部门, 几个亿
-COUNTED = re.compile(r"(?:[\d.]+|[一二两三四五六七八九十百千]+)(?:万|亿)?(?:多|余)?(?:项|个|家|种|条|批|类|所|座)")
+COUNTED = re.compile(r"(?<!第)(?:[\d.]+|[一二两三四五六七八九十百千]+)(?:万|亿)?(?:多|余)?(?:项|个|家|种|条|批|类|所|座)")
 VAGUE_COUNT = {"一批", "一个", "一类", "一种", "一项"}
 NUMBER = re.compile(r"\d")
 BARE_NUMBER = re.compile(r"[\d.%]+")  # checked by the money and year rules, not evidence of the topic
@@ -136,7 +136,7 @@ class _Run:
         self.snapshot = snapshot
         self.idf = snapshot.bm25.idf
         # a place a document belongs to ("上海", "国家"): every answer from that document "covers" it
-        self.naming = set(self.tokenizer.tokens(" ".join(d.place for d in snapshot.documents.values())))
+        self.naming = {n for d in snapshot.documents.values() for n in (d.place, place_core(d.place))}
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition:
         place = self._other_place(question)
@@ -144,7 +144,7 @@ class _Run:
             return self._refuse(f"{place}的中试政策", hits, other_place=True)
         if not resolved.followup and not definitional(question, resolved.phrases) and is_broad(
                 question, [t for t, w in resolved.own_terms.items() if w >= 0.99],
-                [d.title for d in self.snapshot.documents.values()]):
+                [f"{d.title} {d.place}" for d in self.snapshot.documents.values()]):
             overview = self._overview(resolved, hits)
             if overview is not None:
                 return overview
@@ -166,6 +166,13 @@ class _Run:
             return self._refuse(refusal, hits)
         return self._render(chosen)
 
+    def _counts(self, text: str, asked_for: str) -> bool:
+        """Whether `text` gives a count of what the question counts ("多少家中试平台" → "20家左右…中试平台")."""
+        noun = re.split(r"[，。？?！!、；]", asked_for, maxsplit=1)[0]
+        words = _whole(w for w in self.tokenizer.tokens(noun) if len(w) > 1)
+        return any(m.group(0) not in VAGUE_COUNT for m in COUNTED.finditer(text)) and (
+            not words or any(w in text for w in words))
+
     def _other_place(self, question: str) -> str | None:
         for place in self.places:
             at = question.find(place)
@@ -183,8 +190,8 @@ class _Run:
             (MONEY_ANSWER.search(t) or "%" in t) and MONEY_CONTEXT.search(t) for t in texts
         ):
             return "具体支持标准"
-        if COUNT_ASK.search(question) and not any(m.group(0) not in VAGUE_COUNT for t in texts
-                                                  for m in COUNTED.finditer(t)):
+        asked = COUNT_ASK.search(question)
+        if asked and not any(self._counts(t, question[asked.end():]) for t in texts):
             return "具体数量"
         for year in YEAR.findall(question):
             if not any(year in t for t in texts):
@@ -348,10 +355,8 @@ class _Run:
 
     def _overview(self, resolved: Resolved, hits: list[Hit]) -> Composition | None:
         """The outline of the documents the question names, else of the best hit's document."""
-        documents = [d for d in self.snapshot.documents.values() if d.jurisdiction in resolved.named]
-        if not documents:
-            best = next((h for h in hits if h.lexical or h.dense), None)
-            documents = [best.document] if best else []
+        found = [h.document for h in hits if h.lexical or h.dense]  # inside the question's scope filter
+        documents = [d for d in dict.fromkeys(found) if d.jurisdiction in resolved.named] or found[:1]
         parts, citations = [], []
         for document in documents:
             text, cited = outline(document, self.snapshot.chunks, len(citations) + 1)

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from assistant.lexical import ChineseTokenizer
-from assistant.records import Document, Turn
+from assistant.records import PLACE_SUFFIXES, Document, Turn
 
-ELLIPTICAL = re.compile(r"^(那|那么|还有|另外|此外|它|这|该|其|同样|如果|再|第[一二三四五六七八九十\d]+[点条项个种类])|它|这个|这份|该文件|上述|其中|呢[？?]?$|呢，")
+ITEM = "点条项个种类"  # 第三点, 第二种: an item of the list just discussed
+ELLIPTICAL = re.compile(rf"^(那|那么|还有|另外|此外|它|这|该|其|同样|如果|再|第[一二三四五六七八九十\d]+[{ITEM}])|它|这个|这份|该文件|上述|其中|呢[？?]?$|呢，")
 PREVIOUS_WEIGHT = 0.35
 ANSWER_WEIGHT = 0.2
 SHORT = 14
@@ -34,8 +35,13 @@ class Resolved:
     anchor: str = ""  # the previous answer, where that list item was named
 
 
-PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|省|市|区|县)$")
+PLACE_SUFFIX = re.compile(f"(?:{'|'.join(PLACE_SUFFIXES)})$")
 Places = Mapping[str, re.Pattern]
+
+
+def place_core(name: str) -> str:
+    """"北京市" → "北京", "浦东新区" → "浦东"."""
+    return PLACE_SUFFIX.sub("", name) or name
 
 
 def place_patterns(documents: Iterable[Document]) -> Places:
@@ -43,7 +49,7 @@ def place_patterns(documents: Iterable[Document]) -> Places:
     patterns = dict(PLACE_PATTERNS)
     for doc in documents:
         if doc.jurisdiction not in patterns:
-            patterns[doc.jurisdiction] = re.compile(re.escape(PLACE_SUFFIX.sub("", doc.place) or doc.place))
+            patterns[doc.jurisdiction] = re.compile(re.escape(place_core(doc.place)))
     return patterns
 
 
@@ -86,7 +92,7 @@ DEFINITION = [
     re.compile(r"(?:什么是|何为|何谓|怎么定位|如何定位|怎样定位)(?P<x>[^，。？?]+)"),
     re.compile(r"(?P<x>[^，。？?]+?)(?:是什么|指什么|是指什么|的定义|的含义|怎么定义|的定位)"),
 ]
-ORDINAL = re.compile(r"第([一二三四五六七八九十])(?:点|条|项|个|种|类)")
+ORDINAL = re.compile(rf"第([一二三四五六七八九十])[{ITEM}]")
 
 
 def definition_phrases(question: str, tokenizer: ChineseTokenizer) -> tuple[str, ...]:

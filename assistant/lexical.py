@@ -91,6 +91,8 @@ class ChineseTokenizer:
         """Whether `word` occurs in `text` other than as the tail of one word and the head of the next:
         "国企" is not said by "外国企业" (外国|企业), "海南" not by "上海南部" (上海|南部); "税" is said by
         "所得税", "外资" by "外资企业", "满足哪些条件" by 满足|哪些|条件."""
+        if word not in text:
+            return False
         bounds, at = {0}, 0
         for token in self._jieba.lcut(text, HMM=False):
             at += len(token)

@@ -9,6 +9,10 @@ JURISDICTION_NAMES = {"national": "国家", "shanghai": "上海市", "beijing": 
                       "shenzhen": "深圳市"}
 
 
+# how the name of a place ends: 湖北省, 苏州市, 浦东新区, 延边朝鲜族自治州
+PLACE_SUFFIXES = ("特别行政区", "自治区", "自治州", "新区", "省", "市", "区", "县")
+
+
 @dataclass(frozen=True)
 class Document:
     doc_id: str

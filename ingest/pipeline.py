@@ -120,7 +120,7 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
 
     generation = layout.new_generation()
     _build_generation(layout, generation, previous_gen if old_entries else None, old_entries, parsed,
-                      removed, embedder, tokenizer, progress, timings)
+                      removed, embedder, tokenizer, progress, timings, retokenize)
     layout.publish(generation)
     layout.remove_stale(keep={generation})
     log.info("published index generation %s", generation)
@@ -129,7 +129,8 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
 
 def _build_generation(layout: Layout, generation: str, base: str | None, old_entries: dict[str, DocEntry],
                       parsed: dict[str, Parsed], removed: list[str], embedder: Embedder,
-                      tokenizer: ChineseTokenizer, progress: Progress, timings: dict[str, float]) -> None:
+                      tokenizer: ChineseTokenizer, progress: Progress, timings: dict[str, float],
+                      retokenize: bool) -> None:
     """A fresh store with the unchanged documents' vectors (read from the base generation's vectors.npy,
     never from its store, which a running app may have open) and the new documents' vectors."""
     gen_dir = layout.gen_dir(generation)
@@ -146,7 +147,7 @@ def _build_generation(layout: Layout, generation: str, base: str | None, old_ent
         t0 = time.perf_counter()
         kept_chunks, kept_tokens, kept_vectors = _kept(layout, base, set(kept_ids), documents, embedder)
         kept_texts = [chunk_index_text(c, documents[c.doc_id]) for c in kept_chunks]
-        if base and layout.load_manifest(base).tokenizer != tokenizer.fingerprint:  # dictionary or synonyms changed
+        if retokenize:  # the dictionary, the synonyms or the stop words changed since the base generation
             log.info("tokenizer changed since %s: re-tokenizing %d unchanged chunks", base, len(kept_chunks))
             kept_tokens = [tokenizer.tokens(t) for t in kept_texts]
         store.add(kept_chunks, kept_vectors, documents, kept_texts)

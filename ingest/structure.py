@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.records import JURISDICTION_NAMES, Clause
+from assistant.records import JURISDICTION_NAMES, PLACE_SUFFIXES, Clause
 
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔［\[【(（]\s*\d{4}\s*[〕］\]】)）]\s*\d{1,4}\s*号")
 DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
@@ -16,7 +16,8 @@ ORGAN = re.compile(_ORGAN)
 NOTICE_TITLE = re.compile(r"印发\s*《(.+?)》\s*的通知")
 PLACES = {name[:-1]: slug for slug, name in JURISDICTION_NAMES.items() if slug != "national"}  # 上海 → shanghai
 # A local issuer names its place first: 湖北省经济和信息化厅, 苏州市人民政府, 浦东新区科技和经济委员会.
-LOCAL_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,7}?(?:特别行政区|自治区|自治州|新区|省|市(?!场)|区|县))")
+LOCAL_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,7}?(?:%s))" % "|".join(
+    "市(?!场)" if s == "市" else s for s in PLACE_SUFFIXES))  # 市场监督管理总局 is no 市
 
 # (level, pattern). Lower level = higher in the tree.
 HEADINGS = [
@@ -80,25 +81,37 @@ def split_heading(text: str, level: int) -> tuple[str, str]:
     match = re.search(r"[。：:]", text)
     if match and match.start() <= MAX_HEADING:
         return text[: match.start()], text[match.end():]
-    return text[:MAX_HEADING], text[MAX_HEADING:]
+    return _shortened(text), text[MAX_HEADING:]
 
 
-def _notice_end(paras: list[Paragraph]) -> int:
-    """Index just after the signature date of a leading notice, or 0 when there is none."""
+def _shortened(text: str) -> str:
+    """A label for a heading that runs on: cut after a comma rather than inside a figure ("不超过300|0万元")."""
+    head = text[:MAX_HEADING]
+    comma = max(head.rfind(mark) for mark in "，；、,")
+    if comma >= MAX_HEADING // 3:
+        head = head[:comma]
+    else:
+        head = re.sub(r"[\d.,，%万亿千百元]+$", "", head)
+    return head + "…"
+
+
+def _signature_end(paras: list[Paragraph]) -> int:
+    """Index just after the first signature date of a document that opens like a notice, or 0."""
     head = "".join(p.text for p in paras[:20])
     if "通知" not in head and not DOC_NUMBER.search(head):
         return 0
-    for i, p in enumerate(paras[:40]):
-        if DATE.fullmatch(p.text.strip()):
-            return i + 1
-        if heading_level(p.text.strip()) is not None:  # clauses before any date: the signature closes the text
-            return 0
-    return 0
+    return next((i + 1 for i, p in enumerate(paras[:40]) if DATE.fullmatch(p.text.strip())), 0)
+
+
+def _notice_end(paras: list[Paragraph]) -> int:
+    """Index just after the signature of a leading notice, or 0: a signature after clauses closes the text."""
+    end = _signature_end(paras)
+    return 0 if any(heading_level(p.text.strip()) is not None for p in paras[:end]) else end
 
 
 def extract_meta(text: str, fallback_title: str | None = None) -> Meta:
     paras = paragraphs(text)
-    notice = paras[: _notice_end(paras) or 12]
+    notice = paras[: _signature_end(paras) or 12]
     head = "".join(p.text for p in notice)
     number = _find_number(notice)
     title_match = NOTICE_TITLE.search(head)

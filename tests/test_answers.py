@@ -119,6 +119,9 @@ def test_a_broad_question_gets_the_outline_of_the_document_it_names(workspace):
     answer = assistant.ask("上海对中试平台的支持政策有哪些？")
     assert not answer.refused and "（十二）支持布局搭建中试线[13]" in answer.answer
     assert {c.document.doc_number for c in answer.citations} == {"沪经信技〔2025〕365号"} and len(answer.citations) == 16
+    scoped = assistant.ask("有哪些支持政策？", jurisdiction="national")  # the scope filter holds for outlines too
+    assert "解读的主要内容" in scoped.answer
+    assert {c.document.doc_number for c in scoped.citations} == {"工信部联科〔2024〕11号"}
     specific = assistant.ask("提升中试平台自主水平可以用好哪些政策？")
     assert "首台套" in specific.answer and len(specific.citations) == 1
 

@@ -311,3 +311,22 @@ def test_a_signature_after_the_clauses_does_not_make_them_a_notice():
         (("二、支持措施", "（一）按服务合同金额的20%给予奖励，最高不超过300万元"), "clause",
          "（一）按服务合同金额的20%给予奖励，最高不超过300万元。\n测试市经济和信息化委员会\n2025年6月1日"),
     ]
+
+
+def test_a_heading_that_runs_on_is_never_cut_inside_a_figure():
+    from ingest.structure import MAX_HEADING, split_heading
+
+    text = "（一）" + "对新认定的市级中试基地按照设备投资比例给予补贴" * 2 + "最高补贴金额不超过3000万元具体办法另行制定"
+    assert text.index("3000") < MAX_HEADING < text.index("万元")
+    heading, _ = split_heading(text, 5)
+    assert heading.endswith("不超过…") and "300" not in heading
+    with_comma = "（二）对提供中试验证服务的机构按服务合同金额给予奖励，最高不超过300万元，对新认定的市级中试基地按照设备投资比例给予补贴"
+    assert split_heading(with_comma, 5)[0] == "（二）对提供中试验证服务的机构按服务合同金额给予奖励，最高不超过300万元…"
+
+
+def test_metadata_of_a_notice_signed_after_its_clauses():
+    clauses = "\n".join(f"第{n}条 中试平台建设的第{n}项要求。" for n in "一二三四五六七八九十")
+    text = f"湖北省经济和信息化厅关于印发《中试平台建设指引》的通知\n鄂经信发〔2025〕3号\n{clauses}\n湖北省经济和信息化厅\n2025年3月1日"
+    meta = extract_meta(text)
+    assert (meta.issuers, meta.date, meta.jurisdiction) == (("湖北省经济和信息化厅",), "2025-03-01", "湖北省")
+    assert [c.kind for c in parse_clauses(text)][:2] == ["header", "clause"]  # the clauses are no notice
