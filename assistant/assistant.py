@@ -130,7 +130,7 @@ class Assistant:
         answer = Answer(question=text, answer=composition.answer, refused=composition.refused,
                         citations=composition.citations, contexts=retrieval.hits,
                         resolved_question=resolved.question if resolved.followup else None)
-        if chat is None or composition.refused:
+        if chat is None or composition.refused or not composition.rewritable:
             shown = ""
             for line in answer.answer.splitlines(keepends=True):
                 shown += line

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from assistant.followup import Resolved, place_core
+from assistant.followup import EXPLICIT_PLACES, Resolved, place_core
 from assistant.index import Snapshot
 from assistant.lexical import ChineseTokenizer
 from assistant.overview import definitional, is_broad, outline
@@ -80,6 +80,7 @@ class Composition:
     answer: str
     refused: bool
     citations: list[Citation]
+    rewritable: bool = True  # False: an LLM must not reword it (it says what the documents leave out)
 
 
 def _rows(name: str) -> list[list[str]]:
@@ -140,7 +141,8 @@ class _Run:
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition:
         place = self._other_place(question)
-        if place and not resolved.named:  # a place the question itself names, whatever came before
+        # a place the question itself names, whatever came before; "北京的实施方案" does not name Shanghai
+        if place and not self._names_an_indexed_place(question, resolved):
             return self._refuse(f"{place}的中试政策", hits, other_place=True)
         if not resolved.followup and not definitional(question, resolved.phrases) and is_broad(
                 question, [t for t, w in resolved.own_terms.items() if w >= 0.99],
@@ -164,7 +166,11 @@ class _Run:
         refusal = self._unmet_ask(question, chosen, best)
         if refusal:
             return self._refuse(refusal, hits)
-        return self._render(chosen)
+        composition = self._render(chosen)
+        if place:  # "北京和上海的补贴分别是多少？": say what is missing before what is there
+            composition.answer = template("other_place.txt").format(place=place).strip() + "\n" + composition.answer
+            composition.rewritable = False
+        return composition
 
     def _counts(self, text: str, asked_for: str) -> bool:
         """Whether `text` gives a count of what the question counts ("多少家中试平台" → "20家左右…中试平台")."""
@@ -173,8 +179,14 @@ class _Run:
         return any(m.group(0) not in VAGUE_COUNT for m in COUNTED.finditer(text)) and (
             not words or any(w in text for w in words))
 
+    def _names_an_indexed_place(self, question: str, resolved: Resolved) -> bool:
+        return any(not (j in EXPLICIT_PLACES and not EXPLICIT_PLACES[j].search(question)) for j in resolved.named)
+
     def _other_place(self, question: str) -> str | None:
+        """A place the question names that no indexed document belongs to."""
         for place in self.places:
+            if any(place in name for name in self.naming):
+                continue
             at = question.find(place)
             if at >= 0 and self.tokenizer.says(question, place) and not (
                     place.startswith("成") and TENTHS.search(question[:at])):

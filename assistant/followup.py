@@ -15,10 +15,15 @@ PREVIOUS_WEIGHT = 0.35
 ANSWER_WEIGHT = 0.2
 SHORT = 14
 
-PLACE_PATTERNS = {
-    "shanghai": re.compile(r"上海|沪|本市|实施方案|方案"),
-    "national": re.compile(r"国家(?!级)|全国|工信部|工业和信息化部|发改委|发展改革委|两部委|实施意见|解读"),
+PLACE_NAMES = {  # the words that name the place itself
+    "shanghai": r"上海|沪|本市",
+    "national": r"国家(?!级)|全国|工信部|工业和信息化部|发改委|发展改革委|两部委",
 }
+PLACE_PATTERNS = {  # ... or one of its documents
+    "shanghai": re.compile(PLACE_NAMES["shanghai"] + r"|实施方案|方案"),
+    "national": re.compile(PLACE_NAMES["national"] + r"|实施意见|解读"),
+}
+EXPLICIT_PLACES = {slug: re.compile(names) for slug, names in PLACE_NAMES.items()}
 
 
 @dataclass(frozen=True)

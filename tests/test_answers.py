@@ -151,6 +151,15 @@ def test_both_documents_say_which_says_what(workspace):
     assert {c.document.jurisdiction for c in answer.citations} == {"national", "shanghai"}
 
 
+def test_a_question_naming_an_unindexed_place_beside_an_indexed_one(workspace):
+    _, assistant = workspace
+    refused = assistant.ask("北京的中试实施方案补贴标准是多少？")  # 实施方案 is no place: 北京 is asked about
+    assert refused.refused and "1亿元" not in refused.answer
+    both = assistant.ask("北京和上海的中试补贴分别是多少？")
+    assert not both.refused and both.answer.startswith("现有政策文件中未收录北京的中试政策")
+    assert {c.document.jurisdiction for c in both.citations} == {"shanghai"}
+
+
 def test_other_city_refused_even_after_a_shanghai_question(workspace):
     _, assistant = workspace
     history = [{"role": "user", "content": "上海新建中试平台采购设备最高补贴多少？"},
@@ -240,7 +249,7 @@ def test_a_place_with_its_own_indexed_policy_is_answered_from_it(tmp_path):
         elsewhere = after.ask("天津的中试补贴标准是多少？")
     finally:
         after.close()
-    assert not answer.refused and "3000万元" in answer.answer
+    assert not answer.refused and "3000万元" in answer.answer and "未收录" not in answer.answer
     assert answer.citations[0].document.jurisdiction == "beijing"
     assert answer.citations[0].document.doc_number == "京经信发〔2025〕12号"
     assert elsewhere.refused and "3000万元" not in elsewhere.answer

@@ -172,6 +172,9 @@ def test_nothing_relevant_is_refused_without_calling_the_model(world, fake):
     for question in ("北京的中试补贴标准是多少？", "中试平台申报材料需要哪些？截止时间是哪天？"):
         answer = world.assistant.ask(question)
         assert answer.refused and answer.mode == "extractive", question
+    # nor for an answer that says what the documents leave out: the model could give 北京 Shanghai's figures
+    answer = world.assistant.ask("北京和上海的中试补贴分别是多少？")
+    assert not answer.refused and answer.mode == "extractive" and "未收录北京" in answer.answer
     assert fake.requests == []
 
 
