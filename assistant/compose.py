@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from assistant.followup import EXPLICIT_PLACES, Resolved, place_core
+from assistant.followup import EXPLICIT_PLACES, PLACE_ALIASES, Resolved, place_core
 from assistant.index import Snapshot
 from assistant.lexical import ChineseTokenizer
 from assistant.overview import definitional, is_broad, outline
@@ -24,11 +24,13 @@ RANK_DECAY = 0.15
 PATH_WEIGHT = 0.3
 KEEP_RATIO = 0.55
 MIN_COVERAGE = 0.45
-META_COVERAGE = 0.99  # a document fact answers only for a document every other word of the question fits
+META_COVERAGE = 0.75  # a document fact answers only for a document the other words of the question fit
 META_BOOST = 2.0
 CROSS_RATIO = 0.25
 OOV_SHARE = 0.4
 OOV_CAP = 3
+FOLLOWUP_MISS = 0.15
+SUBJECT_IDF = 1.0  # 中试, 平台 name no subject
 DOMAIN_BOOST = 1.5  # a named policy instrument (中试服务券, 工业上楼) is what the question is about
 FRAME = {"header", "trailer"}  # the notice and the 版记: quoted below the clauses, and only real sentences
 FRAME_SHARE = 0.6
@@ -58,7 +60,7 @@ META_INTENTS = {
 }
 TENTHS = re.compile(r"[一二三四五六七八九十两几\d]$")  # "四成都不到" speaks of 四成, not of 成都
 META_WORDS = frozenset("文号 发文字号 编号 落款 日期 哪天 时间 部门 单位 发文单位 发文机关 联合 印发 发布 发 主送 抄送 "
-                       "下发 范围 之一 通知 签发 出台".split())
+                       "下发 范围 之一 通知 签发 出台 天 号".split())
 CN_DATE = "{0}年{1}月{2}日"
 NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
 COPIED = re.compile(r"抄送[:：][^。\n]*。?")
@@ -137,7 +139,7 @@ class _Run:
         self.snapshot = snapshot
         self.idf = snapshot.bm25.idf
         # a place a document belongs to ("上海", "国家"): every answer from that document "covers" it
-        self.naming = {n for d in snapshot.documents.values() for n in (d.place, place_core(d.place))}
+        self.naming = {n for d in snapshot.documents.values() for n in (d.place, place_core(d.place))} | PLACE_ALIASES
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition:
         place = self._other_place(question)
@@ -188,7 +190,7 @@ class _Run:
             if any(place in name for name in self.naming):
                 continue
             at = question.find(place)
-            if at >= 0 and self.tokenizer.says(question, place) and not (
+            if at >= 0 and self.tokenizer.names(question, place) and not (
                     place.startswith("成") and TENTHS.search(question[:at])):
                 return place
         return None
@@ -216,13 +218,16 @@ class _Run:
         out = []
         numeric = bool(NUMERIC_ASK.search(question)) and not NOT_NUMERIC.search(question)
         dated = bool(DATE_ASK.search(question))
+        terms = {t: w for t, w in resolved.terms.items()  # "是不是最多5000万？" must not pull in the 5000万 sentence
+                 if not BARE_NUMBER.fullmatch(t) or re.search(re.escape(t) + "年", question)}
+        own = self._follow_up_focus(resolved)
         found = [h for h in hits if h.lexical is not None or h.dense is not None]
         content = [h for h in found if h.chunk.kind not in FRAME][:SENTENCE_HITS]
         frames = [h for h in found[:SENTENCE_HITS] if h.chunk.kind in FRAME]
         for hit in content + frames:
             frame = hit.chunk.kind in FRAME
             chunk = hit.chunk
-            path_score = PATH_WEIGHT * self._match(resolved.terms, " ".join(chunk.path))
+            path_score = PATH_WEIGHT * self._match(terms, " ".join(chunk.path))
             prior = 1.0 / (1.0 + RANK_DECAY * (hit.rank - 1))
             for pos, sent in enumerate(full_sentences(chunk.text)):
                 sent = sent.strip()
@@ -230,7 +235,9 @@ class _Run:
                     continue
                 if frame and (len(sent) < MIN_FRAME_SENTENCE or sent[-1] not in "。；！？："):
                     continue  # letterhead, organ names, the notice's own title
-                score = (self._match(resolved.terms, sent) + path_score) * prior * (FRAME_SHARE if frame else 1.0)
+                score = (self._match(terms, sent) + path_score) * prior * (FRAME_SHARE if frame else 1.0)
+                if own and not self._match(own, sent):  # "贴息呢？" after a subsidy answer: not that answer again
+                    score *= FOLLOWUP_MISS
                 if numeric:
                     score *= 1.4 if NUMBER.search(sent) else 0.8
                 if dated:
@@ -239,6 +246,20 @@ class _Run:
                     score *= 2.0
                 out.append(Candidate(sent, chunk, hit.document, score, pos))
         return out
+
+    def _follow_up_focus(self, resolved: Resolved) -> dict[str, float]:
+        """What a follow-up's sentences must speak of: its own subject ("贴息呢？"), or, when it names none
+        ("有上限金额吗？" after a question on 中试服务券), the subject of the question before."""
+        if not resolved.followup:
+            return {}
+        def topical(terms):
+            return {t: 1.0 for t in terms if self.idf(t) >= SUBJECT_IDF and t not in self.naming
+                    and not BARE_NUMBER.fullmatch(t)}
+        subjects = self.tokenizer.subjects
+        own = topical(t for t, w in resolved.own_terms.items() if w >= 0.99)
+        if any(t in subjects for t in own):
+            return topical(resolved.own_terms)
+        return topical(t for t in resolved.previous_terms if t in subjects) or topical(resolved.own_terms)
 
     def _sibling_candidates(self, resolved: Resolved) -> list[Candidate]:
         """"那第三点是什么？" after an answer about "二是…": the "三是…" item of the same list."""
@@ -304,13 +325,16 @@ class _Run:
         own = {t: w for t, w in terms.items()
                if (w >= 0.99 or resolved.followup and not meta and w >= 0.49)
                and t not in self.naming and not BARE_NUMBER.fullmatch(t)}
-        if meta:  # the words asking for a document fact are answered by the fact; chat words by nothing
-            own = {t: w for t, w in own.items() if self.idf(t) and t not in META_WORDS and not any(
+        if meta:  # the words that ask for a document fact are answered by the fact itself
+            own = {t: w for t, w in own.items() if (self.idf(t) or len(t) > 1) and t not in META_WORDS and not any(
                 p.search(t) for p in META_INTENTS.values())}
-        # a word and the pieces jieba cuts it into count once: as the word, unless no document uses it
-        own = {t: w for t, w in own.items() if not any(t != u and t in u and self.idf(u) for u in own)}
+        # a word and the pieces jieba cuts it into count once: as the word if a document uses it, else as its pieces
+        own = {t: w for t, w in own.items() if not any(
+            t != u and (t in u and self.idf(u) or u in t and not self.idf(t) and self.idf(u)) for u in own)}
+        if meta and not any(self.idf(t) for t in own):
+            return 1.0  # nothing left but phrasing ("正式", "包括"): no word of the question speaks against the fact
         if not own:
-            return 1.0 if meta else 0.0
+            return 0.0
         context = " ".join(
             f"{c.text} {c.chunk.text} {' '.join(c.chunk.path)} {c.document.title} "
             + c.document.place

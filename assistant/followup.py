@@ -24,6 +24,7 @@ PLACE_PATTERNS = {  # ... or one of its documents
     "national": re.compile(PLACE_NAMES["national"] + r"|实施意见|解读"),
 }
 EXPLICIT_PLACES = {slug: re.compile(names) for slug, names in PLACE_NAMES.items()}
+PLACE_ALIASES = frozenset(w for names in PLACE_NAMES.values() for w in re.sub(r"\(.*?\)", "", names).split("|"))
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Resolved:
     phrases: tuple[str, ...] = ()  # exact phrases a good chunk contains (definitions, quoted headings)
     ordinal: str | None = None  # "三是" when the follow-up asks for another item of the list just discussed
     anchor: str = ""  # the previous answer, where that list item was named
+    previous_terms: tuple[str, ...] = ()  # the previous question's own words, for a follow-up
 
 
 PLACE_SUFFIX = re.compile(f"(?:{'|'.join(PLACE_SUFFIXES)})$")
@@ -77,7 +79,8 @@ def resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer,
         return Resolved(question, question, own, own, _single(named), False, frozenset(named), phrases)
     previous = users[-1]
     terms = dict(own)
-    for term, weight in tokenizer.query_terms(previous).items():
+    previous_terms = tokenizer.query_terms(previous)
+    for term, weight in previous_terms.items():
         terms.setdefault(term, weight * PREVIOUS_WEIGHT)
     if answers:
         for term, weight in tokenizer.query_terms(answers[-1][:300]).items():
@@ -90,7 +93,8 @@ def resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer,
     shown = f"{question}（接上文：{previous}）"
     ordinal = ordinal_phrases(question)
     return Resolved(shown, f"{previous} {question}", terms, own, jurisdiction, True, frozenset(named),
-                    phrases + ordinal, ordinal[0] if ordinal else None, answers[-1] if answers else "")
+                    phrases + ordinal, ordinal[0] if ordinal else None, answers[-1] if answers else "",
+                    tuple(t for t, w in previous_terms.items() if w >= 0.99))
 
 
 DEFINITION = [

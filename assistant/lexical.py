@@ -23,7 +23,7 @@ STOPWORDS = set(
     # chat filler: how people talk, never what a clause says
     "到底 究竟 一句 一句话 话 清楚 说清楚 啥事 干啥 干嘛 咋 咋样 怎么样 样子 这些 那些 这种 那种 这样 那样 就是 "
     "还是 或者 不了 出来 起来 说法 讲法 老板 领导 厂 团队 小 做 干 跟 同 不 没 没法 自己 别人 这边 那边 篇 "
-    "关于 份文件 真的假的 真的假 听人说 听 后头 几月 几号 几日 几点 各个 不能 听说 真的 是不是 对不对 行不行 能不能 有没有 不会 到时候 目前 现在 然后".split()
+    "哪几 哪几个 几个 关于 份文件 真的假的 真的假 听人说 听 后头 几月 几号 几日 几点 各个 不能 听说 真的 是不是 对不对 行不行 能不能 有没有 不会 到时候 目前 现在 然后".split()
 )
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%.]")
 K1, B = 1.5, 0.75
@@ -69,11 +69,14 @@ class ChineseTokenizer:
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         self.domain: set[str] = set()  # the policy vocabulary of the domain dictionary
+        self.subjects: set[str] = set()  # its nouns: what a question can be about (中试服务券, 贴息)
         for line in _resource("userdict.txt").splitlines():
             parts = line.split()
             if parts:
                 self._add_word(parts[0], int(parts[1]) if len(parts) > 1 else 50)
                 self.domain.add(parts[0].lower())
+                if len(parts) > 2 and parts[2].startswith("n"):
+                    self.subjects.add(parts[0].lower())
         self.synonyms = load_synonyms() if synonyms is None else synonyms
         self.compounds = load_compounds()
         self.fingerprint = _fingerprint(jieba.__version__, sorted(STOPWORDS), _resource("userdict.txt"),
@@ -86,6 +89,16 @@ class ChineseTokenizer:
         """Add a word, or raise its frequency; never lower what the main dictionary knows."""
         if self._jieba.FREQ.get(word, 0) < freq:
             self._jieba.add_word(word, freq)
+
+    def names(self, text: str, place: str) -> bool:
+        """Whether `text` names `place`: a word of its own or followed by 市/省/区/县 ("北京市"), not the head
+        of a longer word ("中山大学", "大同小异", "南京路")."""
+        bounds, at = {0}, 0
+        for token in self._jieba.lcut(text, HMM=False):
+            at += len(token)
+            bounds.add(at)
+        return any(m.start() in bounds and (m.end() in bounds or text[m.end():m.end() + 1] in ("市", "省", "区", "县"))
+                   for m in re.finditer(re.escape(place), text))
 
     def says(self, text: str, word: str) -> bool:
         """Whether `word` occurs in `text` other than as the tail of one word and the head of the next:

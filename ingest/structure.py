@@ -130,7 +130,7 @@ def extract_meta(text: str, fallback_title: str | None = None) -> Meta:
             break
     jurisdiction = _jurisdiction(title or "", issuers)
     refs = [_norm_number(m.group(0)) for m in DOC_NUMBER.finditer(text)]
-    implements = next((r for r in refs if number and not number.endswith(r) and not r.endswith(number)), None)
+    implements = next((r for r in refs if not number or not number.endswith(r) and not r.endswith(number)), None)
     return Meta(title, number, issuers, date, jurisdiction, implements)
 
 
@@ -148,12 +148,18 @@ def _norm_number(value: str) -> str:
 
 
 def _find_number(paras: list[Paragraph]) -> str | None:
-    """The 文号 on a line of its own, else the first one found in the text."""
+    """The 文号 on a line of its own, else the first one before the first clause that is not a citation of
+    another document ("贯彻落实《…》（工信部联科〔2024〕11号）")."""
     for p in paras:
         if DOC_NUMBER.fullmatch(p.text.strip()):
             return _norm_number(p.text)
-    match = DOC_NUMBER.search("".join(p.text for p in paras))
-    return _norm_number(match.group(0)) if match else None
+    for p in paras:
+        if heading_level(p.text.strip()) is not None:
+            break
+        own = next((m for m in DOC_NUMBER.finditer(p.text) if p.text[max(0, m.start() - 1):m.start()] not in "（("), None)
+        if own:
+            return _norm_number(own.group(0))
+    return None
 
 
 def parse_clauses(text: str, title: str | None = None) -> list[Clause]:

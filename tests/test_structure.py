@@ -330,3 +330,11 @@ def test_metadata_of_a_notice_signed_after_its_clauses():
     meta = extract_meta(text)
     assert (meta.issuers, meta.date, meta.jurisdiction) == (("湖北省经济和信息化厅",), "2025-03-01", "湖北省")
     assert [c.kind for c in parse_clauses(text)][:2] == ["header", "clause"]  # the clauses are no notice
+
+
+def test_a_cited_doc_number_is_not_the_documents_own():
+    text = ("苏州市工业和信息化局关于印发《苏州市中试平台建设方案》的通知\n各有关单位：\n"
+            "为贯彻落实《制造业中试创新发展实施意见》（工信部联科〔2024〕11号），现印发本方案。\n"
+            "一、总体要求\n支持中试。\n苏州市工业和信息化局\n2025年3月1日")
+    meta = extract_meta(text)
+    assert (meta.doc_number, meta.implements, meta.jurisdiction) == (None, "工信部联科〔2024〕11号", "苏州市")
