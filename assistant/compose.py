@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 
+from assistant.asks import (
+    BARE_NUMBER, CN_DATE, COMPARE, COPIED, COUNT_ASK, COUNTED, DATE_ASK, DATED, META_INTENTS, META_WORDS,
+    MONEY_ANSWER, MONEY_CONTEXT, MONEY_STRICT, NOT_ISSUERS, NOT_NUMERIC, NUMBER, NUMERIC_ASK, PRINTED, SUBSIDY_ASK,
+    TENTHS, VAGUE_COUNT, YEAR, contrasts, facets, mentions, places, whole,
+)
 from assistant.followup import EXPLICIT_PLACES, PLACE_ALIASES, Resolved, place_core
 from assistant.index import Snapshot
 from assistant.lexical import ChineseTokenizer
@@ -36,36 +40,6 @@ FRAME = {"header", "trailer"}  # the notice and the 版记: quoted below the cla
 FRAME_SHARE = 0.6
 MIN_FRAME_SENTENCE = 10
 
-NUMERIC_ASK = re.compile(r"多少|几[成家个年项%]|百分之几|上限|比例|金额|额度|多大|占比")
-NOT_NUMERIC = re.compile(r"怎么办|如何|怎么|哪些|什么办法")
-MONEY_STRICT = re.compile(r"多少钱|金额|多少万|几万|额度|资金量")
-SUBSIDY_ASK = re.compile(r"补贴|补助|资助|奖励|扶持|补多少|给多少|支持多少")
-MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]*元")
-MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例")
-YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
-DATE_ASK = re.compile(r"哪天|哪一天|日期|几月|几号|何时|什么时候|什么时间|发布时间|几点")
-DATED = re.compile(r"\d{4}(?:-\d{1,2}-\d{1,2}|年\d{1,2}月)")
-COUNT_ASK = re.compile(r"(?<!哪)(?:多少|几)(?:项|家|种|条|批|所|座)|多少个")  # not 哪几个部门, 几个亿
-COUNTED = re.compile(r"(?<!第)(?:[\d.]+|[一二两三四五六七八九十百千]+)(?:万|亿)?(?:多|余)?(?:项|个|家|种|条|批|类|所|座)")
-VAGUE_COUNT = {"一批", "一个", "一类", "一种", "一项"}
-NUMBER = re.compile(r"\d")
-BARE_NUMBER = re.compile(r"[\d.%]+")  # checked by the money and year rules, not evidence of the topic
-COMPARE = re.compile(r"区别|对比|比较|分别|两份|异同|都")
-META_INTENTS = {
-    "number": re.compile(r"文号|发文字号|文件号|几号文|编号"),
-    "issuers": re.compile(r"(?<!给)(谁发|谁印发|哪个部门|哪些部门|哪[几两三]个部门|哪个单位|哪些单位|发文单位|发文机关|印发单位|联合印发|联合发布|哪家)"),
-    "date": re.compile(r"落款|哪天|哪一天|日期|什么时候(发|印|出台|签)|何时|哪年"),
-    "recipients": re.compile(r"发给|主送|印发给|下发给|发往|哪些单位执行"),
-    "copied": re.compile(r"抄送"),
-}
-TENTHS = re.compile(r"[一二三四五六七八九十两几\d]$")  # "四成都不到" speaks of 四成, not of 成都
-META_WORDS = frozenset("文号 发文字号 编号 落款 日期 哪天 时间 部门 单位 发文单位 发文机关 联合 印发 发布 发 主送 抄送 "
-                       "下发 范围 之一 通知 签发 出台 天 号".split())
-CN_DATE = "{0}年{1}月{2}日"
-NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
-COPIED = re.compile(r"抄送[:：][^。\n]*。?")
-PRINTED = re.compile(r"[^。\n]*\d{4}年\d{1,2}月\d{1,2}日印发")
-
 
 @dataclass
 class Candidate:
@@ -85,43 +59,13 @@ class Composition:
     rewritable: bool = True  # False: an LLM must not reword it (it says what the documents leave out)
 
 
-def _rows(name: str) -> list[list[str]]:
-    """The "|"-separated rows of a resource file, without comments."""
-    text = resources.files("assistant.resources").joinpath(name).read_text(encoding="utf-8")
-    return [[part.strip() for part in line.split("|")] for line in text.splitlines()
-            if line.strip() and not line.startswith("#")]
-
-
-def _facets() -> list[tuple[str, list[str], list[str]]]:
-    return [(topic, asks.split(","), answers.split(",")) for topic, asks, answers in _rows("facets.txt")]
-
-
-def _places() -> list[str]:
-    text = resources.files("assistant.resources").joinpath("places.txt").read_text(encoding="utf-8")
-    return [w for line in text.splitlines() if not line.startswith("#") for w in line.split()]
-
-
-def _contrasts() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    return [(tuple(a.split(",")), tuple(b.split(","))) for a, b in _rows("contrasts.txt")]
-
-
-def _names(text: str, words: tuple[str, ...]) -> bool:
-    return any(w in text for w in words)
-
-
-def _whole(terms) -> list[str]:
-    """The terms that are not a piece of another one: jieba also cuts "中小企业" into "中小", "小企业"."""
-    terms = list(terms)
-    return [t for t in terms if not any(t != u and t in u for u in terms)]
-
-
 class Composer:
     def __init__(self, tokenizer: ChineseTokenizer, max_sentences: int = 3):
         self.tokenizer = tokenizer
         self.max_sentences = max_sentences
-        self.facets = _facets()
-        self.contrasts = _contrasts()
-        self.places = _places()
+        self.facets = facets()
+        self.contrasts = contrasts()
+        self.places = places()
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit], snapshot: Snapshot) -> Composition:
         return _Run(self, snapshot).compose(question, resolved, hits)
@@ -177,7 +121,7 @@ class _Run:
     def _counts(self, text: str, asked_for: str) -> bool:
         """Whether `text` gives a count of what the question counts ("多少家中试平台" → "20家左右…中试平台")."""
         noun = re.split(r"[，。？?！!、；]", asked_for, maxsplit=1)[0]
-        words = _whole(w for w in self.tokenizer.tokens(noun) if len(w) > 1)
+        words = whole(w for w in self.tokenizer.tokens(noun) if len(w) > 1)
         return any(m.group(0) not in VAGUE_COUNT for m in COUNTED.finditer(text)) and (
             not words or any(w in text for w in words))
 
@@ -315,7 +259,7 @@ class _Run:
     def _match(self, terms: dict[str, float], text: str) -> float:
         """Weighted idf of the whole terms in `text`, domain words boosted."""
         return sum(terms[t] * max(self.idf(t), 0.5) * (DOMAIN_BOOST if t in self.tokenizer.domain else 1.0)
-                   for t in _whole(t for t in terms if t in text))
+                   for t in whole(t for t in terms if t in text))
 
     def _coverage(self, resolved: Resolved, chosen: list[Candidate]) -> float:
         if any(c.chunk.path[-1].startswith(p) for c in chosen for p in resolved.phrases):
@@ -384,8 +328,8 @@ class _Run:
         """The sentence speaks only of the side (新建) the question does not ask about (已建)."""
         for a, b in self.contrasts:
             for asked, other in ((a, b), (b, a)):
-                if _names(question, asked) and not _names(question, other) \
-                        and _names(cand.text, other) and not _names(cand.text, asked):
+                if mentions(question, asked) and not mentions(question, other) \
+                        and mentions(cand.text, other) and not mentions(cand.text, asked):
                     return True
         return False
 
