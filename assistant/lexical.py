@@ -90,13 +90,20 @@ class ChineseTokenizer:
         if self._jieba.FREQ.get(word, 0) < freq:
             self._jieba.add_word(word, freq)
 
-    def names(self, text: str, place: str) -> bool:
-        """Whether `text` names `place`: a word of its own or followed by 市/省/区/县 ("北京市"), not the head
-        of a longer word ("中山大学", "大同小异", "南京路")."""
+    def _bounds(self, text: str) -> set[int]:
+        """The offsets at which jieba's words of `text` start and end."""
         bounds, at = {0}, 0
         for token in self._jieba.lcut(text, HMM=False):
             at += len(token)
             bounds.add(at)
+        return bounds
+
+    def names(self, text: str, place: str) -> bool:
+        """Whether `text` names `place`: a word of its own or followed by 市/省/区/县 ("北京市"), not the head
+        of a longer word ("中山大学", "大同小异", "南京路")."""
+        if place not in text:
+            return False
+        bounds = self._bounds(text)
         return any(m.start() in bounds and (m.end() in bounds or text[m.end():m.end() + 1] in ("市", "省", "区", "县"))
                    for m in re.finditer(re.escape(place), text))
 
@@ -106,10 +113,7 @@ class ChineseTokenizer:
         "所得税", "外资" by "外资企业", "满足哪些条件" by 满足|哪些|条件."""
         if word not in text:
             return False
-        bounds, at = {0}, 0
-        for token in self._jieba.lcut(text, HMM=False):
-            at += len(token)
-            bounds.add(at)
+        bounds = self._bounds(text)
         return any(m.start() in bounds or m.end() in bounds or not any(m.start() < b < m.end() for b in bounds)
                    for m in re.finditer(re.escape(word), text))
 
