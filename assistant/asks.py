@@ -47,9 +47,15 @@ def facets() -> list[tuple[str, list[str], list[str]]]:
     return [(topic, asks.split(","), answers.split(",")) for topic, asks, answers in _rows("facets.txt")]
 
 
-def places() -> list[str]:
+def places() -> dict[str, str]:
+    """Place → the place it lies in ("浦东新区" → "上海"), or "" for a province, city or country."""
     text = resources.files("assistant.resources").joinpath("places.txt").read_text(encoding="utf-8")
-    return [w for line in text.splitlines() if not line.startswith("#") for w in line.split()]
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            parent, _, names = line.rpartition(">")
+            out.update({name: parent.strip() for name in names.split()})
+    return out
 
 
 def contrasts() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:

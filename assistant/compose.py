@@ -87,8 +87,9 @@ class _Run:
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition:
         place = self._other_place(question)
-        # a place the question itself names, whatever came before; "北京的实施方案" does not name Shanghai
-        if place and not self._names_an_indexed_place(question, resolved):
+        # a place the question itself names, whatever came before; "北京的实施方案" does not name Shanghai;
+        # a district of an indexed place ("浦东新区") is answered from that place's documents, with a note
+        if place and not self._names_an_indexed_place(question, resolved) and not self._covers(self.places[place]):
             return self._refuse(f"{place}的中试政策", hits, other_place=True)
         if not resolved.followup and not definitional(question, resolved.phrases) and is_broad(
                 question, [t for t, w in resolved.own_terms.items() if w >= 0.99],
@@ -128,10 +129,14 @@ class _Run:
     def _names_an_indexed_place(self, question: str, resolved: Resolved) -> bool:
         return any(not (j in EXPLICIT_PLACES and not EXPLICIT_PLACES[j].search(question)) for j in resolved.named)
 
+    def _covers(self, place: str) -> bool:
+        """Whether an indexed document belongs to `place`."""
+        return bool(place) and any(place in name for name in self.naming)
+
     def _other_place(self, question: str) -> str | None:
         """A place the question names that no indexed document belongs to."""
         for place in self.places:
-            if any(place in name for name in self.naming):
+            if self._covers(place):
                 continue
             at = question.find(place)
             if at >= 0 and self.tokenizer.names(question, place) and not (

@@ -186,6 +186,14 @@ def test_document_facts_only_for_documents_the_question_fits(workspace):
         assert answer.refused and "号" not in answer.answer.split("。")[0], question
 
 
+def test_a_district_is_answered_from_its_citys_plan_with_a_note(workspace):
+    _, assistant = workspace
+    answer = assistant.ask("浦东新区新建中试平台的补贴是多少？")
+    assert answer.answer.startswith("现有政策文件中未收录浦东新区的中试政策") and "1亿元" in answer.answer
+    assert {c.document.jurisdiction for c in answer.citations} == {"shanghai"}
+    assert assistant.ask("浦东新区对新建中试平台有没有额外的区级配套资金？").refused  # the district's own money
+
+
 def test_place_names_are_whole_words(workspace):
     _, assistant = workspace
     assert assistant.ask("日本有中试补贴吗？").refused
