@@ -11,11 +11,12 @@ from assistant.records import Chunk, Citation, Document
 from assistant.texts import template
 
 BROAD_ASK = re.compile(r"哪些|什么|啥|主要内容|要点|讲了|说了|概括|总结|介绍|概述")
+STRUCTURE_ASK = re.compile(r"几个部分|几部分|哪几部分|哪些部分|分为几|结构|框架|目录")  # asks for the outline itself
 SPECIFIC_ASK = re.compile(r"多少|几[成家个年项%号月日]|比例|金额|额度|上限|文号|落款|日期|何时|哪天|谁|部门|单位|抄送|条件|指什么|定义")
 # words that name no topic of their own: a question made only of these (and the documents' titles) is broad
 GENERIC = frozenset(
     "中试 中试平台 平台 支持 政策 措施 举措 内容 主要 主要内容 方面 扶持 优惠 重点 文件 方案 意见 要点 条款 "
-    "解读 通知 制造业 创新 发展 规定 提出 任务 工作 国家 国家层面 全国 本市 全市 沪 概括 总结 介绍 概述 讲了 说了".split()
+    "分 部分 结构 框架 目录 解读 通知 制造业 创新 发展 规定 提出 任务 工作 国家 国家层面 全国 本市 全市 沪 概括 总结 介绍 概述 讲了 说了".split()
 )
 
 ABOUT_DOCUMENT = frozenset("内容 主要内容 要点 重点 方案 文件 意见 政策 措施 举措".split())
@@ -24,7 +25,7 @@ ABOUT_DOCUMENT = frozenset("内容 主要内容 要点 重点 方案 文件 意�
 def is_broad(question: str, terms: Iterable[str], names: Iterable[str]) -> bool:
     """A question about a whole document rather than one of its clauses: nothing in it but generic words and
     `names`, the documents' titles and places."""
-    if not BROAD_ASK.search(question) or SPECIFIC_ASK.search(question):
+    if not STRUCTURE_ASK.search(question) and (not BROAD_ASK.search(question) or SPECIFIC_ASK.search(question)):
         return False
     named = " ".join(names)
     return all(t in GENERIC or t in named for t in terms)

@@ -36,6 +36,7 @@ def test_outline_of_the_interpretation_drops_the_shared_prefix(national):
     ("上海对中试平台的支持政策有哪些", True),
     ("国家那个中试文件主要讲了什么？", True),
     ("实施意见的解读讲了哪些内容", True),
+    ("解读分几个部分？", True),  # the outline itself is asked for
     ("提升中试平台自主水平可以用好哪些政策？", False),  # a topic of its own
     ("上海中试平台有什么税收优惠？", False),
     ("新建中试平台最高补贴多少？", False),
