@@ -91,9 +91,16 @@ class _Run:
         # a district of an indexed place ("浦东新区") is answered from that place's documents, with a note
         if place and not self._names_an_indexed_place(question, resolved) and not self._covers(self.places[place]):
             return self._refuse(f"{place}的中试政策", hits, other_place=True)
+        composition = self._answer(question, resolved, hits, place or "")
+        if place and not composition.refused:  # "北京和上海…分别", "浦东新区…": say what is missing first
+            composition.answer = template("other_place.txt").format(place=place).strip() + "\n" + composition.answer
+            composition.rewritable = False
+        return composition
+
+    def _answer(self, question: str, resolved: Resolved, hits: list[Hit], unindexed: str) -> Composition:
         if not resolved.followup and not definitional(question, resolved.phrases) and is_broad(
                 question, [t for t, w in resolved.own_terms.items() if w >= 0.99],
-                [f"{d.title} {d.place}" for d in self.snapshot.documents.values()]):
+                [unindexed] + [f"{d.title} {d.place}" for d in self.snapshot.documents.values()]):
             overview = self._overview(resolved, hits)
             if overview is not None:
                 return overview
@@ -113,11 +120,7 @@ class _Run:
         refusal = self._unmet_ask(question, chosen, best)
         if refusal:
             return self._refuse(refusal, hits)
-        composition = self._render(chosen)
-        if place:  # "北京和上海的补贴分别是多少？": say what is missing before what is there
-            composition.answer = template("other_place.txt").format(place=place).strip() + "\n" + composition.answer
-            composition.rewritable = False
-        return composition
+        return self._render(chosen)
 
     def _counts(self, text: str, asked_for: str) -> bool:
         """Whether `text` gives a count of what the question counts ("多少家中试平台" → "20家左右…中试平台")."""
@@ -127,7 +130,8 @@ class _Run:
             not words or any(w in text for w in words))
 
     def _names_an_indexed_place(self, question: str, resolved: Resolved) -> bool:
-        return any(not (j in EXPLICIT_PLACES and not EXPLICIT_PLACES[j].search(question)) for j in resolved.named)
+        """A jurisdiction named by the question itself, not only by a document word ("方案", "实施意见")."""
+        return any(j not in EXPLICIT_PLACES or EXPLICIT_PLACES[j].search(question) for j in resolved.named)
 
     def _covers(self, place: str) -> bool:
         """Whether an indexed document belongs to `place`."""

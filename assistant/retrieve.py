@@ -30,7 +30,8 @@ class Query:
 @dataclass
 class Retrieval:
     hits: list[Hit]
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
+    dense_skipped: bool = False  # hybrid asked for, but the model cannot read the question
 
 
 class Retriever:
@@ -53,10 +54,10 @@ class Retriever:
             boosts = snap.phrase_boosts(query.question, query.phrases)
             lexical = snap.bm25.top(query.terms, n, mask, boosts)
             timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
-        if mode == "hybrid" and self.embedder is not None and \
-                self.embedder.coverage(query.text) < self.settings.dense_min_coverage:
+        skipped = mode == "hybrid" and self.embedder is not None and \
+            self.embedder.coverage(query.text) < self.settings.dense_min_coverage
+        if skipped:
             mode = "lexical"  # the model cannot read this question: its vector would only add noise
-            timings["dense_skipped"] = 1.0
         if mode in ("hybrid", "dense") and self.embedder is not None:
             t0 = time.perf_counter()
             vector = self.embedder.embed([query.text])[0]
@@ -67,7 +68,7 @@ class Retriever:
         t0 = time.perf_counter()
         hits = self._fuse(lexical, dense, mode, k, mask)
         timings["fuse_ms"] = (time.perf_counter() - t0) * 1000
-        return Retrieval(hits, timings)
+        return Retrieval(hits, timings, skipped)
 
     def _dense(self, vector, n: int, query: Query, mask) -> list[tuple[int, float]]:
         """Nearest chunks inside the filter. Chroma's metadata filter is slow on a large collection, so an

@@ -192,6 +192,8 @@ def test_a_district_is_answered_from_its_citys_plan_with_a_note(workspace):
     assert answer.answer.startswith("现有政策文件中未收录浦东新区的中试政策") and "1亿元" in answer.answer
     assert {c.document.jurisdiction for c in answer.citations} == {"shanghai"}
     assert assistant.ask("浦东新区对新建中试平台有没有额外的区级配套资金？").refused  # the district's own money
+    outline = assistant.ask("浦东新区有哪些中试支持政策？")  # an outline says it too
+    assert outline.answer.startswith("现有政策文件中未收录浦东新区的中试政策") and "主要内容" in outline.answer
 
 
 def test_place_names_are_whole_words(workspace):
