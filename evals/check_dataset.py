@@ -1,21 +1,37 @@
 #!/usr/bin/env python3
-"""Validate evals/dataset.jsonl against the source texts (stdlib only); exit 1 on any problem.
+"""Validate evals/data/dataset.jsonl against the source texts (stdlib only); exit 1 on any problem.
 Usage: python3 evals/check_dataset.py [path/to/dataset.jsonl]"""
-import json, re, sys, unicodedata
+
+import json
+import re
+import sys
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve()
-SRC_DIR = HERE.parents[1].parent / "shared" / "source-text"
-DATASET = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent / "dataset.jsonl"
+SRC_DIR = HERE.parent / "data" / "source-text"
+DATASET = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent / "data" / "dataset.jsonl"
 DOC_FILES = {
     "沪经信技〔2025〕365号": "shanghai-pilot-platform-plan-2025.txt",
     "工信部联科〔2024〕11号": "national-manufacturing-pilot-opinions-2024.txt",
 }
-TYPES = {"numeric", "eligibility", "procedure", "list", "definition", "meta",
-         "cross-doc", "multi-turn", "unanswerable"}
-KEYS = {"id": str, "question": str, "answerable": bool, "gold_evidence": list,
-        "key_facts": list, "type": str}
+TYPES = {
+    "numeric",
+    "eligibility",
+    "procedure",
+    "list",
+    "definition",
+    "meta",
+    "cross-doc",
+    "multi-turn",
+    "yesno",
+    "letter",
+    "english",
+    "partial",
+    "unanswerable",
+}
+KEYS = {"id": str, "question": str, "answerable": bool, "gold_evidence": list, "key_facts": list, "type": str}
 MIN_TOTAL, MIN_UNANS_SHARE, MIN_MULTI = 110, 0.15, 10
 
 
@@ -25,7 +41,10 @@ def norm(s):
 
 def check_item(it, docs, errs):
     iid = it.get("id", "?")
-    def err(msg): errs.append(f"{iid}: {msg}")
+
+    def err(msg):
+        errs.append(f"{iid}: {msg}")
+
     for k, t in KEYS.items():
         if not isinstance(it.get(k), t):
             return err(f"field {k!r} missing or not {t.__name__}")
@@ -38,8 +57,12 @@ def check_item(it, docs, errs):
         err(f"bad type {it['type']!r}")
     hist = it.get("history", [])
     if not isinstance(hist, list) or any(
-            not isinstance(h, dict) or h.get("role") not in ("user", "assistant")
-            or not isinstance(h.get("content"), str) or not h["content"].strip() for h in hist):
+        not isinstance(h, dict)
+        or h.get("role") not in ("user", "assistant")
+        or not isinstance(h.get("content"), str)
+        or not h["content"].strip()
+        for h in hist
+    ):
         err("bad history")
     elif it["type"] == "multi-turn":
         if len(hist) not in (2, 4) or [h["role"] for h in hist] != ["user", "assistant"] * (len(hist) // 2):

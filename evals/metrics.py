@@ -7,6 +7,8 @@ import statistics
 import unicodedata
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+VERDICT_YES = re.compile(r"^(?:是的?|对|正确|符合|有|可以|能|yes)[。，,.!！：:]", re.IGNORECASE)
+VERDICT_NO = re.compile(r"^(?:不是|不对|不正确|不符合|没有|否|不能|不可以|不|no)[。，,.!！：:]", re.IGNORECASE)
 MARKER = re.compile(r"\[\d+\]")
 
 
@@ -24,6 +26,25 @@ def unsupported_numbers(answer: str, cited_texts: list[str]) -> list[str]:
     return [n for n in NUMBER.findall(MARKER.sub("", norm(answer))) if n not in support]
 
 
+def answer_verdict(pred: dict) -> str | None:
+    """The verdict an answer gives: its own field when it has one, else its opening word."""
+    if pred.get("verdict"):
+        return str(pred["verdict"])
+    text = norm(pred.get("answer", ""))
+    if VERDICT_NO.match(text):
+        return "no"
+    if VERDICT_YES.match(text):
+        return "yes"
+    return None
+
+
+def crag(answerable: bool, refused: bool, right: bool) -> int:
+    """CRAG-style: +1 a right answer, 0 a refusal, -1 a wrong answer or an answered unanswerable."""
+    if refused:
+        return 0
+    return 1 if answerable and right else -1
+
+
 def score_item(item: dict, pred: dict) -> dict:
     evidence = item.get("gold_evidence") or []
     contexts = [c["text"] for c in pred["contexts"]]
@@ -32,6 +53,10 @@ def score_item(item: dict, pred: dict) -> dict:
     facts = item.get("key_facts") or []
     present = [any(norm(alt) in norm(pred["answer"]) for alt in group) for group in facts]
     gold_doc = item.get("gold_doc")
+    correct = bool(present) and all(present) and not pred["refused"]
+    verdict = item.get("verdict")
+    verdict_right = answer_verdict(pred) == verdict if verdict else None
+    right = (correct and verdict_right is not False) if item["answerable"] else bool(pred["refused"])
     return {
         "id": item["id"],
         "type": item["type"],
@@ -43,9 +68,13 @@ def score_item(item: dict, pred: dict) -> dict:
         "rr": 1.0 / rank if rank else 0.0,
         "citation_hit": any(contains_any(t, evidence) for t in cited),
         "citation_doc_precision": (sum(c["doc_number"] == gold_doc for c in pred["citations"]) / len(cited))
-        if cited and gold_doc else None,
+        if cited and gold_doc
+        else None,
         "key_fact_coverage": sum(present) / len(present) if present else None,
-        "correct": bool(present) and all(present) and not pred["refused"],
+        "correct": correct,
+        "verdict_right": verdict_right,
+        "right": right,
+        "crag": crag(item["answerable"], bool(pred["refused"]), right),
         "unsupported": unsupported_numbers(pred["answer"], cited),
         "answer_chars": len(pred["answer"]),
         "latency_ms": pred["latency_ms"],
@@ -77,6 +106,9 @@ def summarize(scores: list[dict]) -> dict:
         "citation_doc_precision": _mean(s["citation_doc_precision"] for s in ans),
         "key_fact_coverage": _mean(s["key_fact_coverage"] for s in ans),
         "answer_correct": _mean(s["correct"] for s in ans),
+        "fully_right": _mean(s["right"] for s in scores),
+        "verdict_accuracy": _mean(s["verdict_right"] for s in scores),
+        "crag_score": _mean(s["crag"] for s in scores),
         "false_refusal": _mean(s["refused"] for s in ans),
         "unanswerable_refusal": _mean(s["refused"] for s in unans),
         "unsupported_numbers": sum(len(s["unsupported"]) for s in scores),

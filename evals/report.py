@@ -5,10 +5,37 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-HEADLINE = ["hit@1", "hit@5", "mrr@10", "citation_hit", "citation_doc_precision", "key_fact_coverage",
-            "answer_correct", "false_refusal", "unanswerable_refusal", "unsupported_numbers",
-            "median_answer_chars", "latency_p50_ms", "latency_p95_ms", "llm_answered"]
-BY_TYPE = ["items", "hit@5", "mrr@10", "answer_correct", "citation_hit", "false_refusal", "unanswerable_refusal"]
+HEADLINE = [
+    "hit@1",
+    "hit@5",
+    "mrr@10",
+    "citation_hit",
+    "citation_doc_precision",
+    "key_fact_coverage",
+    "answer_correct",
+    "fully_right",
+    "verdict_accuracy",
+    "crag_score",
+    "false_refusal",
+    "unanswerable_refusal",
+    "unsupported_numbers",
+    "median_answer_chars",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "llm_answered",
+]
+BY_TYPE = [
+    "items",
+    "hit@5",
+    "mrr@10",
+    "answer_correct",
+    "fully_right",
+    "verdict_accuracy",
+    "crag_score",
+    "citation_hit",
+    "false_refusal",
+    "unanswerable_refusal",
+]
 CHART = ["hit@1", "hit@5", "mrr@10", "citation_hit", "answer_correct", "unanswerable_refusal"]
 
 
@@ -31,15 +58,22 @@ def failures(items: list[dict], result: dict) -> list[str]:
     out = []
     for s in result["scores"]:
         item, pred = by_id[s["id"]], preds[s["id"]]
-        wrong = (s["answerable"] and not s["correct"]) or (not s["answerable"] and not s["refused"]) or s["unsupported"]
+        wrong = not s["right"] or s["unsupported"]
         if not wrong:
             continue
-        expected = ("refusal" if not item["answerable"] else
-                    " + ".join("/".join(g) for g in item["key_facts"]) + f" (evidence: {item['gold_evidence'][:1]})")
+        expected = (
+            "refusal"
+            if not item["answerable"]
+            else (f"verdict {item['verdict']}: " if item.get("verdict") else "")
+            + " + ".join("/".join(g) for g in item["key_facts"])
+            + f" (evidence: {item['gold_evidence'][:1]})"
+        )
         answer = pred["answer"].replace("\n", " ")
-        out.append(f"- **{s['id']}** ({s['type']}) {item['question']}\n  - expected: {expected}\n"
-                   f"  - got{' (refused)' if s['refused'] else ''}: {answer[:300]}\n"
-                   f"  - evidence rank: {s['rank']}; unsupported numbers: {s['unsupported'] or 'none'}")
+        out.append(
+            f"- **{s['id']}** ({s['type']}) {item['question']}\n  - expected: {expected}\n"
+            f"  - got{' (refused)' if s['refused'] else ''}: {answer[:300]}\n"
+            f"  - evidence rank: {s['rank']}; unsupported numbers: {s['unsupported'] or 'none'}"
+        )
     return out
 
 

@@ -8,18 +8,32 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.assistant import Assistant
-from assistant.config import Settings
-from assistant.embeddings import make_embedder
-from assistant.errors import ConfigError
-from assistant.lexical import ChineseTokenizer
-from assistant.llm import ChatModel
+from assistant.core.errors import ConfigError
+from assistant.core.settings import Settings
+from assistant.index.embeddings import make_embedder
+from assistant.index.lexical import ChineseTokenizer
+from assistant.llm.chat import ChatModel
+from assistant.service import Assistant
 from evals.metrics import score_item, summarize
 from evals.report import write_reports
 
 log = logging.getLogger(__name__)
-TYPES = ["numeric", "eligibility", "procedure", "list", "definition", "meta", "cross-doc", "multi-turn",
-         "unanswerable"]
+TYPES = [
+    "numeric",
+    "eligibility",
+    "procedure",
+    "list",
+    "definition",
+    "meta",
+    "cross-doc",
+    "multi-turn",
+    "yesno",
+    "letter",
+    "english",
+    "partial",
+    "unanswerable",
+]
+DEFAULT_DATASET = Path(__file__).resolve().parent / "data" / "dataset.jsonl"
 REQUIRED = {"id", "question", "answerable", "gold_evidence", "key_facts", "type"}
 
 
@@ -37,15 +51,21 @@ def load_dataset(path: Path) -> list[dict]:
 
 
 def ensure_index(settings: Settings, embedder, tokenizer) -> None:
-    from ingest.pipeline import ingest
+    from assistant.index.build import ingest
 
     report = ingest(settings, embedder, tokenizer)
     if report.failed:
         log.warning("some files failed to ingest: %s", [d.path for d in report.failed])
 
 
-def run_eval(settings: Settings, dataset: Path, out: Path, retriever: str = "hybrid", llm: bool = False,
-             assistant: Assistant | None = None) -> dict:
+def run_eval(
+    settings: Settings,
+    dataset: Path,
+    out: Path,
+    retriever: str = "hybrid",
+    llm: bool = False,
+    assistant: Assistant | None = None,
+) -> dict:
     """Score every retriever asked for; with `llm`, also the first one with LLM answers ("hybrid+llm")."""
     items = load_dataset(dataset)
     retrievers = ["hybrid", "lexical", "dense"] if retriever == "all" else [retriever]
@@ -75,8 +95,17 @@ def run_eval(settings: Settings, dataset: Path, out: Path, retriever: str = "hyb
         summary = summarize(scores)
         if use_llm:
             answered = [p for p in preds if not p["refused"]]
-            summary["llm_answered"] = round(sum(p["mode"] == "llm" for p in answered) / len(answered), 4) if answered else None
-        results[name] = {"summary": summary, "scores": scores, "preds": preds,
-                         "by_type": {t: summarize([s for s in scores if s["type"] == t]) for t in TYPES
-                                     if any(s["type"] == t for s in scores)}}
+            summary["llm_answered"] = (
+                round(sum(p["mode"] == "llm" for p in answered) / len(answered), 4) if answered else None
+            )
+        results[name] = {
+            "summary": summary,
+            "scores": scores,
+            "preds": preds,
+            "by_type": {
+                t: summarize([s for s in scores if s["type"] == t])
+                for t in TYPES
+                if any(s["type"] == t for s in scores)
+            },
+        }
     return write_reports(out, items, results, [name for name, _, _ in runs])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.records import Chunk, Clause
+from assistant.core.records import Chunk, Clause
 from ingest.clean import CleanText
 
 SENTENCE = re.compile(r"[^。；！？!?;\n]*(?:[。；！？!?;]+[”’」』）)]*|\n|$)")
@@ -34,7 +34,9 @@ def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:
         pos = s_end
     if pos > start:
         spans.append((start, pos))
-    return [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - (len(text[a:b]) - len(text[a:b].rstrip()))) for a, b in spans]
+    return [
+        (a + len(text[a:b]) - len(text[a:b].lstrip()), b - (len(text[a:b]) - len(text[a:b].rstrip()))) for a, b in spans
+    ]
 
 
 def chunk_clauses(doc_id: str, clauses: list[Clause], clean: CleanText, max_chars: int) -> list[Chunk]:

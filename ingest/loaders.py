@@ -6,7 +6,7 @@ import logging
 import re
 from pathlib import Path
 
-from assistant.errors import IngestError
+from assistant.core.errors import IngestError
 
 log = logging.getLogger(__name__)
 SUPPORTED = (".pdf", ".txt", ".md", ".docx")
@@ -54,8 +54,19 @@ def _read_pdf(path: Path) -> tuple[list[str], str | None]:
         title = (reader.metadata or {}).get("/Title") if reader.metadata else None
     except IngestError:
         raise
-    except (PyPdfError, DependencyError, ValueError, KeyError, TypeError, AttributeError, OSError, IndexError,
-            NotImplementedError, RecursionError, AssertionError) as exc:
+    except (
+        PyPdfError,
+        DependencyError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        OSError,
+        IndexError,
+        NotImplementedError,
+        RecursionError,
+        AssertionError,
+    ) as exc:
         raise IngestError(path, f"corrupt or truncated PDF ({type(exc).__name__}: {exc})") from exc
     if not pages:
         raise IngestError(path, "PDF has no pages")

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assistant.errors import IngestError
-from assistant.records import Chunk, Document
+from assistant.core.errors import IngestError
+from assistant.core.records import Chunk, Document
 from ingest.chunk import chunk_clauses
 from ingest.clean import clean_pages, text_quality
 from ingest.loaders import read_pages
@@ -61,10 +61,15 @@ def read_sidecar(path: Path) -> dict:
         raise IngestError(side, f"unknown metadata fields {sorted(unknown)}; allowed: {sorted(SIDECAR_FIELDS)}")
     if isinstance(data.get("issuers"), str):
         data["issuers"] = [data["issuers"]]
-    if "issuers" in data and not (isinstance(data["issuers"], list) and all(isinstance(i, str) for i in data["issuers"])):
+    if "issuers" in data and not (
+        isinstance(data["issuers"], list) and all(isinstance(i, str) for i in data["issuers"])
+    ):
         raise IngestError(side, "metadata field 'issuers' must be a list of names")
-    wrong = sorted(k for k, v in data.items() if k != "issuers" and not isinstance(v, str)
-                   and not (v is None and k in OPTIONAL_FIELDS))
+    wrong = sorted(
+        k
+        for k, v in data.items()
+        if k != "issuers" and not isinstance(v, str) and not (v is None and k in OPTIONAL_FIELDS)
+    )
     if wrong:
         raise IngestError(side, f"metadata fields {wrong} must be strings")
     if "issuers" in data:

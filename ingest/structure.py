@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.records import JURISDICTION_NAMES, PLACE_SUFFIXES, Clause
+from assistant.core.records import JURISDICTION_NAMES, PLACE_SUFFIXES, Clause
 
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔［\[【(（]\s*\d{4}\s*[〕］\]】)）]\s*\d{1,4}\s*号")
 DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
@@ -16,8 +16,9 @@ ORGAN = re.compile(_ORGAN)
 NOTICE_TITLE = re.compile(r"印发\s*《(.+?)》\s*的通知")
 PLACES = {name[:-1]: slug for slug, name in JURISDICTION_NAMES.items() if slug != "national"}  # 上海 → shanghai
 # A local issuer names its place first: 湖北省经济和信息化厅, 苏州市人民政府, 浦东新区科技和经济委员会.
-LOCAL_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,7}?(?:%s))" % "|".join(
-    "市(?!场)" if s == "市" else s for s in PLACE_SUFFIXES))  # 市场监督管理总局 is no 市
+LOCAL_ISSUER = re.compile(
+    r"^([\u4e00-\u9fff]{2,7}?(?:%s))" % "|".join("市(?!场)" if s == "市" else s for s in PLACE_SUFFIXES)
+)  # 市场监督管理总局 is no 市
 
 # (level, pattern). Lower level = higher in the tree.
 HEADINGS = [
@@ -80,7 +81,7 @@ def split_heading(text: str, level: int) -> tuple[str, str]:
         return text, ""
     match = re.search(r"[。：:]", text)
     if match and match.start() <= MAX_HEADING:
-        return text[: match.start()], text[match.end():]
+        return text[: match.start()], text[match.end() :]
     return _shortened(text), text[MAX_HEADING:]
 
 
@@ -156,7 +157,9 @@ def _find_number(paras: list[Paragraph]) -> str | None:
     for p in paras:
         if heading_level(p.text.strip()) is not None:
             break
-        own = next((m for m in DOC_NUMBER.finditer(p.text) if p.text[max(0, m.start() - 1):m.start()] not in "（("), None)
+        own = next(
+            (m for m in DOC_NUMBER.finditer(p.text) if p.text[max(0, m.start() - 1) : m.start()] not in "（("), None
+        )
         if own:
             return _norm_number(own.group(0))
     return None

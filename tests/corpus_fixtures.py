@@ -4,9 +4,47 @@ from __future__ import annotations
 
 import functools
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
-from evals.bench_proc import child_env, cli_command
+from evals.bench.proc import child_env, cli_command
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+SHANGHAI_PDF = CORPUS / "shanghai-pilot-platform-plan-2025.pdf"
+NATIONAL_PDF = CORPUS / "national-manufacturing-pilot-opinions-2024.pdf"
+CHUNK_MAX = 360  # Settings().chunk_max_chars
+
+
+@dataclass(frozen=True)
+class ParsedDoc:
+    parsed: object  # ingest.parse.Parsed
+    clean: object  # ingest.clean.CleanText
+    raw_pages: list[str]
+
+    @property
+    def document(self):
+        return self.parsed.document
+
+    @property
+    def chunks(self):
+        return self.parsed.chunks
+
+    def chunk(self, *path: str):
+        """The first chunk whose heading path is exactly `path`."""
+        matches = [c for c in self.parsed.chunks if c.path == path]
+        assert matches, f"no chunk with path {path}; paths: {sorted({c.path for c in self.parsed.chunks})}"
+        return matches[0]
+
+
+def parse_doc(path: Path, max_chars: int = CHUNK_MAX) -> ParsedDoc:
+    from ingest.clean import clean_pages
+    from ingest.loaders import read_pages
+    from ingest.parse import parse_file
+
+    raw_pages, _ = read_pages(path, 50)
+    return ParsedDoc(parse_file(path, 50, max_chars), clean_pages(raw_pages), raw_pages)
+
 
 # A policy file carrying a prompt injection, HTML/script and Markdown in its clauses. Its issuer names
 # no place, so the parser files it as national: the worst case for "never presented as the national rule".
@@ -40,8 +78,11 @@ def write_filler_policies(folder: Path, count: int, clauses: int = 20) -> int:
     """`count` TXT policies on an unrelated subject (park greening), `clauses` clauses each; returns
     the number of chunks they make."""
     for i in range(count):
-        body = "\n".join(f"第{_numeral(j)}条 第{i}号园区的第{j}项绿化养护工作由物业服务单位负责，每月检查{j}次，"
-                         "发现问题及时整改，确保树木花草生长良好。" for j in range(1, clauses + 1))
+        body = "\n".join(
+            f"第{_numeral(j)}条 第{i}号园区的第{j}项绿化养护工作由物业服务单位负责，每月检查{j}次，"
+            "发现问题及时整改，确保树木花草生长良好。"
+            for j in range(1, clauses + 1)
+        )
         (folder / f"greening-{i:03d}.txt").write_text(f"第{i}号园区绿化养护管理办法\n{body}\n", encoding="utf-8")
     return count * clauses
 
@@ -49,20 +90,31 @@ def write_filler_policies(folder: Path, count: int, clauses: int = 20) -> int:
 @functools.cache
 def packaged_embedder():
     """The real packaged model, loaded once per test run."""
-    from assistant.config import PACKAGED_MODEL
-    from assistant.embeddings import make_embedder
+    from assistant.core.settings import PACKAGED_MODEL
+    from assistant.index.embeddings import make_embedder
 
     return make_embedder(PACKAGED_MODEL)
 
 
 def cli(settings, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
     """`policy-assistant ARGS…` in a new process on `settings`' data and corpus folders."""
-    return subprocess.run([*cli_command(), *args], env=child_env(settings), capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [*cli_command(), *args],
+        env=child_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def cli_process(settings, log: Path, *args: str) -> subprocess.Popen:
     """The same, started in the background with its output going to `log`."""
     with open(log, "wb") as out:
-        return subprocess.Popen([*cli_command(), *args], env=child_env(settings), stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [*cli_command(), *args],
+            env=child_env(settings),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )

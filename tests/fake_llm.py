@@ -11,9 +11,9 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 CONDENSE_MARK = "改写后的独立问题"
 
@@ -98,7 +98,7 @@ class FakeLLM:
                         waited += 0.2
                     for i in range(0, len(reply.text), reply.piece_chars):
                         time.sleep(reply.delay)
-                        self._event(_chunk({"content": reply.text[i:i + reply.piece_chars]}))
+                        self._event(_chunk({"content": reply.text[i : i + reply.piece_chars]}))
                     self._event(_chunk({}, reply.finish))
                     self.wfile.write(b"data: [DONE]\n\n")
                 except (BrokenPipeError, ConnectionResetError):
@@ -122,11 +122,21 @@ class FakeLLM:
 
 
 def _completion(text: str) -> dict:
-    return {"id": "fake-1", "object": "chat.completion", "created": int(time.time()), "model": "fake",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    return {
+        "id": "fake-1",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "fake",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
 
 
 def _chunk(delta: dict, finish: str | None = None) -> dict:
-    return {"id": "fake-1", "object": "chat.completion.chunk", "created": int(time.time()), "model": "fake",
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return {
+        "id": "fake-1",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": "fake",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }

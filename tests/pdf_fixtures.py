@@ -6,9 +6,9 @@ pypdf's text extraction, so what is drawn is what the ingest pipeline reads back
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 from reportlab.lib import pdfencrypt
 from reportlab.lib.pagesizes import A4, A5
@@ -62,12 +62,12 @@ def paragraph_lines(para: str, layout: PdfLayout) -> list[tuple[float, str]]:
     size, width = layout.font_size, layout.text_width
     for mark, share in ((CENTER, 0.5), (RIGHT, 1.0)):
         if para.startswith(mark):
-            lines = wrap(para[len(mark):], width, size)
+            lines = wrap(para[len(mark) :], width, size)
             return [(share * (width - pdfmetrics.stringWidth(ln, FONT, size)), ln) for ln in lines]
     if para.startswith(INDENT) and not layout.indent_with_spaces:
-        text, indent = para[len(INDENT):], 2 * size
+        text, indent = para[len(INDENT) :], 2 * size
         first = wrap(text, width - indent, size)[0]
-        return [(indent, first)] + [(0.0, ln) for ln in wrap(text[len(first):], width, size)]
+        return [(indent, first)] + [(0.0, ln) for ln in wrap(text[len(first) :], width, size)]
     return [(0.0, ln) for ln in wrap(para, width, size)]
 
 
@@ -88,8 +88,13 @@ def paginate(paragraphs: Sequence[str], layout: PdfLayout) -> list[list[tuple[fl
     return [p for p in pages if p]
 
 
-def write_pdf(path: Path, paragraphs: Sequence[str], layout: PdfLayout, title: str | None = None,
-              encrypt: pdfencrypt.StandardEncryption | None = None) -> Path:
+def write_pdf(
+    path: Path,
+    paragraphs: Sequence[str],
+    layout: PdfLayout,
+    title: str | None = None,
+    encrypt: pdfencrypt.StandardEncryption | None = None,
+) -> Path:
     pages = paginate(paragraphs, layout)
     width, height = layout.page_size
     pdf = canvas.Canvas(str(path), pagesize=layout.page_size, encrypt=encrypt)
@@ -116,7 +121,10 @@ def write_pdf(path: Path, paragraphs: Sequence[str], layout: PdfLayout, title: s
 # ---------------------------------------------------------------- documents
 
 REGULATION_TITLE = "江苏省中试平台管理办法"
-CROSS_REF = INDENT + "第四条　符合本办法第三条规定条件的中试平台，经省工业和信息化厅组织评审认定后，按照本办法第五条的规定给予支持。"
+CROSS_REF = (
+    INDENT
+    + "第四条　符合本办法第三条规定条件的中试平台，经省工业和信息化厅组织评审认定后，按照本办法第五条的规定给予支持。"
+)
 REGULATION = [
     CENTER + "江苏省工业和信息化厅文件",
     CENTER + "苏工信规〔2024〕3号",
@@ -151,13 +159,21 @@ def dashed(n: int, total: int) -> str:
     return f"- {n} -"
 
 
-def regulation_layout(font_size: float = 10.5, footer=page_of_total, page_size=A5, lines_per_page: int = 9) -> PdfLayout:
+def regulation_layout(
+    font_size: float = 10.5, footer=page_of_total, page_size=A5, lines_per_page: int = 9
+) -> PdfLayout:
     """The title as a running header; the margins are nudged until the cross-reference "第五条"
     in 第四条 opens a printed line."""
     for half_points in range(40, 240):
-        layout = PdfLayout(page_size=page_size, font_size=font_size, margin=half_points / 2,
-                           lines_per_page=lines_per_page, header=REGULATION_TITLE, footer=footer,
-                           indent_with_spaces=True)
+        layout = PdfLayout(
+            page_size=page_size,
+            font_size=font_size,
+            margin=half_points / 2,
+            lines_per_page=lines_per_page,
+            header=REGULATION_TITLE,
+            footer=footer,
+            indent_with_spaces=True,
+        )
         if any(line.startswith("第五条") for _, line in paragraph_lines(CROSS_REF, layout)[1:]):
             return layout
     raise AssertionError("no margin puts the cross-reference at a line start")
@@ -197,10 +213,17 @@ def regulation_pdf(path: Path, layout: PdfLayout | None = None) -> Path:
     return write_pdf(path, REGULATION, layout or regulation_layout(), title=REGULATION_TITLE)
 
 
-def plan_layout(font_size: float = 15, margin: float = 90, footer=dashed, page_size=A4,
-                lines_per_page: int = 10) -> PdfLayout:
-    return PdfLayout(page_size=page_size, font_size=font_size, margin=margin, lines_per_page=lines_per_page,
-                     header=PLAN_TITLE, footer=footer)
+def plan_layout(
+    font_size: float = 15, margin: float = 90, footer=dashed, page_size=A4, lines_per_page: int = 10
+) -> PdfLayout:
+    return PdfLayout(
+        page_size=page_size,
+        font_size=font_size,
+        margin=margin,
+        lines_per_page=lines_per_page,
+        header=PLAN_TITLE,
+        footer=footer,
+    )
 
 
 def plan_pdf(path: Path, layout: PdfLayout | None = None) -> Path:

@@ -10,20 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from assistant.assistant import Assistant
-from assistant.config import Settings
-from assistant.embeddings import make_embedder
-from assistant.errors import InvalidQuestion
-from assistant.lexical import ChineseTokenizer
+from assistant.core.errors import InvalidQuestion
+from assistant.core.settings import Settings
+from assistant.index.build import ingest
+from assistant.index.embeddings import make_embedder
+from assistant.index.lexical import ChineseTokenizer
+from assistant.service import Assistant
 from evals.runner import run_eval
-from ingest.pipeline import ingest
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 # Floors sit a little under the measured values (hybrid, packaged MiniLM); raise them as results improve.
-FLOORS = {"hit@5": 0.98, "mrr@10": 0.93, "answer_correct": 0.95, "citation_hit": 0.98,
-          "unanswerable_refusal": 0.95}
+FLOORS = {"hit@5": 0.98, "mrr@10": 0.93, "answer_correct": 0.95, "citation_hit": 0.98, "unanswerable_refusal": 0.95}
 CEILINGS = {"false_refusal": 0.03, "unsupported_numbers": 0}
 
 
@@ -75,9 +74,16 @@ def test_cli_history_followup(workspace, tmp_path):
     settings, assistant = workspace
     assistant.close()
     history = tmp_path / "history.json"
-    history.write_text(json.dumps([
-        {"role": "user", "content": "新建中试平台采购设备最高补贴多少？"},
-        {"role": "assistant", "content": "支持金额最高可达1亿元。"}], ensure_ascii=False), encoding="utf-8")
+    history.write_text(
+        json.dumps(
+            [
+                {"role": "user", "content": "新建中试平台采购设备最高补贴多少？"},
+                {"role": "assistant", "content": "支持金额最高可达1亿元。"},
+            ],
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     done = run_cli(settings, "ask", "那已建的呢？", "--history", str(history), "--json")
     answer = json.loads(done.stdout)
     assert "30%" in answer["answer"] and "5000万元" in answer["answer"]
@@ -95,16 +101,22 @@ def test_meta_questions_cite_header(workspace):
     answer = assistant.ask("上海的中试平台方案文号是多少？")
     assert "沪经信技〔2025〕365号" in answer.answer
     assert answer.citations[0].chunk.kind == "header"
-    answer = assistant.ask("它是哪几个部门发的？", [{"role": "user", "content": "上海的中试平台方案文号是多少？"},
-                                               {"role": "assistant", "content": answer.answer}])
+    answer = assistant.ask(
+        "它是哪几个部门发的？",
+        [
+            {"role": "user", "content": "上海的中试平台方案文号是多少？"},
+            {"role": "assistant", "content": answer.answer},
+        ],
+    )
     assert "上海市教育委员会" in answer.answer
 
 
 def test_meta_answers_stay_on_the_documents(workspace):
     _, assistant = workspace
     answer = assistant.ask("上海那份文件抄送了哪些部门？")
-    assert answer.answer.splitlines()[0] == ("据《上海市中试平台创新发展实施方案》版记："
-                                             "抄送：市发展改革委、市应急局、市生态环境局。[1]")
+    assert answer.answer.splitlines()[0] == (
+        "据《上海市中试平台创新发展实施方案》版记：抄送：市发展改革委、市应急局、市生态环境局。[1]"
+    )
     assert [c.chunk.kind for c in answer.citations] == ["trailer"]
     assert assistant.ask("国家的通知抄送给谁了？").refused  # the national notice has no 抄送 line
     answer = assistant.ask("两份文件的文号分别是什么？")
@@ -118,7 +130,9 @@ def test_a_broad_question_gets_the_outline_of_the_document_it_names(workspace):
     _, assistant = workspace
     answer = assistant.ask("上海对中试平台的支持政策有哪些？")
     assert not answer.refused and "（十二）支持布局搭建中试线[13]" in answer.answer
-    assert {c.document.doc_number for c in answer.citations} == {"沪经信技〔2025〕365号"} and len(answer.citations) == 16
+    assert {c.document.doc_number for c in answer.citations} == {"沪经信技〔2025〕365号"} and len(
+        answer.citations
+    ) == 16
     scoped = assistant.ask("有哪些支持政策？", jurisdiction="national")  # the scope filter holds for outlines too
     assert "解读的主要内容" in scoped.answer
     assert {c.document.doc_number for c in scoped.citations} == {"工信部联科〔2024〕11号"}
@@ -128,10 +142,15 @@ def test_a_broad_question_gets_the_outline_of_the_document_it_names(workspace):
 
 def test_ordinal_follow_up_takes_the_next_item_of_the_same_list(workspace):
     _, assistant = workspace
-    history = [{"role": "user", "content": "国家解读第五部分讲什么？"},
-               {"role": "assistant", "content": "一是强化统筹协作。"},
-               {"role": "user", "content": "第二点具体呢？"},
-               {"role": "assistant", "content": "二是加大支持力度。地方结合资源禀赋，因地制宜制定本地区扶持制造业中试发展政策。"}]
+    history = [
+        {"role": "user", "content": "国家解读第五部分讲什么？"},
+        {"role": "assistant", "content": "一是强化统筹协作。"},
+        {"role": "user", "content": "第二点具体呢？"},
+        {
+            "role": "assistant",
+            "content": "二是加大支持力度。地方结合资源禀赋，因地制宜制定本地区扶持制造业中试发展政策。",
+        },
+    ]
     answer = assistant.ask("那第三点是什么？", history)
     assert answer.citations[0].chunk.path[-1] == "三是加强宣传引导"
     assert answer.citations[0].chunk.path[1].startswith("五、")
@@ -139,8 +158,10 @@ def test_ordinal_follow_up_takes_the_next_item_of_the_same_list(workspace):
 
 def test_loan_interest_asks_for_the_interest_subsidy(workspace):
     _, assistant = workspace
-    answer = assistant.ask("找银行贷款，利息有补贴吗？最多多少？",
-                           [{"role": "user", "content": "上海方案对已建平台升级的补贴比例是多少？"}])
+    answer = assistant.ask(
+        "找银行贷款，利息有补贴吗？最多多少？",
+        [{"role": "user", "content": "上海方案对已建平台升级的补贴比例是多少？"}],
+    )
     assert "累计贴息总额不超过2000万元" in answer.answer
 
 
@@ -180,8 +201,11 @@ def test_follow_ups_answer_the_new_ask_about_the_right_subject(workspace):
 
 def test_document_facts_only_for_documents_the_question_fits(workspace):
     _, assistant = workspace
-    for question in ("上海关于数据安全的文件是哪天发的？", "工信部关于人工智能的文件文号是多少？",
-                     "上海方案引用的国家文件文号是多少？"):
+    for question in (
+        "上海关于数据安全的文件是哪天发的？",
+        "工信部关于人工智能的文件文号是多少？",
+        "上海方案引用的国家文件文号是多少？",
+    ):
         answer = assistant.ask(question)
         assert answer.refused and "号" not in answer.answer.split("。")[0], question
 
@@ -205,8 +229,10 @@ def test_place_names_are_whole_words(workspace):
 
 def test_other_city_refused_even_after_a_shanghai_question(workspace):
     _, assistant = workspace
-    history = [{"role": "user", "content": "上海新建中试平台采购设备最高补贴多少？"},
-               {"role": "assistant", "content": "支持金额最高可达1亿元。"}]
+    history = [
+        {"role": "user", "content": "上海新建中试平台采购设备最高补贴多少？"},
+        {"role": "assistant", "content": "支持金额最高可达1亿元。"},
+    ]
     answer = assistant.ask("北京的中试补贴标准是多少？", history)
     assert answer.refused and "北京" in answer.answer and "1亿元" not in answer.answer
 
@@ -227,22 +253,20 @@ def test_long_and_odd_unicode_questions(workspace):
     assert answer.refused
 
 
-def test_eval_meets_floors_and_hybrid_not_worse(workspace, tmp_path):
+def test_eval_meets_floors(workspace, tmp_path):
     settings, assistant = workspace
-    summary = run_eval(settings, ROOT / "evals" / "dataset.jsonl", tmp_path, "all", assistant=assistant)
+    summary = run_eval(settings, ROOT / "evals" / "data" / "dataset.jsonl", tmp_path, "hybrid", assistant=assistant)
     hybrid = summary["retrievers"]["hybrid"]
-    lexical = summary["retrievers"]["lexical"]
     for metric, floor in FLOORS.items():
         assert hybrid[metric] >= floor, (metric, hybrid[metric])
     for metric, ceiling in CEILINGS.items():
         assert hybrid[metric] <= ceiling, (metric, hybrid[metric])
-    assert hybrid["mrr@10"] >= lexical["mrr@10"] and hybrid["answer_correct"] >= lexical["answer_correct"]
     assert (tmp_path / "summary.md").read_text(encoding="utf-8").count("| hybrid |") == 1
     assert (tmp_path / "metrics.png").stat().st_size > 1000
     assert len((tmp_path / "predictions.jsonl").read_text(encoding="utf-8").splitlines()) == summary["dataset_items"]
 
 
-# evals/heldout.jsonl was written blind (by a reviewer who saw neither the code nor its answers) and first
+# evals/data/heldout.jsonl was written blind (by a reviewer who saw neither the code nor its answers) and first
 # scored after this session's changes: answer correct 0.735, false refusal 0.206, unanswerable refusal 0.667.
 # General fixes made while looking at its failures brought it to 0.794 / 0.147 / 1.000. A second review then made
 # document facts stricter: ho-cross-01, answered with the Shanghai plan's own date (wrong), is now refused (0.176).
@@ -253,7 +277,7 @@ HELDOUT_CEILINGS = {"false_refusal": 0.18, "unsupported_numbers": 0}
 
 def test_heldout_set_meets_its_floors(workspace, tmp_path):
     settings, assistant = workspace
-    summary = run_eval(settings, ROOT / "evals" / "heldout.jsonl", tmp_path, "hybrid", assistant=assistant)
+    summary = run_eval(settings, ROOT / "evals" / "data" / "heldout.jsonl", tmp_path, "hybrid", assistant=assistant)
     hybrid = summary["retrievers"]["hybrid"]
     for metric, floor in HELDOUT_FLOORS.items():
         assert hybrid[metric] >= floor, (metric, hybrid[metric])
@@ -276,8 +300,9 @@ def test_a_place_with_its_own_indexed_policy_is_answered_from_it(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
     question = "北京的中试补贴标准是多少？"
-    settings = Settings.from_env(environ={}, data_dir=tmp_path / "data", corpus_dir=corpus, retriever="lexical",
-                                 embedding_model="hash-64")
+    settings = Settings.from_env(
+        environ={}, data_dir=tmp_path / "data", corpus_dir=corpus, retriever="lexical", embedding_model="hash-64"
+    )
     embedder, tokenizer = make_embedder("hash-64"), ChineseTokenizer()
     ingest(settings, embedder, tokenizer)
     before = Assistant(settings, None, tokenizer)

@@ -13,20 +13,30 @@ pytestmark = pytest.mark.slow  # starts the CLI and the web app as subprocesses
 
 
 def test_quick_bench_writes_a_complete_report(tmp_path: Path):
-    from assistant.config import Settings
-    from evals.bench import run_bench
+    from assistant.core.settings import Settings
+    from evals.bench.run import run_bench
 
-    settings = Settings.from_env(environ={}, data_dir=tmp_path / "data", corpus_dir=ROOT / "corpus",
-                                 embedding_model="hash-64")
+    settings = Settings.from_env(
+        environ={}, data_dir=tmp_path / "data", corpus_dir=ROOT / "corpus", embedding_model="hash-64"
+    )
     out = tmp_path / "bench"
-    report = run_bench(settings, out, quick=True, tiers=(300, 1500), synthetic_chunks=300, raw_sample=50,
-                       max_questions=12)
+    report = run_bench(
+        settings, out, quick=True, tiers=(300, 1500), synthetic_chunks=300, raw_sample=50, max_questions=12
+    )
 
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["errors"] == {}
     assert (out / "report.md").read_text(encoding="utf-8") == report
-    for heading in ("## Targets", "## Cold start", "## Concurrent sessions", "## Warm ask latency",
-                    "## Ingest throughput", "## Query latency by corpus size", "## Memory", "## Side by side"):
+    for heading in (
+        "## Targets",
+        "## Cold start",
+        "## Concurrent sessions",
+        "## Warm ask latency",
+        "## Ingest throughput",
+        "## Query latency by corpus size",
+        "## Memory",
+        "## Side by side",
+    ):
         assert heading in report
     load = data["load"]
     assert (load["sessions"], load["turns"], load["questions"], load["errors"], load["mismatches"]) == (4, 2, 8, 0, 0)

@@ -32,8 +32,11 @@ CHROMA = _chroma_executable()
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMA is None, reason="the `chroma` server executable is not installed "
-                                              "(it ships with the chromadb package: pip install chromadb)"),
+    pytest.mark.skipif(
+        CHROMA is None,
+        reason="the `chroma` server executable is not installed "
+        "(it ships with the chromadb package: pip install chromadb)",
+    ),
 ]
 
 
@@ -60,7 +63,9 @@ def chroma_server(tmp_path: Path):
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [CHROMA, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
     )
     try:
@@ -69,8 +74,10 @@ def chroma_server(tmp_path: Path):
             if proc.poll() is not None:
                 pytest.fail(f"chroma server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
             if time.monotonic() > deadline:
-                pytest.fail(f"chroma server not answering after {STARTUP_TIMEOUT:.0f} s:\n"
-                            f"{log_path.read_text(errors='replace')}")
+                pytest.fail(
+                    f"chroma server not answering after {STARTUP_TIMEOUT:.0f} s:\n"
+                    f"{log_path.read_text(errors='replace')}"
+                )
             time.sleep(0.1)
         yield url
     finally:
@@ -95,25 +102,29 @@ def _server_collections(url: str) -> set[str]:
     import chromadb
 
     parsed = urlparse(url)
-    client = chromadb.HttpClient(host=parsed.hostname, port=parsed.port,
-                                 settings=chromadb.Settings(anonymized_telemetry=False, allow_reset=False))
+    client = chromadb.HttpClient(
+        host=parsed.hostname,
+        port=parsed.port,
+        settings=chromadb.Settings(anonymized_telemetry=False, allow_reset=False),
+    )
     return {c.name for c in client.list_collections()}
 
 
 def test_server_mode_ingest_ask_and_incremental_update(chroma_server: str, tmp_path: Path):
-    from assistant.assistant import Assistant
-    from assistant.config import Settings
-    from assistant.embeddings import make_embedder
-    from assistant.index import Layout
-    from assistant.lexical import ChineseTokenizer
-    from ingest.pipeline import ingest
+    from assistant.core.settings import Settings
+    from assistant.index.build import ingest
+    from assistant.index.embeddings import make_embedder
+    from assistant.index.lexical import ChineseTokenizer
+    from assistant.index.snapshot import Layout
+    from assistant.service import Assistant
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for pdf in sorted(CORPUS.glob("*.pdf")):
         shutil.copyfile(pdf, corpus / pdf.name)
-    settings = Settings(chroma_url=chroma_server, data_dir=tmp_path / "data", corpus_dir=corpus,
-                        embedding_model="hash-64")
+    settings = Settings(
+        chroma_url=chroma_server, data_dir=tmp_path / "data", corpus_dir=corpus, embedding_model="hash-64"
+    )
     embedder = make_embedder("hash-64")
     tokenizer = ChineseTokenizer()
     layout = Layout(settings)
@@ -161,7 +172,8 @@ def test_server_mode_ingest_ask_and_incremental_update(chroma_server: str, tmp_p
     assert "1亿元" in answer.answer
     assert any(hit.dense is not None for hit in answer.contexts)
     assert assistant.snapshot.store.count() == total_chunks
-    national_hits = assistant.snapshot.store.query(embedder.embed(["制造业中试创新发展实施意见"])[0], 40,
-                                                   {"jurisdiction": "national"})
+    national_hits = assistant.snapshot.store.query(
+        embedder.embed(["制造业中试创新发展实施意见"])[0], 40, {"jurisdiction": "national"}
+    )
     assert national_hits, "the unchanged document's vectors were not carried into the new collection"
     assistant.close()

@@ -22,14 +22,42 @@ def page(*lines: str) -> str:
 # ---------------------------------------------------------------- page numbers
 
 
-@pytest.mark.parametrize("line", ["— 3 —", "- 3 -", "－ 12 －", "—3—", "3", "第 3 页 共 7 页", "第3页", "第 3 页，共 7 页",
-                                  "3/7", "3 / 7", "Page 3 of 7", "  — 3 —  "])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "— 3 —",
+        "- 3 -",
+        "－ 12 －",
+        "—3—",
+        "3",
+        "第 3 页 共 7 页",
+        "第3页",
+        "第 3 页，共 7 页",
+        "3/7",
+        "3 / 7",
+        "Page 3 of 7",
+        "  — 3 —  ",
+    ],
+)
 def test_page_number_styles_are_recognised(line):
     assert is_page_number(line)
 
 
-@pytest.mark.parametrize("line", ["第三章", "（三）", "3 月", "2024年1月16日", "1.87万亿元", "— 摘要 —", "三、保障措施",
-                                  "沪经信技〔2025〕365号", "", "   "])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "第三章",
+        "（三）",
+        "3 月",
+        "2024年1月16日",
+        "1.87万亿元",
+        "— 摘要 —",
+        "三、保障措施",
+        "沪经信技〔2025〕365号",
+        "",
+        "   ",
+    ],
+)
 def test_text_lines_are_not_page_numbers(line):
     assert not is_page_number(line)
 
@@ -93,8 +121,13 @@ def test_mid_sentence_line_breaks_are_joined_without_space():
 
 
 def test_sentence_end_followed_by_indent_starts_a_paragraph():
-    lines = ["党中央、国务院高度重视科技成果转化工作。习近", "平总书记指出，要提高科技成果转化和产业化水平。", " 党的十八大以来，我国制造业中试持续推进，为",
-             "科技成果产业化提供了重要支撑和有力的保障。", "中试是把处在试制阶段的新产品转化到生产过程。"]
+    lines = [
+        "党中央、国务院高度重视科技成果转化工作。习近",
+        "平总书记指出，要提高科技成果转化和产业化水平。",
+        " 党的十八大以来，我国制造业中试持续推进，为",
+        "科技成果产业化提供了重要支撑和有力的保障。",
+        "中试是把处在试制阶段的新产品转化到生产过程。",
+    ]
     # a sentence end at the end of a full line is only a paragraph end when the next line is indented
     assert clean_pages([page(*lines)]).text == (
         "党中央、国务院高度重视科技成果转化工作。习近平总书记指出，要提高科技成果转化和产业化水平。\n"
@@ -103,8 +136,14 @@ def test_sentence_end_followed_by_indent_starts_a_paragraph():
 
 
 def test_paragraph_end_with_full_width_indent_and_short_line():
-    lines = ["二、优化中试服务网络体系", "（一）推动链主企业建设中试平台", *BODY_1, "　　鼓励第三方公共服务机构牵头建设满足行",
-             "业共性需求的中试平台。", "支持高校、研究机构、企业等多元共建，整合创"]
+    lines = [
+        "二、优化中试服务网络体系",
+        "（一）推动链主企业建设中试平台",
+        *BODY_1,
+        "　　鼓励第三方公共服务机构牵头建设满足行",
+        "业共性需求的中试平台。",
+        "支持高校、研究机构、企业等多元共建，整合创",
+    ]
     assert clean_pages([page(*lines)]).text == (
         f"二、优化中试服务网络体系\n（一）推动链主企业建设中试平台\n{TEXT_1}\n鼓励第三方公共服务机构牵头建设满足行业共性需求的中试平台。\n"
         "支持高校、研究机构、企业等多元共建，整合创"
@@ -119,8 +158,15 @@ def test_spaced_out_characters_are_collapsed():
 
 
 def test_number_split_across_lines_is_rejoined():
-    lines = ["2022 年，规上工业企业试验经费支出 1.", "87 万亿元，占全国试验经费支出的 73.92%，", "一批自主创新技术加快从样品到产品转化。"]
-    assert clean_pages([page(*lines)]).text == "2022年，规上工业企业试验经费支出1.87万亿元，占全国试验经费支出的73.92%，一批自主创新技术加快从样品到产品转化。"
+    lines = [
+        "2022 年，规上工业企业试验经费支出 1.",
+        "87 万亿元，占全国试验经费支出的 73.92%，",
+        "一批自主创新技术加快从样品到产品转化。",
+    ]
+    assert (
+        clean_pages([page(*lines)]).text
+        == "2022年，规上工业企业试验经费支出1.87万亿元，占全国试验经费支出的73.92%，一批自主创新技术加快从样品到产品转化。"
+    )
 
 
 def test_spaces_between_numbers_and_chinese_are_dropped():
@@ -129,10 +175,16 @@ def test_spaces_between_numbers_and_chinese_are_dropped():
 
 
 def test_latin_words_keep_their_spaces():
-    assert collapse_spaces("推动AI For Science、AI For Engineering 在中试平台") == "推动AI For Science、AI For Engineering在中试平台"
+    assert (
+        collapse_spaces("推动AI For Science、AI For Engineering 在中试平台")
+        == "推动AI For Science、AI For Engineering在中试平台"
+    )
     assert collapse_spaces("随着 5G、云计算") == "随着5G、云计算"
     lines = ["推动人工智能和中试平台深度融合，推动AI For", "Science在中试平台的深度应用，优化工艺过程。"]
-    assert clean_pages([page(*lines)]).text == "推动人工智能和中试平台深度融合，推动AI For Science在中试平台的深度应用，优化工艺过程。"
+    assert (
+        clean_pages([page(*lines)]).text
+        == "推动人工智能和中试平台深度融合，推动AI For Science在中试平台的深度应用，优化工艺过程。"
+    )
 
 
 def test_full_width_punctuation_is_kept():
@@ -141,18 +193,37 @@ def test_full_width_punctuation_is_kept():
 
 
 def test_heading_markers_after_a_finished_line_start_paragraphs():
-    lines = ["一、主要目标", "到2027年，建成20家左右市级中试平台，争创国", "家级中试平台。", "1.建设产业中试平台", "（1）集成电路领域",
-             "一是龙头企业建设产业链中试平台。", "解读：《实施意见》", "抄送：市发展改革委。"]
+    lines = [
+        "一、主要目标",
+        "到2027年，建成20家左右市级中试平台，争创国",
+        "家级中试平台。",
+        "1.建设产业中试平台",
+        "（1）集成电路领域",
+        "一是龙头企业建设产业链中试平台。",
+        "解读：《实施意见》",
+        "抄送：市发展改革委。",
+    ]
     assert clean_pages([page(*lines)]).text == (
         "一、主要目标\n到2027年，建成20家左右市级中试平台，争创国家级中试平台。\n1.建设产业中试平台\n（1）集成电路领域\n"
         "一是龙头企业建设产业链中试平台。\n解读：《实施意见》\n抄送：市发展改革委。"
     )
 
 
-@pytest.mark.parametrize("wrapped", ["（三）的要求建设，解决行业关键共性技术难题。", "第五条的规定执行，解决行业关键共性技术难题。",
-                                     "二是在产业链上下游开展试验，解决技术难题。", "3、4项任务同步开展，解决行业关键共性技术难题。"])
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        "（三）的要求建设，解决行业关键共性技术难题。",
+        "第五条的规定执行，解决行业关键共性技术难题。",
+        "二是在产业链上下游开展试验，解决技术难题。",
+        "3、4项任务同步开展，解决行业关键共性技术难题。",
+    ],
+)
 def test_heading_marker_after_an_unfinished_wrapped_line_is_a_cross_reference(wrapped):
-    lines = ["支持链主企业联合产业链上下游共建中试平台，按照本方案", wrapped, " 鼓励第三方公共服务机构牵头建设中试平台。"]
+    lines = [
+        "支持链主企业联合产业链上下游共建中试平台，按照本方案",
+        wrapped,
+        " 鼓励第三方公共服务机构牵头建设中试平台。",
+    ]
     assert clean_pages([page(*lines)]).text == f"{lines[0]}{wrapped}\n{lines[2].strip()}"
 
 
@@ -163,12 +234,21 @@ def test_question_mark_ends_a_heading_line():
 
 def test_open_book_title_mark_keeps_the_title_together():
     lines = ["工业和信息化部国家发展改革委关于印发《制造", "业中试创新发展实施意见》的通知", " 工信部联科〔2024〕11 号"]
-    assert clean_pages([page(*lines)]).text == "工业和信息化部国家发展改革委关于印发《制造业中试创新发展实施意见》的通知\n工信部联科〔2024〕11号"
+    assert (
+        clean_pages([page(*lines)]).text
+        == "工业和信息化部国家发展改革委关于印发《制造业中试创新发展实施意见》的通知\n工信部联科〔2024〕11号"
+    )
 
 
 def test_signature_date_and_doc_number_lines_stand_alone_after_a_wide_line():
-    lines = ["现将《实施方案》印发给你们，请结合实际认真抓", "好落实，确保各项任务落到实处并取得实效。", " 北京市科学技术委员会　北京市经济和信息化局",
-             " 2024 年 6 月 12 日", "关于印发《北京市中试基地建设实施方案》的通知", "京科发〔2024〕15号"]
+    lines = [
+        "现将《实施方案》印发给你们，请结合实际认真抓",
+        "好落实，确保各项任务落到实处并取得实效。",
+        " 北京市科学技术委员会　北京市经济和信息化局",
+        " 2024 年 6 月 12 日",
+        "关于印发《北京市中试基地建设实施方案》的通知",
+        "京科发〔2024〕15号",
+    ]
     assert clean_pages([page(*lines)]).text == (
         "现将《实施方案》印发给你们，请结合实际认真抓好落实，确保各项任务落到实处并取得实效。\n北京市科学技术委员会北京市经济和信息化局\n"
         "2024年6月12日\n关于印发《北京市中试基地建设实施方案》的通知\n京科发〔2024〕15号"
@@ -220,6 +300,6 @@ def test_page_map_skips_blank_pages():
 
 def test_text_quality_of_chinese_and_garbage():
     assert text_quality("上海市中试平台，支持金额最高可达1亿元（AI For Science）。") == 1.0
-    mojibake = "上海市中试平台创新发展实施方案".encode("utf-8").decode("cp1252", errors="ignore")
+    mojibake = "上海市中试平台创新发展实施方案".encode().decode("cp1252", errors="ignore")
     assert text_quality(mojibake) < 0.3
     assert text_quality("") == 0.0

@@ -11,7 +11,7 @@ import pytest
 from reportlab.lib.pagesizes import A4, A5, B5
 from reportlab.pdfgen import canvas
 
-import pdf_fixtures as F
+import tests.pdf_fixtures as F
 from ingest.loaders import read_pages
 from ingest.parse import parse_file
 
@@ -60,7 +60,9 @@ def test_the_inputs_really_carry_furniture(regulation, plan):
     for n, page in enumerate(raw, 1):
         lines = page.strip().split("\n")
         assert lines[0] == F.REGULATION_TITLE and lines[-1] == f"第 {n} 页 共 4 页"
-    assert any(line.startswith("第五条的规定") for page in raw for line in page.split("\n"))  # the wrapped cross-reference
+    assert any(
+        line.startswith("第五条的规定") for page in raw for line in page.split("\n")
+    )  # the wrapped cross-reference
     _, raw, _ = plan
     assert len(raw) == 4
     for n, page in enumerate(raw, 1):
@@ -82,22 +84,30 @@ def test_plan_is_cleaned_to_its_paragraphs(plan):
     assert clean_text_of(plan[0]) == PLAN_TEXT
 
 
-@pytest.mark.parametrize("layout", [
-    dict(font_size=12, footer=F.dashed),
-    dict(font_size=9, page_size=A4, lines_per_page=12),
-    dict(font_size=14, page_size=B5, lines_per_page=7),
-], ids=["12pt-dashed", "9pt-A4", "14pt-B5"])
+@pytest.mark.parametrize(
+    "layout",
+    [
+        dict(font_size=12, footer=F.dashed),
+        dict(font_size=9, page_size=A4, lines_per_page=12),
+        dict(font_size=14, page_size=B5, lines_per_page=7),
+    ],
+    ids=["12pt-dashed", "9pt-A4", "14pt-B5"],
+)
 def test_regulation_in_other_layouts(tmp_path, layout):
     path = F.regulation_pdf(tmp_path / "r.pdf", F.regulation_layout(**layout))
     assert len(read_pages(path, 50)[0]) >= 3
     assert clean_text_of(path) == REGULATION_TEXT
 
 
-@pytest.mark.parametrize("layout", [
-    dict(font_size=12, margin=60, footer=F.page_of_total, lines_per_page=14),
-    dict(font_size=10.5, margin=40, page_size=A5, lines_per_page=12),
-    dict(font_size=18, margin=70, lines_per_page=9),
-], ids=["12pt-page-of-total", "10.5pt-A5", "18pt"])
+@pytest.mark.parametrize(
+    "layout",
+    [
+        dict(font_size=12, margin=60, footer=F.page_of_total, lines_per_page=14),
+        dict(font_size=10.5, margin=40, page_size=A5, lines_per_page=12),
+        dict(font_size=18, margin=70, lines_per_page=9),
+    ],
+    ids=["12pt-page-of-total", "10.5pt-A5", "18pt"],
+)
 def test_plan_in_other_layouts(tmp_path, layout):
     path = F.plan_pdf(tmp_path / "p.pdf", F.plan_layout(**layout))
     assert len(read_pages(path, 50)[0]) >= 3
@@ -107,14 +117,26 @@ def test_plan_in_other_layouts(tmp_path, layout):
 def test_regulation_metadata(regulation):
     doc = regulation[2].document
     assert (doc.title, doc.doc_number, doc.date, doc.jurisdiction, doc.page_count, doc.implements) == (
-        "江苏省中试平台管理办法", "苏工信规〔2024〕3号", "2024-03-08", "jiangsu", 4, None)
+        "江苏省中试平台管理办法",
+        "苏工信规〔2024〕3号",
+        "2024-03-08",
+        "jiangsu",
+        4,
+        None,
+    )
     assert doc.issuers == ("江苏省工业和信息化厅",)
 
 
 def test_plan_metadata(plan):
     doc = plan[2].document
     assert (doc.title, doc.doc_number, doc.date, doc.jurisdiction, doc.page_count, doc.implements) == (
-        "北京市中试基地建设实施方案", "京科发〔2024〕15号", "2024-06-12", "beijing", 4, "工信部联科〔2024〕11号")
+        "北京市中试基地建设实施方案",
+        "京科发〔2024〕15号",
+        "2024-06-12",
+        "beijing",
+        4,
+        "工信部联科〔2024〕11号",
+    )
     assert doc.issuers == ("北京市科学技术委员会", "北京市经济和信息化局")
 
 
@@ -129,12 +151,21 @@ def test_regulation_chapters_and_articles(regulation):
         ("clause", (ch2, art3, "（一）在本省注册，具有独立法人资格；")),
         ("clause", (ch2, art3, "（二）具有开展中试服务所需的场地、仪器设备和专业人员；")),
         ("clause", (ch2, art3, "（三）近三年内未发生重大安全、环保事故")),
-        ("clause", (ch2, "第四条符合本办法第三条规定条件的中试平台，经省工业和信息化厅组织评审认定后，按照本办法第五条的规定给予支持")),
+        (
+            "clause",
+            (
+                ch2,
+                "第四条符合本办法第三条规定条件的中试平台，经省工业和信息化厅组织评审认定后，按照本办法第五条的规定给予支持",
+            ),
+        ),
         ("clause", (ch3, "第五条对认定的中试平台，按照中试线设备投资给予补贴，支持金额最高可达1亿元")),
         ("clause", (ch3, "第六条本办法自2024年4月1日起施行，有效期五年")),
     ]
     assert chunks[0].text == REGULATION_TEXT[: REGULATION_TEXT.index("2024年3月8日") + len("2024年3月8日")]
-    assert chunks[6].text == "第四条符合本办法第三条规定条件的中试平台，经省工业和信息化厅组织评审认定后，按照本办法第五条的规定给予支持。"
+    assert (
+        chunks[6].text
+        == "第四条符合本办法第三条规定条件的中试平台，经省工业和信息化厅组织评审认定后，按照本办法第五条的规定给予支持。"
+    )
     assert chunks[7].text == "第五条对认定的中试平台，按照中试线设备投资给予补贴，支持金额最高可达1亿元。"
 
 
@@ -149,9 +180,17 @@ def test_plan_numbered_levels(plan):
         ("clause", one + ("（1）集成电路领域",), "（1）集成电路领域。开展工艺验证和小批量试生产。"),
         ("clause", one + ("（2）生物医药领域",), "（2）生物医药领域。开展工艺放大和质量研究。"),
         ("clause", (task, base, "2.建设公共中试基地"), "2.建设公共中试基地。鼓励第三方机构牵头建设公共中试基地。"),
-        ("clause", (task, "（二）完善服务体系"), "（二）完善服务体系\n支持中试基地开放共享，对外提供服务的，按服务收入的20%给予奖励。"),
-        ("clause", ("三、保障措施",), "三、保障措施\n加强组织领导，建立市区两级协调机制。加大资金支持，统筹用好各类专项资金；"
-                                       "强化人才保障，引进培养中试工程师。完善考核评价，定期开展绩效评估。"),
+        (
+            "clause",
+            (task, "（二）完善服务体系"),
+            "（二）完善服务体系\n支持中试基地开放共享，对外提供服务的，按服务收入的20%给予奖励。",
+        ),
+        (
+            "clause",
+            ("三、保障措施",),
+            "三、保障措施\n加强组织领导，建立市区两级协调机制。加大资金支持，统筹用好各类专项资金；"
+            "强化人才保障，引进培养中试工程师。完善考核评价，定期开展绩效评估。",
+        ),
     ]
     assert (chunks[0].kind, chunks[0].path) == ("header", ("印发通知",))
     assert chunks[0].text.endswith("北京市科学技术委员会北京市经济和信息化局\n2024年6月12日")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import pdf_fixtures as F
-from assistant.index import Layout, Snapshot
-from conftest import NATIONAL_PDF, SHANGHAI_PDF
-from ingest.pipeline import chunk_index_text, ingest
+import tests.pdf_fixtures as F
+from assistant.index.build import chunk_index_text, ingest
+from assistant.index.snapshot import Layout, Snapshot
+from tests.corpus_fixtures import NATIONAL_PDF, SHANGHAI_PDF
 
 SH, NAT = SHANGHAI_PDF.stem, NATIONAL_PDF.stem
 SH_CHUNKS, NAT_CHUNKS = 19, 20
@@ -40,8 +40,9 @@ def search(settings, tokenizer, embedder, query: str, doc_id: str | None = None)
     """Chunk ids found by BM25 and by the Chroma vector store, best first."""
     snap = Snapshot.load_current(Layout(settings))
     try:
-        lexical = [snap.chunks[i].chunk_id for i, _ in snap.bm25.top(tokenizer.query_terms(query), 5,
-                                                                     snap.mask(doc_id=doc_id))]
+        lexical = [
+            snap.chunks[i].chunk_id for i, _ in snap.bm25.top(tokenizer.query_terms(query), 5, snap.mask(doc_id=doc_id))
+        ]
         where = {"doc_id": doc_id} if doc_id else None
         dense = [cid for cid, _ in snap.store.query(embedder.embed([query])[0], 50, where)]
     finally:
@@ -63,7 +64,9 @@ def test_ingest_corpus(ingested, tokenizer, embedder):
     gen, entries, by_doc, count = index_state(ingested)
     assert (Layout(ingested).current_file.read_text(encoding="utf-8"), count) == (gen, SH_CHUNKS + NAT_CHUNKS)
     assert {d: (e.document.doc_number, e.clauses, e.chunks) for d, e in entries.items()} == {
-        SH: ("沪经信技〔2025〕365号", 19, SH_CHUNKS), NAT: ("工信部联科〔2024〕11号", 16, NAT_CHUNKS)}
+        SH: ("沪经信技〔2025〕365号", 19, SH_CHUNKS),
+        NAT: ("工信部联科〔2024〕11号", 16, NAT_CHUNKS),
+    }
     assert {d: len(cs) for d, cs in by_doc.items()} == {SH: SH_CHUNKS, NAT: NAT_CHUNKS}
     lexical, dense = search(ingested, tokenizer, embedder, "中试线支持金额最高可达多少", SH)
     assert lexical[0] == f"{SH}#0014" and len(dense) == SH_CHUNKS
@@ -73,7 +76,8 @@ def test_first_report(settings, embedder, tokenizer):
     report, docs = run(settings, embedder, tokenizer)
     assert {n: (d.status, d.document.doc_number, d.clauses, d.chunks) for n, d in docs.items()} == {
         SHANGHAI_PDF.name: ("new", "沪经信技〔2025〕365号", 19, SH_CHUNKS),
-        NATIONAL_PDF.name: ("new", "工信部联科〔2024〕11号", 16, NAT_CHUNKS)}
+        NATIONAL_PDF.name: ("new", "工信部联科〔2024〕11号", 16, NAT_CHUNKS),
+    }
     assert report.generation == Layout(settings).current()
 
 
@@ -113,10 +117,15 @@ def test_new_txt_is_picked_up(ingested, embedder, tokenizer):
     (ingested.corpus_dir / "note.txt").write_text(NOTE, encoding="utf-8")
     report, docs = run(ingested, embedder, tokenizer)
     assert {n: d.status for n, d in docs.items()} == {
-        "note.txt": "new", SHANGHAI_PDF.name: "unchanged", NATIONAL_PDF.name: "unchanged"}
+        "note.txt": "new",
+        SHANGHAI_PDF.name: "unchanged",
+        NATIONAL_PDF.name: "unchanged",
+    }
     gen, entries, by_doc, count = index_state(ingested)
     assert count == SH_CHUNKS + NAT_CHUNKS + 1 and entries["note"].document.jurisdiction == "shanghai"
-    assert [c.path for c in by_doc["note"]] == [("第一条本说明适用于上海市中试平台的认定，中试服务券补贴比例不超过百分之五十",)]
+    assert [c.path for c in by_doc["note"]] == [
+        ("第一条本说明适用于上海市中试平台的认定，中试服务券补贴比例不超过百分之五十",)
+    ]
     assert search(ingested, tokenizer, embedder, "中试服务券补贴比例", "note")[0] == ["note#0000"]
 
 
@@ -187,8 +196,12 @@ def test_broken_file_fails_alone(settings, embedder, tokenizer, kind):
 
 def test_encrypted_pdf_with_empty_user_password_is_read(settings, embedder, tokenizer):
     path = settings.corpus_dir / "owner-only.pdf"
-    F.write_pdf(path, ["　　只设置了所有者密码的文件，任何人都可以打开阅读。"], F.PdfLayout(),
-                encrypt=F.pdfencrypt.StandardEncryption("", ownerPassword="owner", canModify=0))
+    F.write_pdf(
+        path,
+        ["　　只设置了所有者密码的文件，任何人都可以打开阅读。"],
+        F.PdfLayout(),
+        encrypt=F.pdfencrypt.StandardEncryption("", ownerPassword="owner", canModify=0),
+    )
     report, docs = run(settings, embedder, tokenizer)
     assert docs["owner-only.pdf"].status == "new" and docs["owner-only.pdf"].chunks == 1
 
@@ -200,8 +213,12 @@ def test_broken_replacement_keeps_the_indexed_version(ingested, embedder, tokeni
     make(ingested.corpus_dir / SHANGHAI_PDF.name)
     report, docs = run(ingested, embedder, tokenizer)
     assert docs[SHANGHAI_PDF.name].status == "failed" and re.search(reason, docs[SHANGHAI_PDF.name].reason)
-    assert (report.changed, report.generation) == (False, gen0) and index_state(ingested) == (gen0, entries0,
-                                                                                             by_doc0, count0)
+    assert (report.changed, report.generation) == (False, gen0) and index_state(ingested) == (
+        gen0,
+        entries0,
+        by_doc0,
+        count0,
+    )
     # another change builds a new generation: the old Shanghai entry is carried over as it was
     (ingested.corpus_dir / "note.txt").write_text(NOTE, encoding="utf-8")
     report, docs = run(ingested, embedder, tokenizer)
@@ -245,31 +262,45 @@ def test_unsupported_or_missing_explicit_paths_fail_clearly(ingested, embedder, 
 
 def test_sidecar_overrides_metadata(ingested, embedder, tokenizer):
     side = ingested.corpus_dir / f"{SH}.meta.json"
-    side.write_text(json.dumps({"jurisdiction": "national", "status": "已废止",
-                                "source_url": "https://sheitc.sh.gov.cn/x.html"}, ensure_ascii=False), encoding="utf-8")
+    side.write_text(
+        json.dumps(
+            {"jurisdiction": "national", "status": "已废止", "source_url": "https://sheitc.sh.gov.cn/x.html"},
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     report, docs = run(ingested, embedder, tokenizer)
     doc = docs[SHANGHAI_PDF.name]
     assert doc.status == "updated" and docs[NATIONAL_PDF.name].status == "unchanged"
     assert (doc.document.jurisdiction, doc.document.status, doc.document.source_url) == (
-        "national", "已废止", "https://sheitc.sh.gov.cn/x.html")
+        "national",
+        "已废止",
+        "https://sheitc.sh.gov.cn/x.html",
+    )
     assert doc.document.doc_number == "沪经信技〔2025〕365号"  # fields not in the sidecar keep their parsed value
     assert index_state(ingested)[1][SH].document == doc.document
     snap = Snapshot.load_current(Layout(ingested))
     try:
         assert int(snap.mask(jurisdiction="shanghai").sum()) == 0
-        assert len(snap.store.query(embedder.embed(["中试"])[0], 100, {"jurisdiction": "national"})) == SH_CHUNKS + NAT_CHUNKS
+        assert (
+            len(snap.store.query(embedder.embed(["中试"])[0], 100, {"jurisdiction": "national"}))
+            == SH_CHUNKS + NAT_CHUNKS
+        )
     finally:
         snap.close()
 
 
-@pytest.mark.parametrize("content, reason", [
-    ('{"jurisdiction": "national", "owner": "x"}', "unknown metadata fields ['owner']"),
-    ("null", "metadata JSON must be an object"),
-    ('[{"status": "已废止"}]', "metadata JSON must be an object"),
-    ('{"issuers": 5}', "metadata field 'issuers' must be a list of names"),
-    ('{"date": 20240101}', "metadata fields ['date'] must be strings"),
-    ("{not json", "invalid metadata JSON"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        ('{"jurisdiction": "national", "owner": "x"}', "unknown metadata fields ['owner']"),
+        ("null", "metadata JSON must be an object"),
+        ('[{"status": "已废止"}]', "metadata JSON must be an object"),
+        ('{"issuers": 5}', "metadata field 'issuers' must be a list of names"),
+        ('{"date": 20240101}', "metadata fields ['date'] must be strings"),
+        ("{not json", "invalid metadata JSON"),
+    ],
+)
 def test_bad_sidecar_fails_that_file_only(ingested, embedder, tokenizer, content, reason):
     (ingested.corpus_dir / f"{SH}.meta.json").write_text(content, encoding="utf-8")
     report, docs = run(ingested, embedder, tokenizer)
@@ -325,7 +356,7 @@ class CountingEmbedder:
 
 
 def test_a_changed_dictionary_re_tokenizes_without_re_embedding(ingested, embedder, tokenizer):
-    from assistant.lexical import ChineseTokenizer, load_synonyms
+    from assistant.index.lexical import ChineseTokenizer, load_synonyms
 
     layout = Layout(ingested)
     old_tokens = dict(zip(*(lambda c, t: ([x.chunk_id for x in c], t))(*layout.load_chunks(layout.current()))))

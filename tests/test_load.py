@@ -12,9 +12,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from corpus_fixtures import packaged_embedder
-from evals.load import SCRIPTS, run_load
-from ui_fixtures import running_app
+from evals.bench.load import SCRIPTS, run_load
+from tests.corpus_fixtures import packaged_embedder
+from tests.ui_fixtures import running_app
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,11 +25,11 @@ REINDEX_AFTER_S = 2.0  # about a fifth into the concurrent answers
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    from assistant.assistant import Assistant
-    from assistant.config import Settings
-    from assistant.lexical import ChineseTokenizer
-    from assistant.storage import Repository
-    from ingest.pipeline import ingest
+    from assistant.app.repository import Repository
+    from assistant.core.settings import Settings
+    from assistant.index.build import ingest
+    from assistant.index.lexical import ChineseTokenizer
+    from assistant.service import Assistant
 
     root = tmp_path_factory.mktemp("load")
     shutil.copytree(ROOT / "corpus", root / "corpus")
@@ -45,8 +45,8 @@ def env(tmp_path_factory):
 
 
 def test_twenty_concurrent_sessions(env):
-    from assistant.index import Layout
-    from ingest.pipeline import ingest
+    from assistant.index.build import ingest
+    from assistant.index.snapshot import Layout
 
     before = Layout(env.settings).current()
 
@@ -58,8 +58,10 @@ def test_twenty_concurrent_sessions(env):
         report = run_load(url, SESSIONS, TURNS, ANSWER_TIMEOUT_S, BUDGET_S, during=reindex)
     assert Layout(env.settings).current() != before and env.assistant.snapshot.generation != before
     summary = report.summary()
-    print(f"\nload: {summary['questions']} answers in {summary['wall_s']} s, latency ms {summary['latency_ms']}, "
-          f"single user {summary['single_user_latency_ms']}")
+    print(
+        f"\nload: {summary['questions']} answers in {summary['wall_s']} s, latency ms {summary['latency_ms']}, "
+        f"single user {summary['single_user_latency_ms']}"
+    )
     assert report.errors == [] and report.mismatches == []
     assert summary["questions"] == SESSIONS * TURNS
     assert summary["latency_ms"]["max"] < ANSWER_TIMEOUT_S * 1000

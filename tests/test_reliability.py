@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from assistant.assistant import Assistant
-from assistant.index import Layout, acquire_lock, release_lock
-from corpus_fixtures import cli, cli_process, write_filler_policies
-from ingest.pipeline import ingest
+from assistant.index.build import ingest
+from assistant.index.snapshot import Layout, acquire_lock, release_lock
+from assistant.service import Assistant
+from tests.corpus_fixtures import cli, cli_process, write_filler_policies
 
 pytestmark = pytest.mark.slow
 
@@ -103,8 +103,9 @@ def test_a_second_process_gets_a_clear_lock_message(settings, embedder, tokenize
         assert done.returncode == 1 and done.stdout == ""
         assert "Traceback" not in done.stderr
         message = done.stderr.strip()
-        assert message.startswith(f"Error: the embedded index {layout.gen_dir(layout.current())} is in use by "
-                                  f"pid {os.getpid()}.")
+        assert message.startswith(
+            f"Error: the embedded index {layout.gen_dir(layout.current())} is in use by pid {os.getpid()}."
+        )
         assert "--retriever lexical" in message and "PA_CHROMA_URL" in message
         lexical = cli(settings, "ask", QUESTION, "--json", "--retriever", "lexical")  # BM25 only: no store
         assert lexical.returncode == 0 and SH_NUMBER in lexical.stdout
@@ -115,8 +116,9 @@ def test_a_second_process_gets_a_clear_lock_message(settings, embedder, tokenize
         finally:
             release_lock(holder)
         assert done.returncode == 1 and "Traceback" not in done.stderr
-        assert done.stderr.strip() == (f"Error: the ingest lock (another ingest is running) is in use by "
-                                       f"pid {os.getpid()}")
+        assert done.stderr.strip() == (
+            f"Error: the ingest lock (another ingest is running) is in use by pid {os.getpid()}"
+        )
         assert answer_of(app)[0]  # still serving
     finally:
         app.close()
@@ -130,7 +132,7 @@ def test_threads_share_one_store_of_a_fresh_generation(settings, embedder, token
     from concurrent.futures import ThreadPoolExecutor
     from threading import Barrier
 
-    from assistant.index import Snapshot
+    from assistant.index.snapshot import Snapshot
 
     ingest(settings, embedder, tokenizer)
     snapshot = Snapshot.load_current(Layout(settings))
@@ -154,7 +156,7 @@ def test_closing_a_snapshot_while_threads_query_it(settings, embedder, tokenizer
     from concurrent.futures import ThreadPoolExecutor
     from threading import Event
 
-    from assistant.index import Snapshot
+    from assistant.index.snapshot import Snapshot
 
     ingest(settings, embedder, tokenizer)
     snapshot = Snapshot.load_current(Layout(settings))

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from assistant.cli import cli
-from assistant.retention import Purger
-from assistant.storage import Repository, qa_log, utcnow
+from assistant.app.repository import Repository, qa_log, utcnow
+from assistant.app.retention import Purger
+from assistant.cli.commands import cli
 
 WAIT_S = 10
 

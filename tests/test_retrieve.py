@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.config import Settings
-from assistant.index import Layout, Snapshot
-from assistant.retrieve import Query, Retriever
-from ingest.pipeline import ingest
+from assistant.core.settings import Settings
+from assistant.index.build import ingest
+from assistant.index.snapshot import Layout, Snapshot
+from assistant.retrieval.retriever import Query, Retriever
 
 
 @pytest.fixture
@@ -20,11 +20,18 @@ def snapshot(settings, embedder, tokenizer):
 
 @pytest.mark.parametrize("overfetch", [1, 4])  # with 1, small scopes take the fallback to Chroma's filter
 @pytest.mark.parametrize("question", ["中试线支持金额最高可达多少", "中试服务券", "实施意见出台的背景", "抄送"])
-@pytest.mark.parametrize("scope, n", [({"jurisdiction": "shanghai"}, 40), ({"jurisdiction": "national"}, 3),
-                                      ({"doc_id": "shanghai-pilot-platform-plan-2025"}, 2)])
-def test_post_filtered_dense_equals_the_filtered_query(snapshot, settings, embedder, question, scope, n, overfetch,
-                                                        monkeypatch):
-    monkeypatch.setattr("assistant.retrieve.OVERFETCH", overfetch)
+@pytest.mark.parametrize(
+    "scope, n",
+    [
+        ({"jurisdiction": "shanghai"}, 40),
+        ({"jurisdiction": "national"}, 3),
+        ({"doc_id": "shanghai-pilot-platform-plan-2025"}, 2),
+    ],
+)
+def test_post_filtered_dense_equals_the_filtered_query(
+    snapshot, settings, embedder, question, scope, n, overfetch, monkeypatch
+):
+    monkeypatch.setattr("assistant.retrieval.retriever.OVERFETCH", overfetch)
     retriever = Retriever(snapshot, embedder, settings)
     query = Query(question, {}, scope.get("jurisdiction"), scope.get("doc_id"), question)
     vector = embedder.embed([question])[0]
@@ -64,7 +71,7 @@ def test_hybrid_skips_the_dense_side_for_a_question_the_model_cannot_read(snapsh
 
 @pytest.mark.slow
 def test_the_packaged_model_reads_english_but_not_chinese_questions():
-    from corpus_fixtures import packaged_embedder
+    from tests.corpus_fixtures import packaged_embedder
 
     model, floor = packaged_embedder(), Settings().dense_min_coverage
     assert model.coverage("What is the maximum subsidy for a new pilot platform?") >= floor

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from assistant.storage import RecordNotFound, Repository, utcnow
+from assistant.app.repository import RecordNotFound, Repository, utcnow
 
 CITATION = {"marker": 1, "doc_number": "沪经信技〔2025〕365号", "section": "四、 > （十二）", "text": "最高可达1亿元"}
 
@@ -17,8 +17,14 @@ def repo(tmp_path):
 
 
 def test_log_and_read_back(repo):
-    qa_id = repo.log_answer("s1", "新建中试平台补贴多少？", "最高可达1亿元[1]", False, [CITATION],
-                            {"retriever": "hybrid", "jurisdiction": None})
+    qa_id = repo.log_answer(
+        "s1",
+        "新建中试平台补贴多少？",
+        "最高可达1亿元[1]",
+        False,
+        [CITATION],
+        {"retriever": "hybrid", "jurisdiction": None},
+    )
     row = repo.get(qa_id)
     assert row["question"] == "新建中试平台补贴多少？"
     assert row["refused"] is False

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from conftest import NATIONAL_PDF, SHANGHAI_PDF, parse_doc
 from ingest.chunk import chunk_clauses, sentences, split_text
 from ingest.clean import CleanText, clean_pages, is_page_number
 from ingest.structure import extract_meta, parse_clauses
+from tests.corpus_fixtures import NATIONAL_PDF, SHANGHAI_PDF, parse_doc
 
 NOTICE = """上海市经济和信息化委员会
 上海市教育委员会
@@ -49,25 +49,32 @@ def test_extract_meta_of_a_notice():
 
 
 def test_extract_meta_of_a_state_council_notice():
-    text = ("国务院办公厅关于印发《制造业中试发展行动方案》的通知\n国办发〔2024〕9号\n各省、自治区、直辖市人民政府：\n"
-            "现将《制造业中试发展行动方案》印发给你们。\n国务院办公厅\n2024年2月1日")
+    text = (
+        "国务院办公厅关于印发《制造业中试发展行动方案》的通知\n国办发〔2024〕9号\n各省、自治区、直辖市人民政府：\n"
+        "现将《制造业中试发展行动方案》印发给你们。\n国务院办公厅\n2024年2月1日"
+    )
     meta = extract_meta(text)
     assert (meta.title, meta.doc_number, meta.date) == ("制造业中试发展行动方案", "国办发〔2024〕9号", "2024-02-01")
     assert meta.issuers == ("国务院办公厅",)  # one issuer, not 国务院 + 办公厅
     assert (meta.jurisdiction, meta.implements) == ("national", None)
 
 
-@pytest.mark.parametrize("issuer, jurisdiction", [
-    ("湖北省经济和信息化厅", "湖北省"),
-    ("苏州市人民政府", "苏州市"),
-    ("浦东新区科技和经济委员会", "浦东新区"),
-    ("北京市经济和信息化局", "beijing"),
-    ("国家市场监督管理总局", "national"),  # 市场 is not a 市
-    ("工业和信息化部", "national"),
-])
+@pytest.mark.parametrize(
+    "issuer, jurisdiction",
+    [
+        ("湖北省经济和信息化厅", "湖北省"),
+        ("苏州市人民政府", "苏州市"),
+        ("浦东新区科技和经济委员会", "浦东新区"),
+        ("北京市经济和信息化局", "beijing"),
+        ("国家市场监督管理总局", "national"),  # 市场 is not a 市
+        ("工业和信息化部", "national"),
+    ],
+)
 def test_a_local_issuer_gives_the_jurisdiction(issuer, jurisdiction):
-    text = (f"{issuer}关于印发《中试平台建设若干措施》的通知\n测发〔2025〕1号\n各有关单位：\n"
-            f"现将《中试平台建设若干措施》印发给你们。\n{issuer}\n2025年3月1日")
+    text = (
+        f"{issuer}关于印发《中试平台建设若干措施》的通知\n测发〔2025〕1号\n各有关单位：\n"
+        f"现将《中试平台建设若干措施》印发给你们。\n{issuer}\n2025年3月1日"
+    )
     meta = extract_meta(text)
     assert (meta.issuers, meta.jurisdiction) == ((issuer,), jurisdiction)
 
@@ -92,21 +99,29 @@ def test_notice_becomes_header_and_title_is_skipped():
 
 
 def test_chapters_and_articles():
-    text = ("第一章 总则\n第一条 为规范中试平台管理，制定本办法。\n第二条 本办法适用于本市中试平台。\n第二章 认定\n"
-            "第三条 申请认定应当具备下列条件：\n（一）具有独立法人资格；\n（二）具有中试场地。\n第四条 市经济信息化委负责认定。")
+    text = (
+        "第一章 总则\n第一条 为规范中试平台管理，制定本办法。\n第二条 本办法适用于本市中试平台。\n第二章 认定\n"
+        "第三条 申请认定应当具备下列条件：\n（一）具有独立法人资格；\n（二）具有中试场地。\n第四条 市经济信息化委负责认定。"
+    )
     assert outline(text) == [
         (("第一章 总则", "第一条 为规范中试平台管理，制定本办法"), "clause", "第一条 为规范中试平台管理，制定本办法。"),
         (("第一章 总则", "第二条 本办法适用于本市中试平台"), "clause", "第二条 本办法适用于本市中试平台。"),
-        (("第二章 认定", "第三条 申请认定应当具备下列条件：", "（一）具有独立法人资格；"), "clause", "（一）具有独立法人资格；"),
+        (
+            ("第二章 认定", "第三条 申请认定应当具备下列条件：", "（一）具有独立法人资格；"),
+            "clause",
+            "（一）具有独立法人资格；",
+        ),
         (("第二章 认定", "第三条 申请认定应当具备下列条件：", "（二）具有中试场地"), "clause", "（二）具有中试场地。"),
         (("第二章 认定", "第四条 市经济信息化委负责认定"), "clause", "第四条 市经济信息化委负责认定。"),
     ]
 
 
 def test_numbered_levels_nest():
-    text = ("一、主要目标\n到2027年，建成20家市级中试平台。\n二、重点任务\n（一）建设中试平台\n支持链主企业共建中试平台。\n"
-            "1.建设产业链中试平台\n围绕产业链建设。\n（1）集成电路领域\n开展测试评价。\n（2）人工智能领域\n建设模型训练平台。\n"
-            "2.支持公共服务机构。鼓励第三方机构牵头建设。\n（二）完善服务体系\n支持开放共享。\n三、保障措施\n加强组织领导。")
+    text = (
+        "一、主要目标\n到2027年，建成20家市级中试平台。\n二、重点任务\n（一）建设中试平台\n支持链主企业共建中试平台。\n"
+        "1.建设产业链中试平台\n围绕产业链建设。\n（1）集成电路领域\n开展测试评价。\n（2）人工智能领域\n建设模型训练平台。\n"
+        "2.支持公共服务机构。鼓励第三方机构牵头建设。\n（二）完善服务体系\n支持开放共享。\n三、保障措施\n加强组织领导。"
+    )
     a, b, one = "二、重点任务", "（一）建设中试平台", "1.建设产业链中试平台"
     assert outline(text) == [
         (("一、主要目标",), "clause", "一、主要目标\n到2027年，建成20家市级中试平台。"),
@@ -121,15 +136,21 @@ def test_numbered_levels_nest():
 
 
 def test_interpretation_questions_and_items():
-    text = ("关于印发《实施意见》的通知\n工信部联科〔2024〕11号\n各有关单位：\n现印发给你们。\n工业和信息化部\n2024年1月16日\n"
-            "解读：《实施意见》\n近日，工业和信息化部发布《实施意见》。\n一、《实施意见》出台的背景？\n中试是研发到生产的必由之路。\n"
-            "二、《实施意见》有哪些考虑？\n提出多种平台建设模式。\n一是龙头企业建设中试平台。按照国际经验开展协同设计。\n"
-            "二是布局建设公共服务机构。耗费巨大。\n抄送：各省工业和信息化主管部门。")
+    text = (
+        "关于印发《实施意见》的通知\n工信部联科〔2024〕11号\n各有关单位：\n现印发给你们。\n工业和信息化部\n2024年1月16日\n"
+        "解读：《实施意见》\n近日，工业和信息化部发布《实施意见》。\n一、《实施意见》出台的背景？\n中试是研发到生产的必由之路。\n"
+        "二、《实施意见》有哪些考虑？\n提出多种平台建设模式。\n一是龙头企业建设中试平台。按照国际经验开展协同设计。\n"
+        "二是布局建设公共服务机构。耗费巨大。\n抄送：各省工业和信息化主管部门。"
+    )
     q1, q2 = "一、《实施意见》出台的背景？", "二、《实施意见》有哪些考虑？"
     got = outline(text)
     assert [(path, kind) for path, kind, _ in got] == [
-        (("印发通知",), "header"), (("解读",), "preamble"), (("解读", q1), "clause"), (("解读", q2), "clause"),
-        (("解读", q2, "一是龙头企业建设中试平台"), "clause"), (("解读", q2, "二是布局建设公共服务机构"), "clause"),
+        (("印发通知",), "header"),
+        (("解读",), "preamble"),
+        (("解读", q1), "clause"),
+        (("解读", q2), "clause"),
+        (("解读", q2, "一是龙头企业建设中试平台"), "clause"),
+        (("解读", q2, "二是布局建设公共服务机构"), "clause"),
         (("版记",), "trailer"),
     ]
     assert got[1][2] == "解读：《实施意见》\n近日，工业和信息化部发布《实施意见》。"
@@ -138,36 +159,58 @@ def test_interpretation_questions_and_items():
 
 
 def test_cross_references_inside_sentences_are_not_headings():
-    text = ("（一）建设中试平台\n按照本方案（三）的要求建设，依据第五条给予支持，第1.2项和（1）项除外。一是二是之分不作要求。\n"
-            "（二）完善服务体系\n支持开放共享。")
+    text = (
+        "（一）建设中试平台\n按照本方案（三）的要求建设，依据第五条给予支持，第1.2项和（1）项除外。一是二是之分不作要求。\n"
+        "（二）完善服务体系\n支持开放共享。"
+    )
     assert outline(text) == [
-        (("（一）建设中试平台",), "clause",
-         "（一）建设中试平台\n按照本方案（三）的要求建设，依据第五条给予支持，第1.2项和（1）项除外。一是二是之分不作要求。"),
+        (
+            ("（一）建设中试平台",),
+            "clause",
+            "（一）建设中试平台\n按照本方案（三）的要求建设，依据第五条给予支持，第1.2项和（1）项除外。一是二是之分不作要求。",
+        ),
         (("（二）完善服务体系",), "clause", "（二）完善服务体系\n支持开放共享。"),
     ]
 
 
 def test_cross_reference_wrapped_to_a_line_start_is_not_a_heading():
-    pages = ["（一）推动链主企业建设中试平台\n支持链主企业、行业优质企业联合产业链上下游共建共用中试平台，按照本方案\n"
-             "（三）的要求建设，依据本办法第五条的规定给予支持，提供应用场景和试验环境，解决\n第五条所列行业关键共性技术难题。\n"
-             " （二）支持专业化公共服务机构牵头建设\n鼓励第三方公共服务机构牵头建设。\n"]
+    pages = [
+        "（一）推动链主企业建设中试平台\n支持链主企业、行业优质企业联合产业链上下游共建共用中试平台，按照本方案\n"
+        "（三）的要求建设，依据本办法第五条的规定给予支持，提供应用场景和试验环境，解决\n第五条所列行业关键共性技术难题。\n"
+        " （二）支持专业化公共服务机构牵头建设\n鼓励第三方公共服务机构牵头建设。\n"
+    ]
     clean = clean_pages(pages)
     assert [(c.path, c.text) for c in parse_clauses(clean.text)] == [
-        (("（一）推动链主企业建设中试平台",), "（一）推动链主企业建设中试平台\n支持链主企业、行业优质企业联合产业链上下游共建共用中试平台，"
-         "按照本方案（三）的要求建设，依据本办法第五条的规定给予支持，提供应用场景和试验环境，解决第五条所列行业关键共性技术难题。"),
-        (("（二）支持专业化公共服务机构牵头建设",), "（二）支持专业化公共服务机构牵头建设\n鼓励第三方公共服务机构牵头建设。"),
+        (
+            ("（一）推动链主企业建设中试平台",),
+            "（一）推动链主企业建设中试平台\n支持链主企业、行业优质企业联合产业链上下游共建共用中试平台，"
+            "按照本方案（三）的要求建设，依据本办法第五条的规定给予支持，提供应用场景和试验环境，解决第五条所列行业关键共性技术难题。",
+        ),
+        (
+            ("（二）支持专业化公共服务机构牵头建设",),
+            "（二）支持专业化公共服务机构牵头建设\n鼓励第三方公共服务机构牵头建设。",
+        ),
     ]
 
 
 # ---------------------------------------------------------------- chunks
 
-LONG = ("三、保障措施\n（一）加强组织领导。建立市区两级协调机制，明确责任分工。加大资金支持力度，统筹用好各类专项资金；"
-        "强化人才保障，引进培养中试工程师。完善考核评价，定期开展绩效评估！\n（二）加强宣传引导\n营造良好氛围。")
+LONG = (
+    "三、保障措施\n（一）加强组织领导。建立市区两级协调机制，明确责任分工。加大资金支持力度，统筹用好各类专项资金；"
+    "强化人才保障，引进培养中试工程师。完善考核评价，定期开展绩效评估！\n（二）加强宣传引导\n营造良好氛围。"
+)
 
 
 def test_sentences_keep_their_punctuation_and_closing_quotes():
     assert sentences("建立机制。加大支持；探索“中试服务券”。强化保障！是否？“揭榜挂帅。”结尾") == [
-        "建立机制。", "加大支持；", "探索“中试服务券”。", "强化保障！", "是否？", "“揭榜挂帅。”", "结尾"]
+        "建立机制。",
+        "加大支持；",
+        "探索“中试服务券”。",
+        "强化保障！",
+        "是否？",
+        "“揭榜挂帅。”",
+        "结尾",
+    ]
 
 
 def test_split_text_cuts_only_at_sentence_ends():
@@ -175,7 +218,10 @@ def test_split_text_cuts_only_at_sentence_ends():
     spans = split_text(text, 15)
     assert [text[a:b] for a, b in spans] == ["第一句话很长很长。第二句；", "第三句话很长很长很长。第四句。"]
     assert split_text(text, 1000) == [(0, len(text))]
-    assert split_text("一二三四五六七八九十一二三四五六七八九十。短句。", 5) == [(0, 21), (21, 24)]  # a long sentence stays whole
+    assert split_text("一二三四五六七八九十一二三四五六七八九十。短句。", 5) == [
+        (0, 21),
+        (21, 24),
+    ]  # a long sentence stays whole
 
 
 def test_long_clause_split_keeps_heading_path_and_offsets():
@@ -207,19 +253,40 @@ def test_chunk_pages_follow_the_page_map():
 # ---------------------------------------------------------------- the real corpus
 
 SH_SECTIONS = {
-    "二、优化中试服务网络体系": ["（一）推动链主企业围绕产业链建设中试平台", "（二）支持专业化公共服务机构牵头建设",
-                      "（三）强化现有创新和服务平台中试功能", "（四）加大重点行业中试服务供给"],
-    "三、提升现代化中试能力": ["（五）提升中试平台软硬件供给能力", "（六）提升中试智能化链接能力", "（七）提升中试平台专业化服务能力"],
-    "四、完善中试发展生态": ["（八）优化中试平台布局和培育", "（九）构建中试服务技术支撑体系", "（十）积极融入长三角及全球创新网络",
-                   "（十一）建立工作协调机制", "（十二）支持布局搭建中试线", "（十三）推动中试成果产业化落地",
-                   "（十四）强化中试空间要素保障", "（十五）支持资源开放共享"],
+    "二、优化中试服务网络体系": [
+        "（一）推动链主企业围绕产业链建设中试平台",
+        "（二）支持专业化公共服务机构牵头建设",
+        "（三）强化现有创新和服务平台中试功能",
+        "（四）加大重点行业中试服务供给",
+    ],
+    "三、提升现代化中试能力": [
+        "（五）提升中试平台软硬件供给能力",
+        "（六）提升中试智能化链接能力",
+        "（七）提升中试平台专业化服务能力",
+    ],
+    "四、完善中试发展生态": [
+        "（八）优化中试平台布局和培育",
+        "（九）构建中试服务技术支撑体系",
+        "（十）积极融入长三角及全球创新网络",
+        "（十一）建立工作协调机制",
+        "（十二）支持布局搭建中试线",
+        "（十三）推动中试成果产业化落地",
+        "（十四）强化中试空间要素保障",
+        "（十五）支持资源开放共享",
+    ],
 }
-NAT_QUESTIONS = ["一、《实施意见》出台的背景？", "二、《实施意见》为什么提出推进中试数字化、网络化、智能化发展？",
-                 "三、《实施意见》对制造业中试平台建设模式上有哪些考虑？", "四、《实施意见》如何健全完善中试发展产业生态？",
-                 "五、《实施意见》印发实施后，如何抓好贯彻落实？"]
-NAT_ITEMS = {2: ["一是龙头企业建设产业链中试平台", "二是布局建设中试公共服务机构", "三是强化现有创新和服务平台中试功能"],
-             3: ["一是突破关键技术产品", "二是发展壮大市场主体", "三是夯实发展基础能力"],
-             4: ["一是强化统筹协作", "二是加大支持力度", "三是加强宣传引导"]}
+NAT_QUESTIONS = [
+    "一、《实施意见》出台的背景？",
+    "二、《实施意见》为什么提出推进中试数字化、网络化、智能化发展？",
+    "三、《实施意见》对制造业中试平台建设模式上有哪些考虑？",
+    "四、《实施意见》如何健全完善中试发展产业生态？",
+    "五、《实施意见》印发实施后，如何抓好贯彻落实？",
+]
+NAT_ITEMS = {
+    2: ["一是龙头企业建设产业链中试平台", "二是布局建设中试公共服务机构", "三是强化现有创新和服务平台中试功能"],
+    3: ["一是突破关键技术产品", "二是发展壮大市场主体", "三是夯实发展基础能力"],
+    4: ["一是强化统筹协作", "二是加大支持力度", "三是加强宣传引导"],
+}
 
 
 def unique_paths(doc) -> list[tuple[str, ...]]:
@@ -229,7 +296,13 @@ def unique_paths(doc) -> list[tuple[str, ...]]:
 def test_shanghai_metadata(shanghai):
     d = shanghai.document
     assert (d.title, d.doc_number, d.date, d.jurisdiction, d.page_count, d.implements) == (
-        "上海市中试平台创新发展实施方案", "沪经信技〔2025〕365号", "2025-05-30", "shanghai", 7, "工信部联科〔2024〕11号")
+        "上海市中试平台创新发展实施方案",
+        "沪经信技〔2025〕365号",
+        "2025-05-30",
+        "shanghai",
+        7,
+        "工信部联科〔2024〕11号",
+    )
     assert d.issuers == ("上海市经济和信息化委员会", "上海市教育委员会", "上海市科学技术委员会")
 
 
@@ -237,11 +310,16 @@ def test_shanghai_clause_tree(shanghai):
     clauses = [(parent, h) for parent, heads in SH_SECTIONS.items() for h in heads]
     assert unique_paths(shanghai) == [("印发通知",), ("序言",), ("一、主要目标",), *clauses, ("版记",)]
     first = shanghai.chunks[0]
-    assert (first.kind, first.path, first.chunk_id) == ("header", ("印发通知",), "shanghai-pilot-platform-plan-2025#0000")
+    assert (first.kind, first.path, first.chunk_id) == (
+        "header",
+        ("印发通知",),
+        "shanghai-pilot-platform-plan-2025#0000",
+    )
     assert first.text.endswith("2025年5月30日") and "沪经信技〔2025〕365号" in first.text
     assert shanghai.chunk("四、完善中试发展生态", "（十五）支持资源开放共享").text == (
         "（十五）支持资源开放共享\n鼓励链主型企业开放资源共享，支持中试线、量产线对外提供中试服务，探索“中试服务券”形式补贴支持，"
-        "最高支持比例不超过50%。完善中试创新项目对接机制，向社会公布中试创新服务平台及其服务内容，加强宣传推广和共享运用。")
+        "最高支持比例不超过50%。完善中试创新项目对接机制，向社会公布中试创新服务平台及其服务内容，加强宣传推广和共享运用。"
+    )
     assert [c.kind for c in shanghai.chunks[-1:]] == ["trailer"]
 
 
@@ -255,7 +333,13 @@ def test_shanghai_pages(shanghai):
 def test_national_metadata(national):
     d = national.document
     assert (d.title, d.doc_number, d.date, d.jurisdiction, d.page_count, d.implements) == (
-        "制造业中试创新发展实施意见", "工信部联科〔2024〕11号", "2024-01-16", "national", 8, None)
+        "制造业中试创新发展实施意见",
+        "工信部联科〔2024〕11号",
+        "2024-01-16",
+        "national",
+        8,
+        None,
+    )
     assert d.issuers == ("工业和信息化部", "国家发展和改革委员会")
 
 
@@ -266,13 +350,18 @@ def test_national_interpretation_tree(national):
     assert unique_paths(national) == expected
     header, intro = national.chunks[:2]
     assert (header.kind, header.pages) == ("header", (1,))
-    assert header.text.startswith("工业和信息化部国家发展改革委关于印发《制造业中试创新发展实施意见》的通知\n工信部联科〔2024〕11号\n")
+    assert header.text.startswith(
+        "工业和信息化部国家发展改革委关于印发《制造业中试创新发展实施意见》的通知\n工信部联科〔2024〕11号\n"
+    )
     assert header.text.endswith("工业和信息化部\n国家发展和改革委员会\n2024年1月16日")
-    assert (intro.kind, intro.pages) == ("preamble", (2,)) and intro.text.startswith("解读：《制造业中试创新发展实施意见》")
+    assert (intro.kind, intro.pages) == ("preamble", (2,)) and intro.text.startswith(
+        "解读：《制造业中试创新发展实施意见》"
+    )
     assert national.chunk("解读", NAT_QUESTIONS[0]).pages == (2,)
     assert national.chunk("解读", NAT_QUESTIONS[4], NAT_ITEMS[4][2]).text == (
         "三是加强宣传引导。切实加大中试政策宣传贯彻力度，统筹用好传统媒体和新兴媒体，营造制造业中试创新发展的良好氛围。"
-        "对引领带动作用凸显的中试平台、中试示范线、解决方案和典型案例等标杆示范，加大推介力度。")
+        "对引领带动作用凸显的中试平台、中试示范线、解决方案和典型案例等标杆示范，加大推介力度。"
+    )
 
 
 def test_numbers_survive_and_no_page_furniture(shanghai, national):
@@ -298,25 +387,33 @@ def test_chunk_ids_are_stable(shanghai, national):
     for pdf, doc in ((SHANGHAI_PDF, shanghai), (NATIONAL_PDF, national)):
         again = parse_doc(pdf).chunks
         assert [(c.chunk_id, c.text, c.path, c.pages) for c in again] == [
-            (c.chunk_id, c.text, c.path, c.pages) for c in doc.chunks]
+            (c.chunk_id, c.text, c.path, c.pages) for c in doc.chunks
+        ]
         assert [c.chunk_id for c in again] == [f"{doc.document.doc_id}#{i:04d}" for i in range(len(again))]
 
 
 def test_a_signature_after_the_clauses_does_not_make_them_a_notice():
-    text = ("关于支持中试验证服务的若干措施\n测试发〔2025〕7号\n一、总体要求\n为提升中试验证服务能力，制定本措施。\n"
-            "二、支持措施\n（一）按服务合同金额的20%给予奖励，最高不超过300万元。\n测试市经济和信息化委员会\n2025年6月1日")
+    text = (
+        "关于支持中试验证服务的若干措施\n测试发〔2025〕7号\n一、总体要求\n为提升中试验证服务能力，制定本措施。\n"
+        "二、支持措施\n（一）按服务合同金额的20%给予奖励，最高不超过300万元。\n测试市经济和信息化委员会\n2025年6月1日"
+    )
     assert outline(text) == [
         (("文件信息",), "header", "关于支持中试验证服务的若干措施\n测试发〔2025〕7号"),
         (("一、总体要求",), "clause", "一、总体要求\n为提升中试验证服务能力，制定本措施。"),
-        (("二、支持措施", "（一）按服务合同金额的20%给予奖励，最高不超过300万元"), "clause",
-         "（一）按服务合同金额的20%给予奖励，最高不超过300万元。\n测试市经济和信息化委员会\n2025年6月1日"),
+        (
+            ("二、支持措施", "（一）按服务合同金额的20%给予奖励，最高不超过300万元"),
+            "clause",
+            "（一）按服务合同金额的20%给予奖励，最高不超过300万元。\n测试市经济和信息化委员会\n2025年6月1日",
+        ),
     ]
 
 
 def test_a_heading_that_runs_on_is_never_cut_inside_a_figure():
     from ingest.structure import MAX_HEADING, split_heading
 
-    text = "（一）" + "对新认定的市级中试基地按照设备投资比例给予补贴" * 2 + "最高补贴金额不超过3000万元具体办法另行制定"
+    text = (
+        "（一）" + "对新认定的市级中试基地按照设备投资比例给予补贴" * 2 + "最高补贴金额不超过3000万元具体办法另行制定"
+    )
     assert text.index("3000") < MAX_HEADING < text.index("万元")
     heading, _ = split_heading(text, 5)
     assert heading.endswith("不超过…") and "300" not in heading
@@ -333,8 +430,10 @@ def test_metadata_of_a_notice_signed_after_its_clauses():
 
 
 def test_a_cited_doc_number_is_not_the_documents_own():
-    text = ("苏州市工业和信息化局关于印发《苏州市中试平台建设方案》的通知\n各有关单位：\n"
-            "为贯彻落实《制造业中试创新发展实施意见》（工信部联科〔2024〕11号），现印发本方案。\n"
-            "一、总体要求\n支持中试。\n苏州市工业和信息化局\n2025年3月1日")
+    text = (
+        "苏州市工业和信息化局关于印发《苏州市中试平台建设方案》的通知\n各有关单位：\n"
+        "为贯彻落实《制造业中试创新发展实施意见》（工信部联科〔2024〕11号），现印发本方案。\n"
+        "一、总体要求\n支持中试。\n苏州市工业和信息化局\n2025年3月1日"
+    )
     meta = extract_meta(text)
     assert (meta.doc_number, meta.implements, meta.jurisdiction) == (None, "工信部联科〔2024〕11号", "苏州市")

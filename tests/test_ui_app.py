@@ -9,8 +9,8 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from evals.load import text_of
-from ui_fixtures import ADMIN, build_env, close_env, connect, running_app
+from evals.bench.load import text_of
+from tests.ui_fixtures import ADMIN, build_env, close_env, connect, running_app
 
 pytestmark = pytest.mark.slow
 
@@ -197,12 +197,16 @@ def test_upload_and_reindex(tmp_path_factory, tmp_path):
 def test_admin_features_disabled_without_credentials(env, tmp_path):
     from types import SimpleNamespace
 
-    from assistant.assistant import Assistant
-    from ui.docs_tab import ADMIN_DISABLED
+    from assistant.service import Assistant
+    from ui.tabs.docs import ADMIN_DISABLED
 
     settings = env.settings.replace(admin_user=None, admin_password=None)
-    no_admin = SimpleNamespace(root=tmp_path, settings=settings, repo=env.repo,
-                               assistant=Assistant(settings, env.assistant.embedder, env.assistant.tokenizer))
+    no_admin = SimpleNamespace(
+        root=tmp_path,
+        settings=settings,
+        repo=env.repo,
+        assistant=Assistant(settings, env.assistant.embedder, env.assistant.tokenizer),
+    )
     try:
         with running_app(no_admin) as address:
             client = connect(address, tmp_path)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ui_fixtures import build_env, close_env, running_app
+from tests.ui_fixtures import build_env, close_env, running_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -28,9 +28,16 @@ def browser(tmp_path, monkeypatch):
     monkeypatch.setenv("SE_OFFLINE", "true")  # never let Selenium Manager go online
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--window-size=1280,1800", "--lang=zh-CN",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1800",
+        "--lang=zh-CN",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
@@ -64,14 +71,26 @@ def test_ask_in_browser(tmp_path, browser):
 
             box.send_keys("新建中试平台采购设备最高补贴多少？", Keys.ENTER)
             chat = browser.find_element(By.ID, "pa-chatbot")
-            summary = wait.until(lambda d: next(
-                (s for s in d.find_elements(By.CSS_SELECTOR, "#pa-chatbot .pa-source summary")
-                 if "沪经信技〔2025〕365号" in s.text), None))
-            first_status = wait.until(lambda d: (t := d.find_element(By.ID, "pa-status").text) and "记录编号" in t and t)
+            summary = wait.until(
+                lambda d: next(
+                    (
+                        s
+                        for s in d.find_elements(By.CSS_SELECTOR, "#pa-chatbot .pa-source summary")
+                        if "沪经信技〔2025〕365号" in s.text
+                    ),
+                    None,
+                )
+            )
+            first_status = wait.until(
+                lambda d: (t := d.find_element(By.ID, "pa-status").text) and "记录编号" in t and t
+            )
             assert "1亿元" in chat.text
             summary.click()
-            clause = wait.until(lambda d: next(
-                (c for c in d.find_elements(By.CSS_SELECTOR, "#pa-chatbot .pa-clause") if c.is_displayed()), None))
+            clause = wait.until(
+                lambda d: next(
+                    (c for c in d.find_elements(By.CSS_SELECTOR, "#pa-chatbot .pa-clause") if c.is_displayed()), None
+                )
+            )
             assert "支持金额最高可达1亿元" in clause.text
             save_screenshot(browser, tmp_path / "chat.png")
 
@@ -79,13 +98,14 @@ def test_ask_in_browser(tmp_path, browser):
             browser.find_elements(By.CSS_SELECTOR, "#pa-chatbot button[aria-label='Like']")[-1].click()
             wait.until(lambda _: [f["thumb"] for f in env.repo.feedback_for(qa_id)] == ["up"])
 
-            box.send_keys("<img src=x onerror=\"window.__pwned=1\">中试服务券最高支持比例是多少？", Keys.ENTER)
+            box.send_keys('<img src=x onerror="window.__pwned=1">中试服务券最高支持比例是多少？', Keys.ENTER)
             wait.until(lambda d: (t := d.find_element(By.ID, "pa-status").text) != first_status and "记录编号" in t)
             assert "<img src=x" in chat.text, "user markup must show as text"
             assert browser.execute_script("return window.__pwned === undefined")
 
             origins = browser.execute_script(
-                "return performance.getEntriesByType('resource').map(e => new URL(e.name).origin)")
+                "return performance.getEntriesByType('resource').map(e => new URL(e.name).origin)"
+            )
             assert set(origins) <= {url.rstrip("/")}, f"external requests: {set(origins)}"
             save_screenshot(browser, tmp_path / "escaped.png")
 

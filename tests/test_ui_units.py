@@ -9,39 +9,60 @@ from datetime import date, datetime
 
 import pytest
 
-from assistant.config import Settings
-from assistant.errors import IngestError
-from assistant.records import Answer, Chunk, Citation, Document
-from ui.drafting import build_draft, write_draft_files
-from ui.exports import numbers_in, to_dataset_item, write_csv, write_jsonl
-from ui.render import clause_paths, md_text, render_answer, render_tree
-from ui.uploads import check_credentials, safe_filename, save_upload
+from assistant.core.errors import IngestError
+from assistant.core.records import Answer, Chunk, Citation, Document
+from assistant.core.settings import Settings
+from evals.ratings import numbers_in, to_dataset_item, write_csv, write_jsonl
+from ui.views.drafting import build_draft, write_draft_files
+from ui.views.render import clause_paths, md_text, render_answer, render_tree
+from ui.views.uploads import check_credentials, safe_filename, save_upload
 
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 
 
 def settings_for(tmp_path, **changes) -> Settings:
-    return Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", admin_user="admin",
-                    admin_password="s3cret", max_file_mb=1.0).replace(**changes)
+    return Settings(
+        data_dir=tmp_path / "data",
+        corpus_dir=tmp_path / "corpus",
+        admin_user="admin",
+        admin_password="s3cret",
+        max_file_mb=1.0,
+    ).replace(**changes)
 
 
 def make_answer(doc_text: str = "支持金额最高可达1亿元；补贴比例不超过30%。", refused: bool = False) -> Answer:
-    doc = Document("sh", "上海市中试平台创新发展实施方案", "沪经信技〔2025〕365号",
-                   ("上海市经济和信息化委员会", "上海市教育委员会"), "2025-05-30", "shanghai", 7, "sh.pdf", "h")
+    doc = Document(
+        "sh",
+        "上海市中试平台创新发展实施方案",
+        "沪经信技〔2025〕365号",
+        ("上海市经济和信息化委员会", "上海市教育委员会"),
+        "2025-05-30",
+        "shanghai",
+        7,
+        "sh.pdf",
+        "h",
+    )
     chunk = Chunk("sh#1", "sh", doc_text, ("四、完善中试发展生态", "（十二）支持布局搭建中试线"), (6,), 10, 20)
-    return Answer("新建中试平台补贴多少？", "支持金额最高可达1亿元[1]，比例不超过30%。[1]", refused,
-                  [] if refused else [Citation(1, chunk, doc)])
+    return Answer(
+        "新建中试平台补贴多少？",
+        "支持金额最高可达1亿元[1]，比例不超过30%。[1]",
+        refused,
+        [] if refused else [Citation(1, chunk, doc)],
+    )
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("../../etc/passwd.txt", "passwd.txt"),
-    ("..\\..\\windows\\evil.PDF", "evil.pdf"),
-    (".hidden.txt", "hidden.txt"),
-    ("a b<script>.txt", "a_b_script.txt"),
-    ("上海市方案(2025).pdf", "上海市方案(2025).pdf"),
-    ("....", "upload"),
-    ("/", "upload"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\windows\\evil.PDF", "evil.pdf"),
+        (".hidden.txt", "hidden.txt"),
+        ("a b<script>.txt", "a_b_script.txt"),
+        ("上海市方案(2025).pdf", "上海市方案(2025).pdf"),
+        ("....", "upload"),
+        ("/", "upload"),
+    ],
+)
 def test_safe_filename(name, expected):
     assert safe_filename(name) == expected
 
@@ -60,12 +81,15 @@ def test_save_upload_stays_inside_corpus(tmp_path):
     assert sorted(p.name for p in settings.corpus_dir.iterdir()) == ["outside.txt"], "no temp files left"
 
 
-@pytest.mark.parametrize("name, content, reason", [
-    ("tool.exe", b"MZ\0\0", "不支持的文件类型"),
-    ("empty.txt", b"", "为空"),
-    ("big.txt", "中".encode() * 400_000, "超过"),
-    ("broken.pdf", b"%PDF-1.4 not really a pdf", "无法读取"),
-])
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("tool.exe", b"MZ\0\0", "不支持的文件类型"),
+        ("empty.txt", b"", "为空"),
+        ("big.txt", "中".encode() * 400_000, "超过"),
+        ("broken.pdf", b"%PDF-1.4 not really a pdf", "无法读取"),
+    ],
+)
 def test_save_upload_refuses(tmp_path, name, content, reason):
     settings = settings_for(tmp_path)
     src = tmp_path / "upload.bin"
@@ -90,15 +114,17 @@ def test_render_escapes_user_and_document_text():
     assert "<script>" not in rendered and "<img" not in rendered
     assert "&lt;script&gt;" in rendered
     assert "沪经信技〔2025〕365号" in rendered and "第6页" in rendered
-    assert "\n\n" not in rendered[rendered.index("<div"):], "the sources must stay one HTML block"
+    assert "\n\n" not in rendered[rendered.index("<div") :], "the sources must stay one HTML block"
     assert "收录的政策文件未覆盖" in render_answer(make_answer(refused=True))
 
 
 def test_clause_tree_is_balanced():
     answer = make_answer()
-    chunks = [answer.citations[0].chunk,
-              Chunk("sh#2", "sh", EVIL, ("四、完善中试发展生态", "（十三）推动"), (6,), 20, 30),
-              Chunk("sh#0", "sh", "序", ("序言",), (1,), 0, 5)]
+    chunks = [
+        answer.citations[0].chunk,
+        Chunk("sh#2", "sh", EVIL, ("四、完善中试发展生态", "（十三）推动"), (6,), 20, 30),
+        Chunk("sh#0", "sh", "序", ("序言",), (1,), 0, 5),
+    ]
     tree = render_tree(answer.citations[0].document, clause_paths(chunks, "sh"))
     assert tree.count("<ul>") == tree.count("</ul>") and tree.count("<li>") == tree.count("</li>")
     assert "<script>" not in tree
@@ -113,26 +139,53 @@ def test_numbers_in_ignores_markers_doc_numbers_and_dates():
 
 def row(rating, refused=False, history=None, **extra):
     answer = make_answer(refused=refused)
-    return {"id": 7, "created_at": datetime(2025, 1, 2, 3, 4, 5), "session_id": "s", "question": answer.question,
-            "answer": answer.answer, "refused": refused, "rating": rating, "note": "n", "rated_at": None,
-            "settings": {"retriever": "hybrid", "jurisdiction": None},
-            "citations": [c.to_dict() for c in answer.citations], "history": history or [], **extra}
+    return {
+        "id": 7,
+        "created_at": datetime(2025, 1, 2, 3, 4, 5),
+        "session_id": "s",
+        "question": answer.question,
+        "answer": answer.answer,
+        "refused": refused,
+        "rating": rating,
+        "note": "n",
+        "rated_at": None,
+        "settings": {"retriever": "hybrid", "jurisdiction": None},
+        "citations": [c.to_dict() for c in answer.citations],
+        "history": history or [],
+        **extra,
+    }
 
 
 def test_dataset_items_follow_the_rating():
     item = to_dataset_item(row("correct"))
-    assert item == {"id": "ui-7", "question": "新建中试平台补贴多少？", "history": [], "answerable": True,
-                    "gold_evidence": item["gold_evidence"], "key_facts": [["1亿元"], ["30%"]],
-                    "gold_doc": "沪经信技〔2025〕365号", "type": "numeric"}
+    assert item == {
+        "id": "ui-7",
+        "question": "新建中试平台补贴多少？",
+        "history": [],
+        "answerable": True,
+        "gold_evidence": item["gold_evidence"],
+        "key_facts": [["1亿元"], ["30%"]],
+        "gold_doc": "沪经信技〔2025〕365号",
+        "type": "numeric",
+    }
     assert all(8 <= len(e) <= 25 for e in item["gold_evidence"]) and "1亿元" in item["gold_evidence"][0]
     assert to_dataset_item(row("wrong")) is None
     assert to_dataset_item(row("citation-wrong")) is None
     assert to_dataset_item(row("partial", refused=True)) is None
     assert to_dataset_item(row("correct", refused=True)) == {
-        "id": "ui-7", "question": "新建中试平台补贴多少？", "history": [], "answerable": False,
-        "gold_evidence": [], "key_facts": [], "gold_doc": None, "type": "unanswerable"}
-    turns = [{"role": "user", "content": f"问{i}"} if i % 2 == 0 else {"role": "assistant", "content": f"答{i}"}
-             for i in range(6)]
+        "id": "ui-7",
+        "question": "新建中试平台补贴多少？",
+        "history": [],
+        "answerable": False,
+        "gold_evidence": [],
+        "key_facts": [],
+        "gold_doc": None,
+        "type": "unanswerable",
+    }
+    turns = [
+        {"role": "user", "content": f"问{i}"} if i % 2 == 0 else {"role": "assistant", "content": f"答{i}"}
+        for i in range(6)
+    ]
     multi = to_dataset_item(row("partial", history=turns))
     assert multi["type"] == "multi-turn" and len(multi["history"]) == 4 and multi["history"][0]["role"] == "user"
 

@@ -21,17 +21,23 @@ STARTUP_TIMEOUT_S = 60
 
 
 def build_env(root: Path) -> SimpleNamespace:
-    from assistant.assistant import Assistant
-    from assistant.config import Settings
-    from assistant.embeddings import make_embedder
-    from assistant.lexical import ChineseTokenizer
-    from assistant.storage import Repository
-    from ingest.pipeline import ingest
+    from assistant.app.repository import Repository
+    from assistant.core.settings import Settings
+    from assistant.index.build import ingest
+    from assistant.index.embeddings import make_embedder
+    from assistant.index.lexical import ChineseTokenizer
+    from assistant.service import Assistant
 
     corpus = root / "corpus"
     shutil.copytree(REPO_ROOT / "corpus", corpus)
-    settings = Settings.from_env(environ={}, data_dir=root / "data", corpus_dir=corpus, embedding_model="hash-64",
-                                 admin_user=ADMIN[0], admin_password=ADMIN[1])
+    settings = Settings.from_env(
+        environ={},
+        data_dir=root / "data",
+        corpus_dir=corpus,
+        embedding_model="hash-64",
+        admin_user=ADMIN[0],
+        admin_password=ADMIN[1],
+    )
     embedder, tokenizer = make_embedder("hash-64"), ChineseTokenizer()
     report = ingest(settings, embedder, tokenizer)
     assert not report.failed, [(d.path, d.reason) for d in report.failed]
@@ -48,8 +54,9 @@ def connect(url: str, download_dir: Path | None = None):
     """A gradio_client session of its own (own chat state on the server)."""
     from gradio_client import Client
 
-    return Client(url, verbose=False, analytics_enabled=False,
-                  download_files=str(download_dir) if download_dir else False)
+    return Client(
+        url, verbose=False, analytics_enabled=False, download_files=str(download_dir) if download_dir else False
+    )
 
 
 def free_port() -> int:
@@ -74,15 +81,17 @@ def wait_ready(url: str, timeout: float = STARTUP_TIMEOUT_S) -> None:
 @contextmanager
 def running_app(env: SimpleNamespace):
     """Launch build_app(...) on 127.0.0.1 (a free port, retried if taken meanwhile); yield its URL; close it."""
+    from assistant.cli.commands import review_tools
     from ui.app import build_app, launch_options
 
-    app = build_app(env.assistant, env.repo, workdir=env.root / "work")
+    app = build_app(env.assistant, env.repo, review_tools(), workdir=env.root / "work")
     app.queue(default_concurrency_limit=8)
     for attempt in range(3):
         port = free_port()
         try:
-            app.launch(**launch_options(env.settings, server_name="127.0.0.1", server_port=port),
-                       prevent_thread_lock=True)
+            app.launch(
+                **launch_options(env.settings, server_name="127.0.0.1", server_port=port), prevent_thread_lock=True
+            )
             break
         except OSError:
             if attempt == 2:

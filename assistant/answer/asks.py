@@ -1,0 +1,81 @@
+"""What a question asks for, and the domain lists an answer is checked against (assistant/resources)."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+NUMERIC_ASK = re.compile(r"多少|几[成家个年项%]|百分之几|上限|比例|金额|额度|多大|占比")
+NOT_NUMERIC = re.compile(r"怎么办|如何|怎么|哪些|什么办法")
+MONEY_STRICT = re.compile(r"多少钱|金额|多少万|几万|额度|资金量")
+SUBSIDY_ASK = re.compile(r"补贴|补助|资助|奖励|扶持|补多少|给多少|支持多少")
+MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]*元")
+MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例")
+YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+DATE_ASK = re.compile(r"哪天|哪一天|日期|几月|几号|何时|什么时候|什么时间|发布时间|几点")
+DATED = re.compile(r"\d{4}(?:-\d{1,2}-\d{1,2}|年\d{1,2}月)")
+COUNT_ASK = re.compile(r"(?<!哪)(?:多少|几)(?:项|家|种|条|批|所|座)|多少个")  # not 哪几个部门, 几个亿
+COUNTED = re.compile(
+    r"(?<!第)(?:[\d.]+|[一二两三四五六七八九十百千]+)(?:万|亿)?(?:多|余)?(?:项|个|家|种|条|批|类|所|座)"
+)
+VAGUE_COUNT = {"一批", "一个", "一类", "一种", "一项"}
+NUMBER = re.compile(r"\d")
+BARE_NUMBER = re.compile(r"[\d.%]+")  # checked by the money and year rules, not evidence of the topic
+COMPARE = re.compile(r"区别|对比|比较|分别|两份|异同|都")
+META_INTENTS = {
+    "number": re.compile(r"文号|发文字号|文件号|几号文|编号"),
+    "issuers": re.compile(
+        r"(?<!给)(谁发|谁印发|哪个部门|哪些部门|哪[几两三]个部门|哪个单位|哪些单位|发文单位|发文机关|印发单位|联合印发|联合发布|哪家)"
+    ),
+    "date": re.compile(r"落款|哪天|哪一天|日期|什么时候(发|印|出台|签)|何时|哪年"),
+    "recipients": re.compile(r"发给|主送|印发给|下发给|发往|哪些单位执行"),
+    "copied": re.compile(r"抄送"),
+}
+TENTHS = re.compile(r"[一二三四五六七八九十两几\d]$")  # "四成都不到" speaks of 四成, not of 成都
+META_WORDS = frozenset(
+    "文号 发文字号 编号 落款 日期 哪天 时间 部门 单位 发文单位 发文机关 联合 印发 发布 发 主送 抄送 "
+    "下发 范围 之一 通知 签发 出台 天 号".split()
+)
+CN_DATE = "{0}年{1}月{2}日"
+NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
+COPIED = re.compile(r"抄送[:：][^。\n]*。?")
+PRINTED = re.compile(r"[^。\n]*\d{4}年\d{1,2}月\d{1,2}日印发")
+
+
+def _rows(name: str) -> list[list[str]]:
+    """The "|"-separated rows of a resource file, without comments."""
+    text = resources.files("assistant.resources").joinpath(name).read_text(encoding="utf-8")
+    return [
+        [part.strip() for part in line.split("|")]
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
+def facets() -> list[tuple[str, list[str], list[str]]]:
+    return [(topic, asks.split(","), answers.split(",")) for topic, asks, answers in _rows("facets.txt")]
+
+
+def places() -> dict[str, str]:
+    """Place → the place it lies in ("浦东新区" → "上海"), or "" for a province, city or country."""
+    text = resources.files("assistant.resources").joinpath("places.txt").read_text(encoding="utf-8")
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            parent, _, names = line.rpartition(">")
+            out.update({name: parent.strip() for name in names.split()})
+    return out
+
+
+def contrasts() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    return [(tuple(a.split(",")), tuple(b.split(","))) for a, b in _rows("contrasts.txt")]
+
+
+def mentions(text: str, words: tuple[str, ...]) -> bool:
+    return any(w in text for w in words)
+
+
+def whole(terms) -> list[str]:
+    """The terms that are not a piece of another one: jieba also cuts "中小企业" into "中小", "小企业"."""
+    terms = list(terms)
+    return [t for t in terms if not any(t != u and t in u for u in terms)]

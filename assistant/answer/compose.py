@@ -1,0 +1,492 @@
+"""The default answerer: deterministic, offline, extractive.
+
+It quotes the sentences of the retrieved clauses that answer the question, each
+followed by a citation marker, answers questions about the documents themselves
+from their metadata, and says plainly when the documents do not answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answer.asks import (
+    BARE_NUMBER,
+    CN_DATE,
+    COMPARE,
+    COPIED,
+    COUNT_ASK,
+    COUNTED,
+    DATE_ASK,
+    DATED,
+    META_INTENTS,
+    META_WORDS,
+    MONEY_ANSWER,
+    MONEY_CONTEXT,
+    MONEY_STRICT,
+    NOT_ISSUERS,
+    NOT_NUMERIC,
+    NUMBER,
+    NUMERIC_ASK,
+    PRINTED,
+    SUBSIDY_ASK,
+    TENTHS,
+    VAGUE_COUNT,
+    YEAR,
+    contrasts,
+    facets,
+    mentions,
+    places,
+    whole,
+)
+from assistant.answer.followup import EXPLICIT_PLACES, PLACE_ALIASES, Resolved, place_core
+from assistant.answer.overview import definitional, is_broad, outline
+from assistant.core.records import Chunk, Citation, Document, Hit
+from assistant.core.resources import template
+from assistant.index.lexical import ChineseTokenizer
+from assistant.index.snapshot import Snapshot
+from ingest.chunk import full_sentences
+
+SENTENCE_HITS = 5
+RANK_DECAY = 0.15
+PATH_WEIGHT = 0.3
+KEEP_RATIO = 0.55
+MIN_COVERAGE = 0.45
+META_COVERAGE = 0.75  # a document fact answers only for a document the other words of the question fit
+META_BOOST = 2.0
+CROSS_RATIO = 0.25
+OOV_SHARE = 0.4
+OOV_CAP = 3
+FOLLOWUP_MISS = 0.15
+SUBJECT_IDF = 1.0  # 中试, 平台 name no subject
+DOMAIN_BOOST = 1.5  # a named policy instrument (中试服务券, 工业上楼) is what the question is about
+FRAME = {"header", "trailer"}  # the notice and the 版记: quoted below the clauses, and only real sentences
+FRAME_SHARE = 0.6
+MIN_FRAME_SENTENCE = 10
+
+
+@dataclass
+class Candidate:
+    text: str
+    chunk: Chunk
+    document: Document
+    score: float
+    position: int  # order inside the chunk, for stable document order
+    meta: bool = False  # a fact about the document itself (文号, issuers, dates, recipients)
+
+
+@dataclass
+class Composition:
+    answer: str
+    refused: bool
+    citations: list[Citation]
+    rewritable: bool = True  # False: an LLM must not reword it (it says what the documents leave out)
+
+
+class Composer:
+    def __init__(self, tokenizer: ChineseTokenizer, max_sentences: int = 3):
+        self.tokenizer = tokenizer
+        self.max_sentences = max_sentences
+        self.facets = facets()
+        self.contrasts = contrasts()
+        self.places = places()
+
+    def compose(self, question: str, resolved: Resolved, hits: list[Hit], snapshot: Snapshot) -> Composition:
+        return _Run(self, snapshot).compose(question, resolved, hits)
+
+
+class _Run:
+    """One composition against one index snapshot."""
+
+    def __init__(self, composer: Composer, snapshot: Snapshot):
+        self.tokenizer = composer.tokenizer
+        self.max_sentences = composer.max_sentences
+        self.facets = composer.facets
+        self.contrasts = composer.contrasts
+        self.places = composer.places
+        self.snapshot = snapshot
+        self.idf = snapshot.bm25.idf
+        # a place a document belongs to ("上海", "国家"): every answer from that document "covers" it
+        self.naming = {n for d in snapshot.documents.values() for n in (d.place, place_core(d.place))} | PLACE_ALIASES
+
+    def compose(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition:
+        place = self._other_place(question)
+        # a place the question itself names, whatever came before; "北京的实施方案" does not name Shanghai;
+        # a district of an indexed place ("浦东新区") is answered from that place's documents, with a note
+        if place and not self._names_an_indexed_place(question, resolved) and not self._covers(self.places[place]):
+            return self._refuse(f"{place}的中试政策", hits, other_place=True)
+        composition = self._answer(question, resolved, hits, place or "")
+        if place and not composition.refused:  # "北京和上海…分别", "浦东新区…": say what is missing first
+            composition.answer = template("other_place.txt").format(place=place).strip() + "\n" + composition.answer
+            composition.rewritable = False
+        return composition
+
+    def _answer(self, question: str, resolved: Resolved, hits: list[Hit], unindexed: str) -> Composition:
+        if (
+            not resolved.followup
+            and not definitional(question, resolved.phrases)
+            and is_broad(
+                question,
+                [t for t, w in resolved.own_terms.items() if w >= 0.99],
+                [unindexed] + [f"{d.title} {d.place}" for d in self.snapshot.documents.values()],
+            )
+        ):
+            overview = self._overview(resolved, hits)
+            if overview is not None:
+                return overview
+        candidates = self._sibling_candidates(resolved) or self._meta_candidates(
+            question, resolved
+        ) + self._sentence_candidates(question, resolved, hits)
+        candidates = [c for c in candidates if not self._other_side(question, c)] or candidates
+        if not candidates:
+            return self._refuse("该问题", hits)
+        best = max(candidates, key=lambda c: c.score)
+        chosen = self._select(question, resolved, candidates, best)
+        if self._coverage(resolved, chosen) < (META_COVERAGE if best.meta else MIN_COVERAGE):
+            return self._refuse("该问题", hits)
+        joined = "".join(c.text for c in chosen) + "".join(c.chunk.text for c in chosen)
+        for topic, asks, answers in self.facets:
+            if any(self.tokenizer.says(question, a) for a in asks) and not any(a in joined for a in answers):
+                return self._refuse(topic, hits)
+        refusal = self._unmet_ask(question, chosen, best)
+        if refusal:
+            return self._refuse(refusal, hits)
+        return self._render(chosen)
+
+    def _counts(self, text: str, asked_for: str) -> bool:
+        """Whether `text` gives a count of what the question counts ("多少家中试平台" → "20家左右…中试平台")."""
+        noun = re.split(r"[，。？?！!、；]", asked_for, maxsplit=1)[0]
+        words = whole(w for w in self.tokenizer.tokens(noun) if len(w) > 1)
+        return any(m.group(0) not in VAGUE_COUNT for m in COUNTED.finditer(text)) and (
+            not words or any(w in text for w in words)
+        )
+
+    def _names_an_indexed_place(self, question: str, resolved: Resolved) -> bool:
+        """A jurisdiction named by the question itself, not only by a document word ("方案", "实施意见")."""
+        return any(j not in EXPLICIT_PLACES or EXPLICIT_PLACES[j].search(question) for j in resolved.named)
+
+    def _covers(self, place: str) -> bool:
+        """Whether an indexed document belongs to `place`."""
+        return bool(place) and any(place in name for name in self.naming)
+
+    def _other_place(self, question: str) -> str | None:
+        """A place the question names that no indexed document belongs to."""
+        for place in self.places:
+            if self._covers(place):
+                continue
+            at = question.find(place)
+            if (
+                at >= 0
+                and self.tokenizer.names(question, place)
+                and not (place.startswith("成") and TENTHS.search(question[:at]))
+            ):
+                return place
+        return None
+
+    def _unmet_ask(self, question: str, chosen: list[Candidate], best: Candidate) -> str | None:
+        """What the question asks for that the chosen sentences do not contain, if anything."""
+        texts = [c.text for c in chosen]
+        if MONEY_STRICT.search(question) and not MONEY_ANSWER.search(best.text):
+            return "具体金额"
+        if (
+            SUBSIDY_ASK.search(question)
+            and NUMERIC_ASK.search(question)
+            and not NOT_NUMERIC.search(question)
+            and not any((MONEY_ANSWER.search(t) or "%" in t) and MONEY_CONTEXT.search(t) for t in texts)
+        ):
+            return "具体支持标准"
+        asked = COUNT_ASK.search(question)
+        if asked and not any(self._counts(t, question[asked.end() :]) for t in texts):
+            return "具体数量"
+        for year in YEAR.findall(question):
+            if not any(year in t for t in texts):
+                return "所问年份的情况"
+        return None
+
+    # --- candidates -------------------------------------------------------------------------
+
+    def _sentence_candidates(self, question: str, resolved: Resolved, hits: list[Hit]) -> list[Candidate]:
+        out = []
+        numeric = bool(NUMERIC_ASK.search(question)) and not NOT_NUMERIC.search(question)
+        dated = bool(DATE_ASK.search(question))
+        terms = {
+            t: w
+            for t, w in resolved.terms.items()  # "是不是最多5000万？" must not pull in the 5000万 sentence
+            if not BARE_NUMBER.fullmatch(t) or re.search(re.escape(t) + "年", question)
+        }
+        own = self._follow_up_focus(resolved)
+        found = [h for h in hits if h.lexical is not None or h.dense is not None]
+        content = [h for h in found if h.chunk.kind not in FRAME][:SENTENCE_HITS]
+        frames = [h for h in found[:SENTENCE_HITS] if h.chunk.kind in FRAME]
+        for hit in content + frames:
+            frame = hit.chunk.kind in FRAME
+            chunk = hit.chunk
+            path_score = PATH_WEIGHT * self._match(terms, " ".join(chunk.path))
+            prior = 1.0 / (1.0 + RANK_DECAY * (hit.rank - 1))
+            for pos, sent in enumerate(full_sentences(chunk.text)):
+                sent = sent.strip()
+                if not sent or (sent == chunk.path[-1] and chunk.kind == "clause"):
+                    continue
+                if frame and (len(sent) < MIN_FRAME_SENTENCE or sent[-1] not in "。；！？："):
+                    continue  # letterhead, organ names, the notice's own title
+                score = (self._match(terms, sent) + path_score) * prior * (FRAME_SHARE if frame else 1.0)
+                if own and not self._match(own, sent):  # "贴息呢？" after a subsidy answer: not that answer again
+                    score *= FOLLOWUP_MISS
+                if numeric:
+                    score *= 1.4 if NUMBER.search(sent) else 0.8
+                if dated:
+                    score *= 2.0 if DATED.search(sent) else 0.7
+                if any(sent.startswith(p) or p + "指" in sent for p in resolved.phrases):
+                    score *= 2.0
+                out.append(Candidate(sent, chunk, hit.document, score, pos))
+        return out
+
+    def _follow_up_focus(self, resolved: Resolved) -> dict[str, float]:
+        """What a follow-up's sentences must speak of: its own subject ("贴息呢？"), or, when it names none
+        ("有上限金额吗？" after a question on 中试服务券), the subject of the question before."""
+        if not resolved.followup:
+            return {}
+
+        def topical(terms):
+            return {
+                t: 1.0
+                for t in terms
+                if self.idf(t) >= SUBJECT_IDF and t not in self.naming and not BARE_NUMBER.fullmatch(t)
+            }
+
+        subjects = self.tokenizer.subjects
+        own = topical(t for t, w in resolved.own_terms.items() if w >= 0.99)
+        if any(t in subjects for t in own):
+            return topical(resolved.own_terms)
+        return topical(t for t in resolved.previous_terms if t in subjects) or topical(resolved.own_terms)
+
+    def _sibling_candidates(self, resolved: Resolved) -> list[Candidate]:
+        """ "那第三点是什么？" after an answer about "二是…": the "三是…" item of the same list."""
+        if not resolved.ordinal or not resolved.anchor:
+            return []
+        named = [
+            c for c in self.snapshot.chunks if c.kind == "clause" and len(c.path) > 1 and c.path[-1] in resolved.anchor
+        ]
+        for chunk in sorted(named, key=lambda c: -len(c.path[-1])):
+            for sibling in self.snapshot.chunks:
+                if (
+                    sibling.doc_id == chunk.doc_id
+                    and sibling.path[:-1] == chunk.path[:-1]
+                    and sibling.path[-1].startswith(resolved.ordinal)
+                ):
+                    document = self.snapshot.documents[sibling.doc_id]
+                    return [
+                        Candidate(sent.strip(), sibling, document, 1.0 + self._match(resolved.own_terms, sent), pos)
+                        for pos, sent in enumerate(full_sentences(sibling.text))
+                        if sent.strip()
+                    ]
+        return []
+
+    def _meta_candidates(self, question: str, resolved: Resolved) -> list[Candidate]:
+        intents = [name for name, pattern in META_INTENTS.items() if pattern.search(question)]
+        if "解读" in question and not re.search(r"落款|印发", question):  # the 解读's own date is a sentence of it
+            intents = [i for i in intents if i != "date"]
+        if NOT_ISSUERS.search(question):
+            intents = [i for i in intents if i != "issuers"]
+        if not intents:
+            return []
+        out = []
+        for doc in self.snapshot.documents.values():
+            if resolved.jurisdiction and doc.jurisdiction != resolved.jurisdiction:
+                continue
+            header = self.snapshot.headers.get(doc.doc_id)
+            if header is None:
+                continue
+            trailer = self.snapshot.trailers.get(doc.doc_id)
+            printed = PRINTED.search(trailer.text) if trailer and "印发" in question else None
+            if printed and "date" in intents:
+                fact = printed.group(0).strip()
+                out.append(
+                    Candidate(
+                        fact, trailer, doc, META_BOOST * self._match(resolved.terms, fact + doc.title), 9, meta=True
+                    )
+                )
+            about = f"{doc.title} {doc.place}"
+            addressee = next((ln for ln in header.text.splitlines() if ln.endswith(("：", ":"))), None)
+            facts = {
+                "recipients": addressee,
+                "number": doc.doc_number and f"《{doc.title}》的文号为{doc.doc_number}。",
+                "issuers": doc.issuers
+                and f"《{doc.title}》由{'、'.join(doc.issuers)}{'联合' if len(doc.issuers) > 1 else ''}印发。",
+                "date": doc.date and f"《{doc.title}》的落款日期为{CN_DATE.format(*map(int, doc.date.split('-')))}。",
+                "copied": copied.group(0) if (copied := COPIED.search(trailer.text if trailer else "")) else None,
+            }
+            for rank, intent in enumerate(intents):
+                if facts[intent]:
+                    score = META_BOOST * self._match(resolved.terms, facts[intent] + about) - rank * 0.01
+                    out.append(
+                        Candidate(facts[intent], trailer if intent == "copied" else header, doc, score, rank, meta=True)
+                    )
+        return out
+
+    def _match(self, terms: dict[str, float], text: str) -> float:
+        """Weighted idf of the whole terms in `text`, domain words boosted."""
+        return sum(
+            terms[t] * max(self.idf(t), 0.5) * (DOMAIN_BOOST if t in self.tokenizer.domain else 1.0)
+            for t in whole(t for t in terms if t in text)
+        )
+
+    def _coverage(self, resolved: Resolved, chosen: list[Candidate]) -> float:
+        if any(c.chunk.path[-1].startswith(p) for c in chosen for p in resolved.phrases):
+            return 1.0
+        meta = any(c.meta for c in chosen)
+        terms = resolved.own_terms if not resolved.followup or meta else resolved.terms
+        own = {
+            t: w
+            for t, w in terms.items()
+            if (w >= 0.99 or resolved.followup and not meta and w >= 0.49)
+            and t not in self.naming
+            and not BARE_NUMBER.fullmatch(t)
+        }
+        if meta:  # the words that ask for a document fact are answered by the fact itself
+            own = {
+                t: w
+                for t, w in own.items()
+                if (self.idf(t) or len(t) > 1)
+                and t not in META_WORDS
+                and not any(p.search(t) for p in META_INTENTS.values())
+            }
+        # a word and the pieces jieba cuts it into count once: as the word if a document uses it, else as its pieces
+        own = {
+            t: w
+            for t, w in own.items()
+            if not any(t != u and (t in u and self.idf(u) or u in t and not self.idf(t) and self.idf(u)) for u in own)
+        }
+        if meta and not any(self.idf(t) for t in own):
+            return 1.0  # nothing left but phrasing ("正式", "包括"): no word of the question speaks against the fact
+        if not own:
+            return 0.0
+        context = " ".join(
+            f"{c.text} {c.chunk.text} {' '.join(c.chunk.path)} {c.document.title} " + c.document.place for c in chosen
+        )
+        known = sorted(self.idf(t) for t in own if self.idf(t) > 0)
+        # words no document uses (chat, self-description) weigh a share of a typical word, never of "中试" alone
+        oov = OOV_SHARE * max(known[len(known) // 2] if known else 1.0, 1.0)
+        total = matched = 0.0
+        unknown = 0
+        for term, weight in sorted(own.items(), key=lambda tw: -tw[1]):
+            unknown += not self.idf(term)
+            if unknown > OOV_CAP and not self.idf(term):
+                continue  # a long chatty question is not less answerable for every further word of chat
+            idf = self.idf(term) or oov
+            total += weight * idf
+            alts = [term] + self.tokenizer.synonyms.get(term, [])
+            if any(a in context for a in alts):
+                matched += weight * idf
+        return matched / total if total else 0.0
+
+    def _select(
+        self, question: str, resolved: Resolved, candidates: list[Candidate], best: Candidate
+    ) -> list[Candidate]:
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        compare = bool(COMPARE.search(question)) or len(resolved.named) > 1
+        chosen = [best]
+        if len(resolved.named) > 1:  # a question about both documents: say what each one says
+            other = next(
+                (
+                    c
+                    for c in ranked
+                    if c.document.jurisdiction != best.document.jurisdiction
+                    and c.document.jurisdiction in resolved.named
+                ),
+                None,
+            )
+            if other is not None and other.score >= CROSS_RATIO * best.score:
+                chosen.append(other)
+        for cand in ranked[1:]:
+            if len(chosen) >= self.max_sentences or cand.score < KEEP_RATIO * best.score:
+                break
+            if cand.text in {c.text for c in chosen} or best.meta and not cand.meta:
+                continue
+            same_doc = cand.document.doc_id == best.document.doc_id
+            if same_doc or compare:
+                chosen.append(cand)
+        order: dict[str, int] = {}
+        for i, c in enumerate(chosen):
+            order.setdefault(c.chunk.chunk_id, i)
+        # the best sentence leads; the others follow in document order
+        return sorted(chosen, key=lambda c: (order[c.chunk.chunk_id], c is not best, c.chunk.start, c.position))
+
+    def _other_side(self, question: str, cand: Candidate) -> bool:
+        """The sentence speaks only of the side (新建) the question does not ask about (已建)."""
+        for a, b in self.contrasts:
+            for asked, other in ((a, b), (b, a)):
+                if (
+                    mentions(question, asked)
+                    and not mentions(question, other)
+                    and mentions(cand.text, other)
+                    and not mentions(cand.text, asked)
+                ):
+                    return True
+        return False
+
+    def _overview(self, resolved: Resolved, hits: list[Hit]) -> Composition | None:
+        """The outline of the documents the question names, else of the best hit's document."""
+        found = [h.document for h in hits if h.lexical or h.dense]  # inside the question's scope filter
+        documents = [d for d in dict.fromkeys(found) if d.jurisdiction in resolved.named] or found[:1]
+        parts, citations = [], []
+        for document in documents:
+            text, cited = outline(document, self.snapshot.chunks, len(citations) + 1)
+            if text:
+                parts.append(text)
+                citations += cited
+        return Composition("\n".join(parts), False, citations) if parts else None
+
+    # --- rendering --------------------------------------------------------------------------
+
+    def _render(self, chosen: list[Candidate]) -> Composition:
+        citations: list[Citation] = []
+        markers: dict[str, int] = {}
+        lines: list[str] = []
+        for cand in chosen:
+            cid = cand.chunk.chunk_id
+            if cid not in markers:
+                markers[cid] = len(markers) + 1
+                citations.append(Citation(markers[cid], cand.chunk, cand.document))
+                if cand.meta and cand.chunk.kind == "header":
+                    lines.append("")  # a fact stated by the assistant, naming the document itself
+                else:
+                    lines.append(f"据《{cand.document.title}》{clause_label(cand.chunk)}：")
+            lines[-1] += f"{cand.text}[{markers[cid]}]"
+        return Composition("\n".join(lines), False, citations)
+
+    def _refuse(self, topic: str, hits: list[Hit], other_place: bool = False) -> Composition:
+        titles = "、".join(f"《{d.title}》" for d in self.snapshot.documents.values())
+        parts = [
+            template("refusal.txt")
+            .format(topic=topic, scope=template("scope.txt").format(titles=titles).strip())
+            .strip()
+        ]
+        related = [h for h in hits if h.lexical and h.chunk.kind == "clause"][:2]
+        citations = [Citation(i, h.chunk, h.document) for i, h in enumerate(related, 1)]
+        if related and not other_place:
+            listed = "；".join(f"[{c.marker}]《{c.document.title}》{clause_label(c.chunk)}" for c in citations)
+            parts.append(template("refusal_related.txt").format(related=listed).strip())
+        else:
+            citations = []
+        contact = (
+            "当地工业和信息化主管部门"
+            if other_place or not related
+            else "、".join(related[0].document.issuers[:1]) or "发文单位"
+        )
+        parts.append(template("refusal_contact.txt").format(contact=contact).strip())
+        return Composition("\n".join(parts), True, citations)
+
+
+def clause_label(chunk: Chunk) -> str:
+    """A short clause path: "四、（十二）支持布局搭建中试线", "解读三、一是龙头企业建设产业链中试平台"."""
+    if chunk.kind != "clause":
+        return chunk.path[-1]
+    markers = []
+    for element in chunk.path[:-1]:
+        match = re.match(
+            r"^(第[一二三四五六七八九十百]+[章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．])",
+            element,
+        )
+        markers.append(match.group(1) if match else element)
+    return "".join(markers) + chunk.path[-1]

@@ -1,0 +1,141 @@
+"""Resolve a question that leans on the conversation ("那已建的呢？", "它的文号是多少？")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from assistant.core.records import PLACE_SUFFIXES, Document, Turn
+from assistant.index.lexical import ChineseTokenizer
+
+ITEM = "点条项个种类"  # 第三点, 第二种: an item of the list just discussed
+ELLIPTICAL = re.compile(
+    rf"^(那|那么|还有|另外|此外|它|这|该|其|同样|如果|再|第[一二三四五六七八九十\d]+[{ITEM}])|它|这个|这份|该文件|上述|其中|呢[？?]?$|呢，"
+)
+PREVIOUS_WEIGHT = 0.35
+ANSWER_WEIGHT = 0.2
+SHORT = 14
+
+PLACE_NAMES = {  # the words that name the place itself
+    "shanghai": r"上海|沪|本市",
+    "national": r"国家(?!级)|全国|工信部|工业和信息化部|发改委|发展改革委|两部委",
+}
+PLACE_PATTERNS = {  # ... or one of its documents
+    "shanghai": re.compile(PLACE_NAMES["shanghai"] + r"|实施方案|方案"),
+    "national": re.compile(PLACE_NAMES["national"] + r"|实施意见|解读"),
+}
+EXPLICIT_PLACES = {slug: re.compile(names) for slug, names in PLACE_NAMES.items()}
+PLACE_ALIASES = frozenset(w for names in PLACE_NAMES.values() for w in re.sub(r"\(.*?\)", "", names).split("|"))
+
+
+@dataclass(frozen=True)
+class Resolved:
+    question: str  # as shown to the user
+    query_text: str  # what the dense retriever embeds
+    terms: dict[str, float]
+    own_terms: dict[str, float]  # the current question's own terms
+    jurisdiction: str | None  # named in the question or implied by the conversation
+    followup: bool
+    named: frozenset[str] = frozenset()  # jurisdictions the question itself names
+    phrases: tuple[str, ...] = ()  # exact phrases a good chunk contains (definitions, quoted headings)
+    ordinal: str | None = None  # "三是" when the follow-up asks for another item of the list just discussed
+    anchor: str = ""  # the previous answer, where that list item was named
+    previous_terms: tuple[str, ...] = ()  # the previous question's own words, for a follow-up
+
+
+PLACE_SUFFIX = re.compile(f"(?:{'|'.join(PLACE_SUFFIXES)})$")
+Places = Mapping[str, re.Pattern]
+
+
+def place_core(name: str) -> str:
+    """ "北京市" → "北京", "浦东新区" → "浦东"."""
+    return PLACE_SUFFIX.sub("", name) or name
+
+
+def place_patterns(documents: Iterable[Document]) -> Places:
+    """How a question names each jurisdiction of the indexed documents ("北京" for 北京市's own policy)."""
+    patterns = dict(PLACE_PATTERNS)
+    for doc in documents:
+        if doc.jurisdiction not in patterns:
+            patterns[doc.jurisdiction] = re.compile(re.escape(place_core(doc.place)))
+    return patterns
+
+
+def named_jurisdictions(text: str, places: Places = PLACE_PATTERNS) -> set[str]:
+    return {name for name, pattern in places.items() if pattern.search(text)}
+
+
+def is_elliptical(question: str) -> bool:
+    return len(question) <= SHORT or bool(ELLIPTICAL.search(question))
+
+
+def resolve(
+    question: str, history: list[Turn], tokenizer: ChineseTokenizer, places: Places = PLACE_PATTERNS
+) -> Resolved:
+    own = tokenizer.query_terms(question)
+    named = named_jurisdictions(question, places)
+    users = [t.content for t in history if t.role == "user" and t.content.strip()]
+    answers = [t.content for t in history if t.role == "assistant" and t.content.strip()]
+    phrases = definition_phrases(question, tokenizer)
+    if not users or not is_elliptical(question):
+        return Resolved(question, question, own, own, _single(named), False, frozenset(named), phrases)
+    previous = users[-1]
+    terms = dict(own)
+    previous_terms = tokenizer.query_terms(previous)
+    for term, weight in previous_terms.items():
+        terms.setdefault(term, weight * PREVIOUS_WEIGHT)
+    if answers:
+        for term, weight in tokenizer.query_terms(answers[-1][:300]).items():
+            terms.setdefault(term, weight * ANSWER_WEIGHT)
+    jurisdiction = _single(named)
+    if not named:
+        jurisdiction = _single(named_jurisdictions(previous, places)) or _single(
+            named_jurisdictions(answers[-1][:200], places) if answers else set()
+        )
+    shown = f"{question}（接上文：{previous}）"
+    ordinal = ordinal_phrases(question)
+    return Resolved(
+        shown,
+        f"{previous} {question}",
+        terms,
+        own,
+        jurisdiction,
+        True,
+        frozenset(named),
+        phrases + ordinal,
+        ordinal[0] if ordinal else None,
+        answers[-1] if answers else "",
+        tuple(t for t, w in previous_terms.items() if w >= 0.99),
+    )
+
+
+DEFINITION = [
+    re.compile(r"(?:什么是|何为|何谓|怎么定位|如何定位|怎样定位)(?P<x>[^，。？?]+)"),
+    re.compile(r"(?P<x>[^，。？?]+?)(?:是什么|指什么|是指什么|的定义|的含义|怎么定义|的定位)"),
+]
+ORDINAL = re.compile(rf"第([一二三四五六七八九十])[{ITEM}]")
+
+
+def definition_phrases(question: str, tokenizer: ChineseTokenizer) -> tuple[str, ...]:
+    """ "什么是中试？" → ("中试是",): a defining sentence starts with the term."""
+    if ORDINAL.search(question):
+        return ()
+    for pattern in DEFINITION:
+        match = pattern.search(question)
+        if match:
+            words = [t for t in tokenizer.tokens(match.group("x").rstrip("的")) if len(t) > 1]
+            if words:
+                term = max(words, key=len)
+                return (f"{term}是",)
+    return ()
+
+
+def ordinal_phrases(question: str) -> tuple[str, ...]:
+    """ "那第三点是什么？" → ("三是",), the enumeration item it points at."""
+    match = ORDINAL.search(question)
+    return (f"{match.group(1)}是",) if match else ()
+
+
+def _single(names: set[str]) -> str | None:
+    return next(iter(names)) if len(names) == 1 else None

@@ -1,0 +1,120 @@
+"""Terminal rendering for the CLI: progress bars and tables (rich)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.core.errors import InvalidQuestion
+from assistant.core.records import Answer, Turn
+from assistant.core.settings import Settings
+
+console = Console(highlight=False, width=None if Console().is_terminal else 160)
+STAGES = {"parse": "解析文件", "embed": "计算向量"}
+
+
+def run_ingest(settings: Settings, paths: list[Path] | None, rebuild: bool):
+    from assistant.index.build import ingest
+    from assistant.index.embeddings import make_embedder
+    from assistant.index.lexical import ChineseTokenizer
+
+    embedder = make_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_device)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(STAGES.get(stage, stage), total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        report = ingest(settings, embedder, ChineseTokenizer(), paths, rebuild, update)
+    table = Table(
+        title=f"ingest: {'index updated' if report.changed else 'nothing changed'} "
+        f"({report.seconds:.1f} s, generation {report.generation})"
+    )
+    for col in ("文件", "标题", "文号", "页数", "条款", "分块", "秒", "状态"):
+        table.add_column(col, overflow="fold")
+    for d in report.docs:
+        doc = d.document
+        table.add_row(
+            Path(d.path).name,
+            doc.title if doc else "",
+            (doc.doc_number or "") if doc else "",
+            str(doc.page_count) if doc else "",
+            str(d.clauses or ""),
+            str(d.chunks or ""),
+            f"{d.seconds:.2f}",
+            d.status if not d.reason else f"[red]failed: {d.reason}[/red]",
+        )
+    console.print(table)
+    for d in report.failed:
+        console.print(f"[red]error[/red] {d.path}: {d.reason}")
+    return report
+
+
+def print_docs(settings: Settings) -> None:
+    from assistant.index.snapshot import Layout
+
+    layout = Layout(settings)
+    generation = layout.current()
+    if generation is None:
+        console.print("no index yet: run `policy-assistant ingest`")
+        return
+    manifest = layout.load_manifest(generation)
+    table = Table(title=f"indexed documents (generation {generation}, model {manifest.model})")
+    for col in ("doc id", "标题", "文号", "发文单位", "日期", "范围", "页数", "条款", "分块"):
+        table.add_column(col, overflow="fold")
+    for e in manifest.entries.values():
+        d = e.document
+        table.add_row(
+            d.doc_id,
+            d.title,
+            d.doc_number or "",
+            "、".join(d.issuers),
+            d.date or "",
+            d.jurisdiction,
+            str(d.page_count),
+            str(e.clauses),
+            str(e.chunks),
+        )
+    console.print(table)
+
+
+def read_history(handle) -> list[Turn]:
+    try:
+        data = json.load(handle)
+        turns = [Turn(str(t["role"]), str(t["content"])) for t in data]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InvalidQuestion(f"history must be a JSON list of {{role, content}} objects ({exc})") from exc
+    if any(t.role not in ("user", "assistant") for t in turns):
+        raise InvalidQuestion("history roles must be 'user' or 'assistant'")
+    return turns
+
+
+def print_answer(answer: Answer) -> None:
+    if answer.resolved_question:
+        console.print(f"[dim]理解为：{answer.resolved_question}[/dim]")
+    console.print(answer.answer, markup=False)
+    if answer.notice:
+        console.print(f"[yellow]{escape(answer.notice)}[/yellow]")
+    if answer.citations:
+        console.print("\n[bold]来源[/bold]")
+    for c in answer.citations:
+        doc = c.document
+        page = f"第{c.chunk.page}页" if c.chunk.page else ""
+        console.print(f"[{c.marker}] {doc.citation_title} {c.chunk.section} {page}")
+        console.print(f"    [dim]{escape(c.chunk.text)}[/dim]")
+    mode = "大模型生成，已核验引用与数字" if answer.mode == "llm" else "条款原文摘录"
+    console.print(f"[dim]{mode} · {answer.latency_ms:.0f} ms[/dim]")

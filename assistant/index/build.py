@@ -1,0 +1,259 @@
+"""Incremental, crash-safe ingest: parse what changed, build a new index generation, publish it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.core.errors import IngestError
+from assistant.core.records import Chunk, Document
+from assistant.core.settings import Settings
+from assistant.index.embeddings import Embedder
+from assistant.index.lexical import ChineseTokenizer, index_text
+from assistant.index.snapshot import DocEntry, Layout, Manifest, acquire_lock, exclusive_lock, release_lock
+from ingest.loaders import SUPPORTED, check_file
+from ingest.parse import Parsed, doc_id_for, file_hash, parse_file
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class DocReport:
+    path: str
+    status: str  # new | updated | unchanged | removed | failed
+    document: Document | None = None
+    clauses: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    reason: str | None = None
+
+
+@dataclass
+class IngestReport:
+    generation: str | None
+    changed: bool
+    docs: list[DocReport] = field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[DocReport]:
+        return [d for d in self.docs if d.status == "failed"]
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    if not corpus_dir.is_dir():
+        return []
+    return sorted(
+        p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
+    )
+
+
+def chunk_index_text(chunk: Chunk, document: Document) -> str:
+    return index_text(chunk.section, chunk.text, document.place)
+
+
+def ingest(
+    settings: Settings,
+    embedder: Embedder,
+    tokenizer: ChineseTokenizer,
+    paths: Iterable[Path] | None = None,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the index in line with the corpus (or with the given files, which are added or updated)."""
+    started = time.perf_counter()
+    layout = Layout(settings)
+    layout.root.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(layout.root / "ingest.lock", what="the ingest lock (another ingest is running)"):
+        report = _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progress or _no_progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progress) -> IngestReport:
+    timings: dict[str, float] = {}
+    previous_gen = layout.current()
+    previous = layout.load_manifest(previous_gen) if previous_gen else None
+    same_model = previous is not None and previous.model == embedder.name
+    old_entries = previous.entries if previous and same_model and not rebuild else {}
+    full_corpus = paths is None
+    files = corpus_files(settings.corpus_dir) if full_corpus else [Path(p) for p in paths]
+
+    docs: list[DocReport] = []
+    parsed: dict[str, Parsed] = {}
+    seen: set[str] = set()
+    t0 = time.perf_counter()
+    for i, path in enumerate(files):
+        progress("parse", i, len(files))
+        doc_id = doc_id_for(path)
+        seen.add(doc_id)
+        t_doc = time.perf_counter()
+        try:
+            check_file(path, settings.max_file_mb)  # before hashing: an oversized file is never read
+            digest = file_hash(path)
+            old = old_entries.get(doc_id)
+            if old and old.file_hash == digest:
+                docs.append(DocReport(str(path), "unchanged", old.document, old.clauses, old.chunks))
+                continue
+            result = parse_file(path, settings.max_file_mb, settings.chunk_max_chars, digest)
+        except IngestError as exc:
+            log.warning("%s", exc)
+            docs.append(DocReport(str(path), "failed", reason=exc.reason))
+            continue
+        parsed[doc_id] = result
+        docs.append(
+            DocReport(
+                str(path),
+                "updated" if doc_id in old_entries else "new",
+                result.document,
+                result.clauses,
+                len(result.chunks),
+                time.perf_counter() - t_doc,
+            )
+        )
+    progress("parse", len(files), len(files))
+    timings["parse"] = time.perf_counter() - t0
+
+    removed = [d for d in old_entries if full_corpus and d not in seen]
+    docs.extend(DocReport(old_entries[d].document.source_path, "removed", old_entries[d].document) for d in removed)
+    model_changed = previous is not None and not same_model
+    retokenize = previous is not None and previous.tokenizer != tokenizer.fingerprint
+    if not parsed and not removed and not model_changed and not retokenize and not rebuild and previous_gen:
+        return IngestReport(previous_gen, False, docs, timings=timings)
+
+    generation = layout.new_generation()
+    _build_generation(
+        layout,
+        generation,
+        previous_gen if old_entries else None,
+        old_entries,
+        parsed,
+        removed,
+        embedder,
+        tokenizer,
+        progress,
+        timings,
+        retokenize,
+    )
+    layout.publish(generation)
+    layout.remove_stale(keep={generation})
+    log.info("published index generation %s", generation)
+    return IngestReport(generation, True, docs, timings=timings)
+
+
+def _build_generation(
+    layout: Layout,
+    generation: str,
+    base: str | None,
+    old_entries: dict[str, DocEntry],
+    parsed: dict[str, Parsed],
+    removed: list[str],
+    embedder: Embedder,
+    tokenizer: ChineseTokenizer,
+    progress: Progress,
+    timings: dict[str, float],
+    retokenize: bool,
+) -> None:
+    """A fresh store with the unchanged documents' vectors (read from the base generation's vectors.npy,
+    never from its store, which a running app may have open) and the new documents' vectors."""
+    gen_dir = layout.gen_dir(generation)
+    gen_dir.mkdir(parents=True)
+    lock = acquire_lock(gen_dir / "open.lock", what=f"the new index {gen_dir}")
+    store = None
+    try:
+        dropped = set(parsed) | set(removed)
+        kept_ids = [d for d in old_entries if d not in dropped]
+        documents = {d: old_entries[d].document for d in kept_ids}
+        documents.update({d: p.document for d, p in parsed.items()})
+        store = layout.open_store(generation, embedder.name, create=True)
+
+        t0 = time.perf_counter()
+        kept_chunks, kept_tokens, kept_vectors = _kept(layout, base, set(kept_ids), documents, embedder)
+        kept_texts = [chunk_index_text(c, documents[c.doc_id]) for c in kept_chunks]
+        if retokenize:  # the dictionary, the synonyms or the stop words changed since the base generation
+            log.info("tokenizer changed since %s: re-tokenizing %d unchanged chunks", base, len(kept_chunks))
+            kept_tokens = [tokenizer.tokens(t) for t in kept_texts]
+        store.add(kept_chunks, kept_vectors, documents, kept_texts)
+        timings["copy"] = time.perf_counter() - t0
+
+        new_chunks = [c for p in parsed.values() for c in p.chunks]
+        texts = [chunk_index_text(c, documents[c.doc_id]) for c in new_chunks]
+        t0 = time.perf_counter()
+        new_tokens = [tokenizer.tokens(t) for t in texts]
+        timings["tokenize"] = time.perf_counter() - t0
+        new_vectors = _embed_and_store(store, new_chunks, texts, documents, embedder, progress, timings)
+        store.close()  # flushed and released before anyone else may open it
+
+        entries = {d: old_entries[d] for d in kept_ids}
+        entries.update(
+            {d: DocEntry(p.document, p.document.content_hash, p.clauses, len(p.chunks)) for d, p in parsed.items()}
+        )
+        manifest = Manifest(generation, embedder.name, time.time(), entries, tokenizer.fingerprint)
+        layout.write_generation(
+            generation,
+            manifest,
+            kept_chunks + new_chunks,
+            kept_tokens + new_tokens,
+            _stack([kept_vectors, new_vectors]),
+        )
+    finally:
+        if store is not None:
+            store.close()
+        release_lock(lock)
+
+
+def _kept(
+    layout: Layout, base: str | None, doc_ids: set[str], documents: dict[str, Document], embedder: Embedder
+) -> tuple[list[Chunk], list[list[str]], np.ndarray]:
+    """Chunks, tokens and vectors of the unchanged documents, from the base generation's files."""
+    if not base or not doc_ids:
+        return [], [], _stack([])
+    chunks, tokens = layout.load_chunks(base)
+    keep = [i for i, c in enumerate(chunks) if c.doc_id in doc_ids]
+    chunks, tokens = [chunks[i] for i in keep], [tokens[i] for i in keep]
+    vectors = layout.load_vectors(base)
+    if vectors is None:  # a generation written before vectors.npy existed: embed its chunks again
+        log.info("generation %s has no vectors.npy; re-embedding %d unchanged chunks", base, len(chunks))
+        return chunks, tokens, _embed(embedder, [chunk_index_text(c, documents[c.doc_id]) for c in chunks])
+    return chunks, tokens, vectors[keep]
+
+
+EMBED_BATCH = 256
+
+
+def _stack(parts: list[np.ndarray]) -> np.ndarray:
+    parts = [np.asarray(p, dtype=np.float32) for p in parts if len(p)]
+    return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+
+
+def _embed(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    return _stack([embedder.embed(texts[i : i + EMBED_BATCH]) for i in range(0, len(texts), EMBED_BATCH)])
+
+
+def _embed_and_store(store, chunks, texts, documents, embedder, progress, timings) -> np.ndarray:
+    embed_s = store_s = 0.0
+    parts = []
+    for start in range(0, len(chunks), EMBED_BATCH):
+        progress("embed", start, len(chunks))
+        t0 = time.perf_counter()
+        vectors = embedder.embed(texts[start : start + EMBED_BATCH])
+        t1 = time.perf_counter()
+        store.add(chunks[start : start + EMBED_BATCH], vectors, documents, texts[start : start + EMBED_BATCH])
+        parts.append(vectors)
+        embed_s += t1 - t0
+        store_s += time.perf_counter() - t1
+    progress("embed", len(chunks), len(chunks))
+    timings["embed"] = embed_s
+    timings["store"] = store_s
+    return _stack(parts)

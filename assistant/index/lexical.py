@@ -1,0 +1,206 @@
+"""Chinese lexical retrieval: jieba with a domain dictionary, synonym expansion and BM25."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from importlib import resources
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+STOPWORDS = set(
+    "的 了 和 与 及 等 是 在 对 为 把 被 将 由 从 以 于 并 或 也 都 就 还 又 而 其 之 这 那 这个 那个 哪个 哪些 什么 "
+    "怎么 怎样 如何 多少 吗 呢 吧 啊 呀 嘛 么 我 我们 你 你们 他 她 它 他们 公司 企业 请问 一下 能 可以 可不可以 "
+    "会 要 想 有 没有 哪 哪里 个 些 给 让 请 问 一个 如果 的话 需要 是否 有没有 多 几 家 该 能否 应该 "
+    "那份 这份 该份 两份 分别 各自 两者 二者 规定 文件 政策 里 中 上 下 说 讲 搞 弄 整 拿 一起 咱们 我司 本公司 具体 那块 这块 方面 东西 有啥 啥 吗？ "
+    # chat filler: how people talk, never what a clause says
+    "到底 究竟 一句 一句话 话 清楚 说清楚 啥事 干啥 干嘛 咋 咋样 怎么样 样子 这些 那些 这种 那种 这样 那样 就是 "
+    "还是 或者 不了 出来 起来 说法 讲法 老板 领导 厂 团队 小 做 干 跟 同 不 没 没法 自己 别人 这边 那边 篇 "
+    "哪几 哪几个 几个 关于 份文件 真的假的 真的假 听人说 听 后头 几月 几号 几日 几点 各个 不能 听说 真的 是不是 对不对 行不行 能不能 有没有 不会 到时候 目前 现在 然后".split()
+)
+_TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%.]")
+K1, B = 1.5, 0.75
+SYNONYM_WEIGHT = 0.6
+
+
+def _fingerprint(*parts) -> str:
+    """Changes whenever the same text would be cut into other tokens: the index must be re-tokenized."""
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def _resource(name: str) -> str:
+    return resources.files("assistant.resources").joinpath(name).read_text(encoding="utf-8")
+
+
+def load_compounds() -> list[tuple[str, tuple[str, ...]]]:
+    """ "贴息 = 利息 + 补贴": a query naming every part asks for the target word."""
+    rows = []
+    for line in _resource("compounds.txt").splitlines():
+        if line.strip() and not line.startswith("#"):
+            target, parts = line.split("=")
+            rows.append((target.strip(), tuple(p.strip() for p in parts.split("+"))))
+    return rows
+
+
+def load_synonyms(text: str | None = None) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for line in (text if text is not None else _resource("synonyms.txt")).splitlines():
+        words = line.split("#", 1)[0].split()
+        for word in words:
+            groups.setdefault(word, [])
+            groups[word].extend(w for w in words if w != word and w not in groups[word])
+    return groups
+
+
+class ChineseTokenizer:
+    """A private jieba instance with the domain dictionary; no global state is touched."""
+
+    def __init__(self, synonyms: dict[str, list[str]] | None = None):
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        self.domain: set[str] = set()  # the policy vocabulary of the domain dictionary
+        self.subjects: set[str] = set()  # its nouns: what a question can be about (中试服务券, 贴息)
+        for line in _resource("userdict.txt").splitlines():
+            parts = line.split()
+            if parts:
+                self._add_word(parts[0], int(parts[1]) if len(parts) > 1 else 50)
+                self.domain.add(parts[0].lower())
+                if len(parts) > 2 and parts[2].startswith("n"):
+                    self.subjects.add(parts[0].lower())
+        self.synonyms = load_synonyms() if synonyms is None else synonyms
+        self.compounds = load_compounds()
+        self.fingerprint = _fingerprint(
+            jieba.__version__, sorted(STOPWORDS), _resource("userdict.txt"), sorted(self.synonyms.items())
+        )
+        for word in self.synonyms:
+            if len(word) > 1:
+                self._add_word(word, 20)
+
+    def _add_word(self, word: str, freq: int) -> None:
+        """Add a word, or raise its frequency; never lower what the main dictionary knows."""
+        if self._jieba.FREQ.get(word, 0) < freq:
+            self._jieba.add_word(word, freq)
+
+    def _bounds(self, text: str) -> set[int]:
+        """The offsets at which jieba's words of `text` start and end."""
+        bounds, at = {0}, 0
+        for token in self._jieba.lcut(text, HMM=False):
+            at += len(token)
+            bounds.add(at)
+        return bounds
+
+    def names(self, text: str, place: str) -> bool:
+        """Whether `text` names `place`: a word of its own or followed by 市/省/区/县 ("北京市"), not the head
+        of a longer word ("中山大学", "大同小异", "南京路")."""
+        if place not in text:
+            return False
+        bounds = self._bounds(text)
+        return any(
+            m.start() in bounds and (m.end() in bounds or text[m.end() : m.end() + 1] in ("市", "省", "区", "县"))
+            for m in re.finditer(re.escape(place), text)
+        )
+
+    def says(self, text: str, word: str) -> bool:
+        """Whether `word` occurs in `text` other than as the tail of one word and the head of the next:
+        "国企" is not said by "外国企业" (外国|企业), "海南" not by "上海南部" (上海|南部); "税" is said by
+        "所得税", "外资" by "外资企业", "满足哪些条件" by 满足|哪些|条件."""
+        if word not in text:
+            return False
+        bounds = self._bounds(text)
+        return any(
+            m.start() in bounds or m.end() in bounds or not any(m.start() < b < m.end() for b in bounds)
+            for m in re.finditer(re.escape(word), text)
+        )
+
+    def tokens(self, text: str) -> list[str]:
+        text = text.lower()
+        out = [t for t in self._jieba.lcut_for_search(text, HMM=False) if _TOKEN_OK.search(t) and t not in STOPWORDS]
+        return out
+
+    def query_terms(self, text: str) -> dict[str, float]:
+        """Query tokens with weight 1 and their synonyms with a lower weight."""
+        weights: dict[str, float] = {}
+        for token in self.tokens(text):
+            weights[token] = 1.0
+        for target, parts in self.compounds:
+            if all(weights.get(part) == 1.0 for part in parts):
+                weights[target] = 1.0
+        for token in list(weights):
+            for alt in self.synonyms.get(token, ()):
+                for sub in self.tokens(alt) or [alt]:
+                    if len(sub) > 1 or sub == alt:
+                        weights.setdefault(sub, SYNONYM_WEIGHT)
+        return weights
+
+
+class BM25Index:
+    """Okapi BM25 over an inverted index of numpy postings: fast up to hundreds of thousands of chunks."""
+
+    def __init__(self, docs_tokens: Sequence[Sequence[str]]):
+        self.size = len(docs_tokens)
+        lengths = np.array([len(t) for t in docs_tokens], dtype=np.float32)
+        avg = float(lengths.mean()) if self.size else 1.0
+        norm = K1 * (1 - B + B * lengths / max(avg, 1e-9))
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for idx, toks in enumerate(docs_tokens):
+            for term, tf in Counter(toks).items():
+                postings[term].append((idx, tf))
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._idf: dict[str, float] = {}
+        for term, items in postings.items():
+            ids = np.fromiter((i for i, _ in items), dtype=np.int32, count=len(items))
+            tfs = np.fromiter((tf for _, tf in items), dtype=np.float32, count=len(items))
+            self._postings[term] = (ids, tfs * (K1 + 1) / (tfs + norm[ids]))
+            df = len(items)
+            self._idf[term] = math.log(1 + (self.size - df + 0.5) / (df + 0.5))
+
+    def scores(
+        self, terms: dict[str, float], mask: np.ndarray | None = None, boosts: dict[int, float] | None = None
+    ) -> np.ndarray:
+        """BM25 scores; `boosts` adds a share of the best score to some chunks (quoted headings...)."""
+        scores = np.zeros(self.size, dtype=np.float32)
+        for term, weight in terms.items():
+            posting = self._postings.get(term)
+            if posting is not None:
+                ids, w = posting
+                scores[ids] += weight * self._idf[term] * w
+        if boosts:
+            top = float(scores.max()) or 1.0
+            for idx, share in boosts.items():
+                scores[idx] += share * top
+        if mask is not None:
+            scores[~mask] = 0.0
+        return scores
+
+    def top(
+        self, terms: dict[str, float], k: int, mask: np.ndarray | None = None, boosts: dict[int, float] | None = None
+    ) -> list[tuple[int, float]]:
+        scores = self.scores(terms, mask, boosts)
+        k = min(k, self.size)
+        if k <= 0:
+            return []
+        idx = np.argpartition(-scores, k - 1)[:k]
+        idx = idx[np.argsort(-scores[idx], kind="stable")]
+        return [(int(i), float(scores[i])) for i in idx if scores[i] > 0]
+
+    def idf(self, term: str) -> float:
+        return self._idf.get(term, 0.0)
+
+
+def index_text(section: str, text: str, place: str) -> str:
+    """What the retrievers see for a chunk: where it sits, then its words."""
+    return f"{place} {section}\n{text}"
+
+
+def tokenize_all(tokenizer: ChineseTokenizer, texts: Iterable[str]) -> list[list[str]]:
+    return [tokenizer.tokens(t) for t in texts]

@@ -1,0 +1,188 @@
+"""Tab 4 答案评审: logged answers, evaluator ratings, accuracy, CSV/JSONL export and the eval run."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.app.repository import Repository
+from assistant.core.errors import PolicyAssistantError
+from assistant.service import Assistant
+from ui.tabs.docs import ADMIN_DISABLED, ADMIN_REQUIRED, require_admin
+from ui.views.drafting import fresh_folder
+from ui.views.render import RATING_LABELS, SCOPE_LABELS, render_accuracy, render_record
+
+HEADERS = ["编号", "时间（UTC）", "问题", "答案摘要", "拒答", "范围", "评审"]
+LIST_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class ReviewTools:
+    """What the review tab needs from the eval harness, handed in by the entry point (the UI never imports evals)."""
+
+    default_dataset: Path
+    run_eval: Callable[..., dict[str, Any]]
+    write_csv: Callable[[list[dict], Path], Any]
+    write_jsonl: Callable[[list[dict], Path], Any]
+
+
+def _rows(repo: Repository, unrated_only: bool) -> list[list]:
+    rows = []
+    for r in repo.list_answers(unrated_only=bool(unrated_only), limit=LIST_LIMIT):
+        summary = r["answer"].replace("\n", " ")
+        rows.append(
+            [
+                r["id"],
+                f"{r['created_at']:%m-%d %H:%M}",
+                r["question"],
+                summary[:60] + ("…" if len(summary) > 60 else ""),
+                "是" if r["refused"] else "",
+                SCOPE_LABELS.get(r["settings"].get("jurisdiction"), "—"),
+                RATING_LABELS.get(r["rating"], "未评审") if r["rating"] else "未评审",
+            ]
+        )
+    return rows
+
+
+def build(assistant: Assistant, repo: Repository, authed: gr.State, workdir: Path, tools: ReviewTools):
+    """Returns (table, accuracy, unrated checkbox, list fn) for the app's login event."""
+    settings = assistant.settings
+    if not settings.admin_enabled:
+        gr.Markdown(ADMIN_DISABLED)
+    gr.Markdown("每条已回答的问题都会记录在此。评审人员登录后可逐条评定答案质量，导出评审结果，或运行评测集。")
+    accuracy = gr.Markdown("", elem_id="pa-accuracy")
+    with gr.Row():
+        unrated = gr.Checkbox(label="只看未评审", value=False, scale=1)
+        refresh = gr.Button("刷新", size="sm", scale=1)
+    table = gr.Dataframe(headers=HEADERS, interactive=False, wrap=True, max_height=420, elem_id="pa-qa-table")
+    with gr.Row():
+        with gr.Column(scale=3):
+            qa_id = gr.Number(label="记录编号（点击表格中的一行可自动填入）", value=None, precision=0)
+            show = gr.Button("查看记录", size="sm")
+            detail = gr.Markdown("", elem_id="pa-qa-detail")
+        with gr.Column(scale=2):
+            rating = gr.Radio([(label, key) for key, label in RATING_LABELS.items()], label="评审结论", value="correct")
+            note = gr.Textbox(label="备注", lines=2)
+            save = gr.Button("保存评审", variant="primary", interactive=settings.admin_enabled)
+            rate_status = gr.Markdown("")
+    with gr.Accordion("导出评审结果", open=False):
+        gr.Markdown(
+            "CSV 含全部已评审记录；JSONL 为评测集格式，只收录评为“正确”或“部分正确”的记录"
+            "（评为正确的拒答记为不可回答题），可直接用于下方的评测。"
+        )
+        with gr.Row():
+            export_csv = gr.Button("导出 CSV")
+            export_jsonl = gr.Button("导出评测集 JSONL")
+        export_files = gr.File(label="导出文件", interactive=False)
+    with gr.Accordion("运行评测集", open=False):
+        with gr.Row():
+            dataset = gr.File(
+                label=f"评测集（JSONL，可选；默认 {tools.default_dataset.name}）",
+                file_types=[".jsonl"],
+                type="filepath",
+            )
+            retriever = gr.Dropdown(["hybrid", "lexical", "dense", "all"], value=settings.retriever, label="检索方式")
+        run = gr.Button("运行评测", variant="primary", interactive=settings.admin_enabled)
+        eval_table = gr.Markdown("", elem_id="pa-eval-table")
+        chart = gr.Image(label="评测指标", type="filepath", interactive=False)
+
+    def list_answers(only_unrated: bool, ok: bool):
+        if not ok:
+            return [], ADMIN_REQUIRED if settings.admin_enabled else ADMIN_DISABLED
+        return _rows(repo, only_unrated), render_accuracy(repo.accuracy())
+
+    def pick(data: gr.SelectData):
+        row = data.row_value or []
+        return int(row[0]) if row else gr.skip()
+
+    def answer_detail(record_id, ok: bool):
+        require_admin(assistant, ok)
+        if not record_id:
+            raise gr.Error("请先输入或选择记录编号。")
+        try:
+            row = repo.get(int(record_id))
+        except PolicyAssistantError as exc:
+            raise gr.Error(str(exc)) from exc
+        return render_record(row, repo.feedback_for(row["id"]))
+
+    def rate(record_id, verdict: str, text: str, only_unrated: bool, ok: bool):
+        require_admin(assistant, ok)
+        if not record_id:
+            raise gr.Error("请先输入或选择记录编号。")
+        try:
+            repo.rate(int(record_id), verdict, text or "")
+        except (PolicyAssistantError, ValueError) as exc:
+            raise gr.Error(str(exc)) from exc
+        message = f"已保存：记录 #{int(record_id)} 评为“{RATING_LABELS.get(verdict, verdict)}”。"
+        return message, "", _rows(repo, only_unrated), render_accuracy(repo.accuracy())
+
+    def export(kind: str, ok: bool) -> str:
+        require_admin(assistant, ok)
+        rows = repo.rated()
+        if not rows:
+            raise gr.Error("还没有评审记录可以导出。")
+        out = fresh_folder(workdir / "exports")
+        if kind == "csv":
+            path = out / "ratings.csv"
+            tools.write_csv(rows, path)
+        else:
+            path = out / "ratings-dataset.jsonl"
+            if not tools.write_jsonl(rows, path):
+                raise gr.Error("没有评为“正确”或“部分正确”的记录，评测集为空。")
+        return str(path)
+
+    def run_eval_ui(dataset_path: str | None, mode: str, ok: bool, progress=gr.Progress()):
+        require_admin(assistant, ok)
+        progress(None, desc="正在运行评测……")
+        out = settings.data_dir / "eval-ui"
+        try:
+            summary = tools.run_eval(
+                settings,
+                Path(dataset_path) if dataset_path else tools.default_dataset,
+                out,
+                mode or settings.retriever,
+                assistant=assistant,
+            )
+        except (PolicyAssistantError, ValueError, KeyError) as exc:
+            raise gr.Error(f"评测失败：{exc}") from exc
+        png = out / "metrics.png"
+        shown = None
+        if png.is_file():
+            shown = fresh_folder(workdir / "charts") / "metrics.png"
+            shutil.copyfile(png, shown)
+        header = f"评测集 {summary.get('dataset_items', '?')} 题，报告保存在 `{out / 'summary.md'}`。\n\n"
+        return header + summary["table_md"], str(shown) if shown else None
+
+    refresh.click(list_answers, inputs=[unrated, authed], outputs=[table, accuracy], api_name="list_answers")
+    unrated.change(
+        list_answers,
+        inputs=[unrated, authed],
+        outputs=[table, accuracy],
+        api_name="list_on_filter",
+        api_visibility="private",
+    )
+    table.select(pick, outputs=[qa_id], api_name="pick_row", api_visibility="private").then(
+        answer_detail, inputs=[qa_id, authed], outputs=[detail], api_name="detail_on_pick", api_visibility="private"
+    )
+    show.click(answer_detail, inputs=[qa_id, authed], outputs=[detail], api_name="answer_detail")
+    save.click(
+        rate,
+        inputs=[qa_id, rating, note, unrated, authed],
+        outputs=[rate_status, note, table, accuracy],
+        api_name="rate",
+    )
+    export_csv.click(lambda ok: export("csv", ok), inputs=[authed], outputs=[export_files], api_name="export_csv")
+    export_jsonl.click(lambda ok: export("jsonl", ok), inputs=[authed], outputs=[export_files], api_name="export_jsonl")
+    run.click(
+        run_eval_ui,
+        inputs=[dataset, retriever, authed],
+        outputs=[eval_table, chart],
+        api_name="run_eval",
+        concurrency_limit=1,
+    )
+    return table, accuracy, unrated, list_answers
