@@ -9,7 +9,10 @@ import time
 import unicodedata
 from collections.abc import Iterator
 
+from assistant.answer.analysis import Lexicon, analyse
 from assistant.answer.compose import Composer
+from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner
+from assistant.answer.render import render
 from assistant.answer.followup import Places, Resolved, named_jurisdictions, place_patterns, resolve
 from assistant.core.errors import InvalidQuestion
 from assistant.core.records import Answer, Citation, Hit, Turn
@@ -61,6 +64,7 @@ class Assistant:
         self.chat = chat
         self.layout = Layout(settings)
         self.composer = Composer(self.tokenizer, settings.answer_max_sentences)
+        self.lexicon = Lexicon(self.tokenizer)
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
         self.last_timings: dict[str, float] = {}
@@ -132,33 +136,56 @@ class Assistant:
         chat = self.chat if llm is not False else None
         snapshot = self.snapshot
         t0 = time.perf_counter()
-        resolved, standalone = self._resolve(text, turns, chat, place_patterns(snapshot.documents.values()))
-        condense_ms = (time.perf_counter() - t0) * 1000
+        analysis = analyse(text, self.lexicon)
+        places = place_patterns(snapshot.documents.values())
         mode = retriever or self.settings.retriever
         retriever_ = Retriever(snapshot, self.embedder if mode != "lexical" else None, self.settings)
-        query = Query(
-            resolved.query_text,
-            resolved.terms,
-            jurisdiction or resolved.jurisdiction,
-            doc_id,
-            standalone or text,
-            resolved.phrases,
-        )
-        retrieval = retriever_.search(query, top_k, mode)
-        t0 = time.perf_counter()
-        composition = self.composer.compose(standalone or text, resolved, retrieval.hits, snapshot)
-        self.last_timings = dict(retrieval.timings, compose_ms=(time.perf_counter() - t0) * 1000)
-        if chat is not None:
-            self.last_timings["condense_ms"] = condense_ms
+        planner = Planner(self.lexicon, snapshot.bm25.idf, self.tokenizer.synonyms, self.settings.answer_subject_share)
+        plans: list[AskPlan] = []
+        timings: dict[str, float] = {}
+        first: tuple | None = None
+        for ask in analysis.asks:
+            resolved, standalone = self._resolve(ask.text, turns, chat, places, analysis.context)
+            query = Query(
+                resolved.query_text,
+                resolved.terms,
+                jurisdiction or resolved.jurisdiction,
+                doc_id,
+                standalone or ask.text,
+                resolved.phrases,
+            )
+            retrieval = retriever_.search(query, top_k, mode)
+            composition = self.composer.compose(standalone or ask.text, resolved, retrieval.hits, snapshot)
+            ask_plan = planner.plan(ask, composition, snapshot.chunks)
+            if ask_plan.outcome is Outcome.NOT_COVERED and not composition.refused:
+                refusal = self.composer.refusal(ask_plan.missing, retrieval.hits, snapshot)
+                ask_plan = dataclasses.replace(ask_plan, composition=refusal)
+            plans.append(ask_plan)
+            timings = {k: timings.get(k, 0.0) + v for k, v in retrieval.timings.items()}
+            first = first or (resolved, standalone, retrieval)
+        assert first is not None
+        resolved, standalone, retrieval = first
+        plan = AnswerPlan(analysis, tuple(plans))
+        rendered = render(plan)
+        self.last_timings = dict(timings, compose_ms=(time.perf_counter() - t0) * 1000)
+        composition = plans[0].composition
+        verdict = plans[0].verdict
         answer = Answer(
             question=text,
-            answer=composition.answer,
-            refused=composition.refused,
-            citations=composition.citations,
+            answer=rendered.text,
+            refused=plan.refused,
+            citations=rendered.citations,
             contexts=retrieval.hits,
             resolved_question=resolved.question if resolved.followup else None,
+            verdict=verdict.value if verdict else None,
         )
-        if chat is None or composition.refused or not composition.rewritable:
+        rewritable = (
+            len(plans) == 1
+            and plans[0].outcome is Outcome.ANSWERED
+            and not analysis.english
+            and composition.rewritable
+        )
+        if chat is None or not rewritable:
             shown = ""
             for line in answer.answer.splitlines(keepends=True):
                 shown += line
@@ -181,15 +208,15 @@ class Assistant:
         yield answer.answer, answer
 
     def _resolve(
-        self, text: str, turns: list[Turn], chat: ChatModel | None, places: Places
+        self, text: str, turns: list[Turn], chat: ChatModel | None, places: Places, context: str = ""
     ) -> tuple[Resolved, str | None]:
         """The rule resolves follow-ups; with an LLM they are first rewritten as standalone questions,
         returned as the second element (None when not rewritten)."""
         if chat is None or not any(t.role == "user" for t in turns):
-            return resolve(text, turns, self.tokenizer, places), None
+            return resolve(text, turns, self.tokenizer, places, context), None
         condensed = condense(chat, text, turns)
         if condensed is None:
-            return resolve(text, turns, self.tokenizer, places), None
+            return resolve(text, turns, self.tokenizer, places, context), None
         if condensed == text:
             return resolve(text, [], self.tokenizer, places), None
         own = resolve(condensed, [], self.tokenizer, places)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.core.records import Chunk, Clause
+from ingest.facts import extract_facts
 from ingest.clean import CleanText
 
 SENTENCE = re.compile(r"[^。；！？!?;\n]*(?:[。；！？!?;]+[”’」』）)]*|\n|$)")
@@ -56,6 +57,7 @@ def chunk_clauses(doc_id: str, clauses: list[Clause], clean: CleanText, max_char
                     end=end,
                     kind=clause.kind,
                     part=part,
+                    facts=extract_facts(clause.text[a:b]),
                 )
             )
     return chunks

@@ -42,18 +42,24 @@ COPIED = re.compile(r"抄送[:：][^。\n]*。?")
 PRINTED = re.compile(r"[^。\n]*\d{4}年\d{1,2}月\d{1,2}日印发")
 
 
-def _rows(name: str) -> list[list[str]]:
-    """The "|"-separated rows of a resource file, without comments."""
+def _lines(name: str) -> list[str]:
     text = resources.files("assistant.resources").joinpath(name).read_text(encoding="utf-8")
-    return [
-        [part.strip() for part in line.split("|")]
-        for line in text.splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def resource_rows(name: str) -> list[list[str]]:
+    """The " | "-separated rows of a resource file, without comments."""
+    return [[part.strip() for part in line.split(" | ")] for line in _lines(name)]
+
+
+def resource_words(name: str, lines: bool = False) -> list[str]:
+    """The lines (or the whitespace-separated words) of a resource file, without comments."""
+    rows = _lines(name)
+    return rows if lines else [w for line in rows for w in line.split()]
 
 
 def facets() -> list[tuple[str, list[str], list[str]]]:
-    return [(topic, asks.split(","), answers.split(",")) for topic, asks, answers in _rows("facets.txt")]
+    return [(topic, asks.split(","), answers.split(",")) for topic, asks, answers in resource_rows("facets.txt")]
 
 
 def places() -> dict[str, str]:
@@ -68,7 +74,7 @@ def places() -> dict[str, str]:
 
 
 def contrasts() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    return [(tuple(a.split(",")), tuple(b.split(","))) for a, b in _rows("contrasts.txt")]
+    return [(tuple(a.split(",")), tuple(b.split(","))) for a, b in resource_rows("contrasts.txt")]
 
 
 def mentions(text: str, words: tuple[str, ...]) -> bool:

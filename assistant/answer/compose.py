@@ -81,6 +81,8 @@ class Composition:
     refused: bool
     citations: list[Citation]
     rewritable: bool = True  # False: an LLM must not reword it (it says what the documents leave out)
+    chosen: tuple[Candidate, ...] = ()  # the quoted sentences, in the order shown
+    topic: str = ""  # for a refusal: what the documents do not provide for
 
 
 class Composer:
@@ -93,6 +95,10 @@ class Composer:
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit], snapshot: Snapshot) -> Composition:
         return _Run(self, snapshot).compose(question, resolved, hits)
+
+    def refusal(self, topic: str, hits: list[Hit], snapshot: Snapshot) -> Composition:
+        """What the documents do not provide for, with the nearest clauses and the body to contact."""
+        return _Run(self, snapshot)._refuse(topic, hits)
 
 
 class _Run:
@@ -453,7 +459,7 @@ class _Run:
                 else:
                     lines.append(f"据《{cand.document.title}》{clause_label(cand.chunk)}：")
             lines[-1] += f"{cand.text}[{markers[cid]}]"
-        return Composition("\n".join(lines), False, citations)
+        return Composition("\n".join(lines), False, citations, chosen=tuple(chosen))
 
     def _refuse(self, topic: str, hits: list[Hit], other_place: bool = False) -> Composition:
         titles = "、".join(f"《{d.title}》" for d in self.snapshot.documents.values())
@@ -475,7 +481,7 @@ class _Run:
             else "、".join(related[0].document.issuers[:1]) or "发文单位"
         )
         parts.append(template("refusal_contact.txt").format(contact=contact).strip())
-        return Composition("\n".join(parts), True, citations)
+        return Composition("\n".join(parts), True, citations, topic=topic)
 
 
 def clause_label(chunk: Chunk) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.core.records import PLACE_SUFFIXES, Document, Turn
 from assistant.index.lexical import ChineseTokenizer
@@ -71,8 +71,25 @@ def is_elliptical(question: str) -> bool:
 
 
 def resolve(
-    question: str, history: list[Turn], tokenizer: ChineseTokenizer, places: Places = PLACE_PATTERNS
+    question: str,
+    history: list[Turn],
+    tokenizer: ChineseTokenizer,
+    places: Places = PLACE_PATTERNS,
+    context: str = "",
 ) -> Resolved:
+    """`context` is what the message says around the ask (the asker's situation): it steers retrieval and the
+    jurisdiction but is not part of what the ask must be covered on."""
+    resolved = _resolve(question, history, tokenizer, places)
+    if not context:
+        return resolved
+    terms = dict(resolved.terms)
+    for term, weight in tokenizer.query_terms(context).items():
+        terms.setdefault(term, weight * PREVIOUS_WEIGHT)
+    jurisdiction = resolved.jurisdiction or _single(named_jurisdictions(context, places))
+    return replace(resolved, terms=terms, jurisdiction=jurisdiction, query_text=f"{context} {resolved.query_text}")
+
+
+def _resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer, places: Places) -> Resolved:
     own = tokenizer.query_terms(question)
     named = named_jurisdictions(question, places)
     users = [t.content for t in history if t.role == "user" and t.content.strip()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from dataclasses import asdict, dataclass, field
 
 JURISDICTION_NAMES = {
@@ -65,6 +66,34 @@ class Clause:
     kind: str = "clause"  # header | preamble | clause | trailer
 
 
+class Comparator(Enum):
+    AT_MOST = "at_most"  # 最高, 不超过
+    AT_LEAST = "at_least"  # 不低于, 以上
+    ABOUT = "about"  # 左右
+    EQUAL = "equal"
+
+
+@dataclass(frozen=True)
+class PolicyFact:
+    """A figure a clause sets: subject (针对…), measure (支持金额), comparator, value and unit."""
+
+    subject: str
+    measure: str
+    comparator: Comparator
+    kind: str  # assistant.core.figures.Kind value: money (万元) | percent | count
+    value: float
+    unit: str
+    span: str  # the words that state it, e.g. "支持金额不超过5000万元"
+    sentence: str
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "comparator": self.comparator.value}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PolicyFact:
+        return cls(**{**data, "comparator": Comparator(data["comparator"])})
+
+
 @dataclass(frozen=True)
 class Chunk:
     chunk_id: str
@@ -76,6 +105,7 @@ class Chunk:
     end: int
     kind: str = "clause"
     part: int = 0  # index of the part when a long clause was split
+    facts: tuple[PolicyFact, ...] = ()
 
     @property
     def section(self) -> str:
@@ -89,11 +119,13 @@ class Chunk:
         data = asdict(self)
         data["path"] = list(self.path)
         data["pages"] = list(self.pages)
+        data["facts"] = [f.to_dict() for f in self.facts]
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Chunk:
-        return cls(**{**data, "path": tuple(data["path"]), "pages": tuple(data["pages"])})
+        facts = tuple(PolicyFact.from_dict(f) for f in data.get("facts", ()))
+        return cls(**{**data, "path": tuple(data["path"]), "pages": tuple(data["pages"]), "facts": facts})
 
 
 @dataclass(frozen=True)
@@ -141,6 +173,7 @@ class Answer:
     resolved_question: str | None = None
     notice: str | None = None
     mode: str = "extractive"
+    verdict: str | None = None  # for a yes/no question: yes | no | not_stated
 
     def to_dict(self) -> dict:
         return {
@@ -164,4 +197,5 @@ class Answer:
             "resolved_question": self.resolved_question,
             "notice": self.notice,
             "mode": self.mode,
+            "verdict": self.verdict,
         }

@@ -55,6 +55,8 @@ class Settings:
     # Answers
     max_question_chars: int = 2000
     answer_max_sentences: int = 3
+    # a figure answers a value ask when its sentence says this idf share of the ask's subject words
+    answer_subject_share: float = 0.5
 
     # Ingest
     max_file_mb: float = 50.0

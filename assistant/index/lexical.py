@@ -122,6 +122,10 @@ class ChineseTokenizer:
             for m in re.finditer(re.escape(word), text)
         )
 
+    def is_word(self, text: str) -> bool:
+        """Whether the dictionary knows `text` as a word."""
+        return self._jieba.FREQ.get(text, 0) > 0
+
     def tokens(self, text: str) -> list[str]:
         text = text.lower()
         out = [t for t in self._jieba.lcut_for_search(text, HMM=False) if _TOKEN_OK.search(t) and t not in STOPWORDS]

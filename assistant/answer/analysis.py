@@ -1,0 +1,205 @@
+"""The question, analysed once: normalised text, the asks it holds, and the context around them.
+
+A message is cut into clauses. Greetings and politeness are dropped; statements without a question cue
+("我们是做新材料的企业，想新建一个中试平台") are context, which helps retrieval but never counts against
+covering an ask; every clause with a cue is an ask, with its intent, its subject words and, for a yes/no
+ask, the figures it proposes. The rules are data in assistant/resources (asks.txt, intents.txt, noise.txt,
+generic.txt, glossary_en.txt, spelling.txt).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from assistant.answer.asks import resource_rows, resource_words
+from assistant.answer.normalize import Repair, Speller, normalize
+from assistant.core.figures import Figure, Kind, figures
+from assistant.index.lexical import ChineseTokenizer
+
+ENGLISH_SHARE = 0.5
+
+
+class Intent(Enum):
+    DOC_NUMBER = "doc_number"
+    ISSUER = "issuer"
+    RECIPIENTS = "recipients"
+    DEADLINE = "deadline"
+    DATE = "date"
+    DURATION = "duration"
+    RATIO = "ratio"
+    AMOUNT = "amount"
+    COUNT = "count"
+    RESPONSIBLE = "responsible"
+    PLACE = "place"
+    PROCEDURE = "procedure"
+    DEFINITION = "definition"
+    LIST = "list"
+    OTHER = "other"
+
+
+VALUE_INTENTS = frozenset({Intent.AMOUNT, Intent.RATIO, Intent.COUNT})
+INTENT_FIGURES = {Intent.AMOUNT: Kind.MONEY, Intent.RATIO: Kind.PERCENT, Intent.COUNT: Kind.COUNT}
+META_INTENTS = frozenset({Intent.DOC_NUMBER, Intent.ISSUER, Intent.RECIPIENTS, Intent.DATE})
+
+
+@dataclass(frozen=True)
+class IntentRule:
+    intent: Intent
+    asks: re.Pattern[str]
+    answers: re.Pattern[str] | None  # a sentence that answers the intent holds this
+
+
+@dataclass(frozen=True)
+class Ask:
+    text: str
+    intent: Intent
+    yes_no: bool
+    proposed: tuple[Figure, ...]  # figures a yes/no ask puts forward ("是不是最高1亿？")
+    subject: tuple[str, ...]  # its own words that name what it is about (generic words left out)
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    original: str
+    normalized: str
+    english: bool
+    context: str  # statements around the asks (company background, plans)
+    asks: tuple[Ask, ...]
+    repairs: tuple[Repair, ...] = ()
+
+
+class Lexicon:
+    """The answer-stage word lists and patterns, loaded once per Assistant."""
+
+    def __init__(self, tokenizer: ChineseTokenizer):
+        self.tokenizer = tokenizer
+        rows = {name: pattern for name, pattern in resource_rows("asks.txt")}
+        self.cue = re.compile(rows["cue"], re.IGNORECASE)
+        self.split = re.compile(rows["split"])
+        self.enum = re.compile(rows["enum"])
+        self.yes_no = re.compile(rows["yesno"], re.IGNORECASE)
+        self.noise = [re.compile(line, re.IGNORECASE) for line in resource_words("noise.txt", lines=True)]
+        self.generic = frozenset(resource_words("generic.txt"))
+        self.intents = [
+            IntentRule(Intent(name), re.compile(asks, re.IGNORECASE), None if answers == "-" else re.compile(answers))
+            for name, asks, answers in resource_rows("intents.txt")
+        ]
+        self.glossary = sorted(
+            ((en.lower(), zh) for en, zh in resource_rows("glossary_en.txt")), key=lambda p: -len(p[0])
+        )
+        self.intro = re.compile(rows["intro"])
+        self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)
+
+    def rule(self, intent: Intent) -> IntentRule | None:
+        return next((r for r in self.intents if r.intent is intent), None)
+
+
+def is_english(text: str) -> bool:
+    letters = [c for c in text if not c.isspace()]
+    return bool(letters) and sum(c.isascii() and c.isalpha() for c in letters) / len(letters) > ENGLISH_SHARE
+
+
+def translate(text: str, lexicon: Lexicon) -> str:
+    """An English question as the Chinese words of the glossary it uses, its figures and its cue."""
+    lowered = " " + re.sub(r"[^\w%.&'-]+", " ", text.lower()) + " "
+    found: list[tuple[int, str]] = []
+    for english, chinese in lexicon.glossary:
+        for match in re.finditer(rf"(?<=\W){re.escape(english)}(?=\W)", lowered):
+            found.append((match.start(), chinese))
+            lowered = lowered[: match.start()] + " " * len(english) + lowered[match.end() :]
+    numbers = [(m.start(), m.group(0)) for m in re.finditer(r"\d+(?:\.\d+)?\s*(?:%|million|billion)?", lowered)]
+    words = "".join(w for _, w in sorted(found + numbers))
+    return words + ("吗？" if lexicon.yes_no.search(text) else "？")
+
+
+def _strip_noise(clause: str, lexicon: Lexicon) -> str:
+    changed = True
+    while changed and clause:
+        changed = False
+        for pattern in lexicon.noise:
+            stripped = pattern.sub("", clause, count=1).strip(" ，,。.!！～~、：:")
+            if stripped != clause:
+                clause, changed = stripped, True
+    return clause
+
+
+def clauses(text: str, lexicon: Lexicon) -> list[str]:
+    """The message cut where sentences end and where an enumeration (一是…二是…) starts an item."""
+    pieces = []
+    for part in lexicon.split.split(text):
+        cuts = [m.end() for m in lexicon.enum.finditer(part)]
+        starts = [0, *cuts]
+        pieces += [part[a:b] for a, b in zip(starts, [*cuts, len(part)])]
+    return [p.strip(" ，,；;：:") for p in pieces if p.strip(" ，,；;：:")]
+
+
+def _introduction(clause: str, lexicon: Lexicon) -> str:
+    """The leading segments that introduce the asker ("我们是做新材料的企业，"), without a question cue."""
+    segments = re.split(r"(?<=[，,])", clause)
+    taken = ""
+    for segment in segments[:-1]:
+        if lexicon.cue.search(segment) or not (taken or lexicon.intro.search(segment)):
+            break
+        if taken and not lexicon.intro.search(segment):
+            break
+        taken += segment
+    return taken
+
+
+def subject_words(text: str, lexicon: Lexicon) -> tuple[str, ...]:
+    words = []
+    for token in lexicon.tokenizer.tokens(text):
+        if len(token) < 2 or token in lexicon.generic or re.fullmatch(r"[\d.%]+", token):
+            continue
+        if any(r.asks.fullmatch(token) for r in lexicon.intents) or lexicon.cue.fullmatch(token):
+            continue
+        words.append(token)
+    return tuple(dict.fromkeys(words))
+
+
+def focus(text: str, lexicon: Lexicon) -> str:
+    """The part of an ask that asks: its segments from the one before the question cue on ("国家解读让地方…，
+    上海对新建中试平台的设备投资给多少钱" → the last segment)."""
+    segments = [s for s in re.split(r"[，,]", text) if s.strip()]
+    cued = next((i for i, s in enumerate(segments) if lexicon.cue.search(s)), len(segments) - 1)
+    start = cued if len(subject_words(segments[cued], lexicon)) >= 2 else max(cued - 1, 0)
+    return "，".join(segments[start:])
+
+
+def make_ask(text: str, lexicon: Lexicon) -> Ask:
+    intent = next((r.intent for r in lexicon.intents if r.asks.search(text)), Intent.OTHER)
+    yes_no = bool(lexicon.yes_no.search(text))
+    proposed = tuple(f for f in figures(text) if f.kind is not Kind.YEAR) if yes_no else ()
+    return Ask(text, intent, yes_no, proposed, subject_words(focus(text, lexicon), lexicon))
+
+
+def analyse(question: str, lexicon: Lexicon) -> QuestionAnalysis:
+    english = is_english(question)
+    source = translate(question, lexicon) if english else question
+    text, repairs = normalize(source, lexicon.speller)
+    context: list[str] = []
+    asks: list[Ask] = []
+    for clause in clauses(text, lexicon):
+        clause = _strip_noise(clause, lexicon)
+        if not clause:
+            continue
+        if not lexicon.cue.search(clause):
+            context.append(clause)
+            continue
+        intro = _introduction(clause, lexicon)
+        if intro:
+            context.append(intro)
+            clause = clause[len(intro) :].lstrip(" ，,")
+        ask = make_ask(clause, lexicon)
+        if asks and not ask.subject and not ask.proposed:
+            previous = asks.pop()  # "如不属实，正确的标准是什么？": the ask before, asked again
+            ask = make_ask(previous.text + "，" + clause, lexicon)
+            intent = previous.intent if ask.intent is Intent.OTHER else ask.intent
+            ask = Ask(ask.text, intent, previous.yes_no, previous.proposed, previous.subject)
+        asks.append(ask)
+    if not asks:  # a statement asks too ("想了解一下中试服务券")
+        joined = "，".join(context) or text
+        asks, context = [make_ask(joined, lexicon)], []
+    return QuestionAnalysis(question, text, english, "，".join(context), tuple(asks), repairs)

@@ -1,0 +1,147 @@
+"""The answer plan: for every ask, answered, a verdict, or not covered, decided from the evidence found.
+
+An ask is not covered when the evidence lacks what its intent asks for (a figure of the asked kind attached
+to the ask's subject, a date, a duration, a body) even if a clause on the topic was found: the clause is then
+given as the nearest one, never as the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from assistant.answer.analysis import INTENT_FIGURES, META_INTENTS, Ask, Intent, Lexicon, QuestionAnalysis
+from assistant.answer.compose import Composition
+from assistant.core.figures import Figure, Kind, figures
+from assistant.core.records import Chunk, PolicyFact
+
+INTENT_LABELS = {
+    Intent.AMOUNT: "具体金额",
+    Intent.RATIO: "具体比例",
+    Intent.COUNT: "具体数量",
+    Intent.DATE: "具体日期",
+    Intent.DEADLINE: "截止时间",
+    Intent.DURATION: "时间或年限要求",
+    Intent.RESPONSIBLE: "负责的机构",
+    Intent.PLACE: "具体地点",
+    Intent.PROCEDURE: "办理流程",
+}
+
+
+class Outcome(Enum):
+    ANSWERED = "answered"
+    VERDICT = "verdict"
+    NOT_COVERED = "not_covered"
+
+
+class Verdict(Enum):
+    YES = "yes"
+    NO = "no"
+    NOT_STATED = "not_stated"
+
+
+@dataclass(frozen=True)
+class AskPlan:
+    ask: Ask
+    outcome: Outcome
+    composition: Composition
+    verdict: Verdict | None = None
+    missing: str = ""  # what the documents do not say, for a not-covered ask or an unstated verdict
+    facts: tuple[PolicyFact, ...] = ()  # the figures that answer a value ask, attached to its subject
+    elsewhere: tuple[PolicyFact, ...] = ()  # where a figure the user proposed does stand (another subject)
+
+
+@dataclass(frozen=True)
+class AnswerPlan:
+    analysis: QuestionAnalysis
+    asks: tuple[AskPlan, ...]
+
+    @property
+    def refused(self) -> bool:
+        return all(p.outcome is Outcome.NOT_COVERED for p in self.asks)
+
+
+class Planner:
+    def __init__(self, lexicon: Lexicon, idf, synonyms: dict[str, list[str]], subject_share: float):
+        self.lexicon = lexicon
+        self.idf = idf
+        self.synonyms = synonyms
+        self.subject_share = subject_share
+
+    def _says(self, text: str, word: str) -> bool:
+        return any(w in text for w in [word, *self.synonyms.get(word, [])])
+
+    def subject_share_in(self, ask: Ask, text: str) -> float:
+        """The idf share of the ask's subject words (those the documents use) that `text` says."""
+        known = [(w, self.idf(w)) for w in ask.subject if self.idf(w) > 0]
+        known = [(w, i) for w, i in known if not any(w != u and w in u for u, _ in known)]
+        total = sum(i for _, i in known)
+        return sum(i for w, i in known if self._says(text, w)) / total if total else 1.0
+
+    def attached(self, ask: Ask, composition: Composition, kind: Kind) -> tuple[PolicyFact, ...]:
+        sentences = [c.text for c in composition.chosen]
+        facts = [
+            f
+            for c in composition.chosen
+            for f in c.chunk.facts
+            if f.kind == kind.value and any(f.sentence in s or s in f.sentence for s in sentences)
+        ]
+        return tuple(dict.fromkeys(f for f in facts if self.subject_share_in(ask, f.sentence) >= self.subject_share))
+
+    def plan(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:
+        if composition.refused:
+            return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=composition.topic)
+        if ask.yes_no:
+            return self._verdict(ask, composition, chunks)
+        text = "".join(c.text for c in composition.chosen)
+        rule = self.lexicon.rule(ask.intent)
+        if ask.intent in INTENT_FIGURES:
+            facts = self.attached(ask, composition, INTENT_FIGURES[ask.intent])
+            if not facts:
+                return self._not_covered(ask, composition)
+            return AskPlan(ask, Outcome.ANSWERED, composition, facts=facts)
+        if ask.intent not in META_INTENTS and rule and rule.answers and not rule.answers.search(text):
+            return self._not_covered(ask, composition)
+        return AskPlan(ask, Outcome.ANSWERED, composition)
+
+    def _not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
+        subject = "".join(w for w in ask.subject if not any(w != u and w in u for u in ask.subject))[:20]
+        missing = f"{subject}的{INTENT_LABELS.get(ask.intent, '相关内容')}" if subject else INTENT_LABELS.get(
+            ask.intent, "该问题"
+        )
+        return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=missing)
+
+    def _verdict(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:
+        text = "".join(c.text for c in composition.chosen)
+        if not ask.proposed:
+            share = self.subject_share_in(ask, text)
+            verdict = Verdict.YES if share >= 1.0 else Verdict.NOT_STATED
+            missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))
+            return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
+        found = figures(text)
+        outcomes = [_compare(p, found) for p in ask.proposed]
+        if any(o is Verdict.NO for o in outcomes):
+            verdict = Verdict.NO
+        elif all(o is Verdict.YES for o in outcomes):
+            verdict = Verdict.YES
+        else:
+            verdict = Verdict.NOT_STATED
+        elsewhere: tuple[PolicyFact, ...] = ()
+        if verdict is Verdict.NO:
+            values = {(p.kind.value, p.value) for p in ask.proposed}
+            chosen = {f.sentence for c in composition.chosen for f in c.chunk.facts if f.sentence in text}
+            elsewhere = tuple(
+                dict.fromkeys(
+                    f for c in chunks for f in c.facts if (f.kind, f.value) in values and f.sentence not in chosen
+                )
+            )[:1]
+        facts = tuple(dict.fromkeys(f for c in composition.chosen for f in c.chunk.facts if f.sentence in text))
+        return AskPlan(ask, Outcome.VERDICT, composition, verdict, facts=facts, elsewhere=elsewhere)
+
+
+def _compare(proposed: Figure, found: list[Figure]) -> Verdict:
+    same_kind = [f for f in found if f.kind is proposed.kind]
+    if any(f.same_value(proposed) for f in same_kind):
+        return Verdict.YES
+    return Verdict.NO if same_kind else Verdict.NOT_STATED
