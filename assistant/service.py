@@ -9,7 +9,7 @@ import time
 import unicodedata
 from collections.abc import Iterator
 
-from assistant.answer.analysis import Lexicon, analyse
+from assistant.answer.analysis import META_INTENTS, Lexicon, analyse
 from assistant.answer.compose import Composer
 from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner
 from assistant.answer.render import render
@@ -146,6 +146,9 @@ class Assistant:
         first: tuple | None = None
         for ask in analysis.asks:
             resolved, standalone = self._resolve(ask.text, turns, chat, places, analysis.context)
+            if ask.intent in META_INTENTS and resolved.followup:  # "这个方案是谁发的？": the document in context
+                own = resolve(ask.text, [], self.tokenizer, places, analysis.context)
+                resolved = dataclasses.replace(own, jurisdiction=own.jurisdiction or resolved.jurisdiction)
             query = Query(
                 resolved.query_text,
                 resolved.terms,
@@ -156,6 +159,14 @@ class Assistant:
             )
             retrieval = retriever_.search(query, top_k, mode)
             composition = self.composer.compose(standalone or ask.text, resolved, retrieval.hits, snapshot)
+            if composition.refused and len(analysis.asks) == 1 and ask.text != text:
+                # the whole message, as written, may still find what the ask alone did not
+                resolved, standalone = self._resolve(text, turns, chat, places)
+                query = dataclasses.replace(query, text=resolved.query_text, terms=resolved.terms,
+                                            jurisdiction=jurisdiction or resolved.jurisdiction,
+                                            question=standalone or text, phrases=resolved.phrases)
+                retrieval = retriever_.search(query, top_k, mode)
+                composition = self.composer.compose(standalone or text, resolved, retrieval.hits, snapshot)
             ask_plan = planner.plan(ask, composition, snapshot.chunks)
             if ask_plan.outcome is Outcome.NOT_COVERED and not composition.refused:
                 refusal = self.composer.refusal(ask_plan.missing, retrieval.hits, snapshot)

@@ -163,16 +163,19 @@ def focus(text: str, lexicon: Lexicon) -> str:
     """The part of an ask that asks: its segments from the one before the question cue on ("国家解读让地方…，
     上海对新建中试平台的设备投资给多少钱" → the last segment)."""
     segments = [s for s in re.split(r"[，,]", text) if s.strip()]
-    cued = next((i for i, s in enumerate(segments) if lexicon.cue.search(s)), len(segments) - 1)
+    cued = max((i for i, s in enumerate(segments) if lexicon.cue.search(s)), default=len(segments) - 1)
     start = cued if len(subject_words(segments[cued], lexicon)) >= 2 else max(cued - 1, 0)
     return "，".join(segments[start:])
 
 
 def make_ask(text: str, lexicon: Lexicon) -> Ask:
-    intent = next((r.intent for r in lexicon.intents if r.asks.search(text)), Intent.OTHER)
+    asked = focus(text, lexicon)
+    intent = next((r.intent for r in lexicon.intents if r.asks.search(asked)), None) or next(
+        (r.intent for r in lexicon.intents if r.asks.search(text)), Intent.OTHER
+    )
     yes_no = bool(lexicon.yes_no.search(text))
     proposed = tuple(f for f in figures(text) if f.kind is not Kind.YEAR) if yes_no else ()
-    return Ask(text, intent, yes_no, proposed, subject_words(focus(text, lexicon), lexicon))
+    return Ask(text, intent, yes_no, proposed, subject_words(asked, lexicon))
 
 
 def analyse(question: str, lexicon: Lexicon) -> QuestionAnalysis:

@@ -7,6 +7,7 @@ given as the nearest one, never as the answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -16,6 +17,8 @@ from assistant.answer.compose import Composition
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.records import Chunk, PolicyFact
 
+SEVERAL = re.compile(r"分别|各自|各是|区别|比较|对比")
+SOME = 1e-9
 INTENT_LABELS = {
     Intent.AMOUNT: "具体金额",
     Intent.RATIO: "具体比例",
@@ -87,7 +90,12 @@ class Planner:
             for f in c.chunk.facts
             if f.kind == kind.value and any(f.sentence in s or s in f.sentence for s in sentences)
         ]
-        return tuple(dict.fromkeys(f for f in facts if self.subject_share_in(ask, f.sentence) >= self.subject_share))
+        several = bool(SEVERAL.search(ask.text))  # "…分别是多少": each figure speaks of one of the subjects
+        return tuple(
+            dict.fromkeys(
+                f for f in facts if self.subject_share_in(ask, f.sentence) >= (SOME if several else self.subject_share)
+            )
+        )
 
     def plan(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:
         if composition.refused:
@@ -116,6 +124,8 @@ class Planner:
         text = "".join(c.text for c in composition.chosen)
         if not ask.proposed:
             share = self.subject_share_in(ask, text)
+            if share < self.subject_share:
+                return self._not_covered(ask, composition)
             verdict = Verdict.YES if share >= 1.0 else Verdict.NOT_STATED
             missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))
             return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)

@@ -11,6 +11,7 @@ from assistant.core.records import Citation, PolicyFact
 from assistant.core.resources import template
 
 MARKER = re.compile(r"\[(\d+)\]")
+GENERIC_TOPIC = "该问题"  # the composer's topic when it cannot name what is missing
 COMPARATOR_WORDS = {"at_most": "up to", "at_least": "at least", "about": "about", "equal": ""}
 
 
@@ -64,7 +65,7 @@ def _figure_text(fact: PolicyFact) -> str:
 def _english_amount(fact: PolicyFact) -> str:
     if fact.kind == "money":
         yuan = fact.value * 10000
-        words = f"{yuan / 1e8:g} hundred million yuan" if yuan >= 1e8 else f"{yuan / 1e6:g} million yuan"
+        words = f"{yuan / 1e6:g} million yuan"
         return f"{_figure_text(fact)} ({words})"
     return _figure_text(fact)
 
@@ -74,7 +75,7 @@ def english_line(plan: AnswerPlan, numbered: _Citations) -> str:
     if plan.refused:
         return template("english_refusal.txt").strip()
     fact = next(iter(first.facts), None)
-    marker = f" [1]" if numbered.citations else ""
+    marker = " [1]" if numbered.citations else ""
     if first.verdict is Verdict.YES:
         head = "Yes."
     elif first.verdict is Verdict.NO:
@@ -88,6 +89,12 @@ def english_line(plan: AnswerPlan, numbered: _Citations) -> str:
     return head + marker + template("english_quotes.txt").strip()
 
 
+def _not_covered_line(plan: AskPlan) -> str:
+    if plan.missing and plan.missing != GENERIC_TOPIC:
+        return template("not_covered.txt").strip().format(missing=plan.missing)
+    return template("not_covered_ask.txt").strip().format(ask=plan.ask.text)
+
+
 def render(plan: AnswerPlan) -> Rendered:
     numbered = _Citations()
     if plan.refused:
@@ -95,15 +102,15 @@ def render(plan: AnswerPlan) -> Rendered:
         return Rendered(numbered.renumber(first.answer, first.citations), numbered.citations)
     blocks, missing = [], []
     several = len([p for p in plan.asks if p.outcome is not Outcome.NOT_COVERED]) > 1
-    for n, ask_plan in enumerate(plan.asks, 1):
+    for ask_plan in plan.asks:
         if ask_plan.outcome is Outcome.NOT_COVERED:
-            missing.append(template("not_covered.txt").strip().format(missing=ask_plan.missing or ask_plan.ask.text))
+            missing.append(_not_covered_line(ask_plan))
             continue
         body = numbered.renumber(ask_plan.composition.answer, ask_plan.composition.citations)
         if ask_plan.outcome is Outcome.VERDICT:
             body = _verdict_line(ask_plan) + "\n" + body
         if several:
-            body = template("ask_heading.txt").strip().format(n=n, ask=ask_plan.ask.text) + "\n" + body
+            body = template("ask_heading.txt").strip().format(ask=ask_plan.ask.text) + "\n" + body
         blocks.append(body)
     text = "\n".join(blocks + missing)
     if plan.analysis.english:
