@@ -124,7 +124,7 @@ class Planner:
         text = "".join(c.text for c in composition.chosen)
         if not ask.proposed:
             share = self.subject_share_in(ask, text)
-            if share < self.subject_share:
+            if share < self.subject_share / 2:  # the evidence speaks of little of what the proposition names
                 return self._not_covered(ask, composition)
             verdict = Verdict.YES if share >= 1.0 else Verdict.NOT_STATED
             missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))
