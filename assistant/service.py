@@ -108,9 +108,11 @@ class Assistant:
 
     def ask(self, question: str, history: list[Turn] | list[dict] | None = None, **options) -> Answer:
         """The complete answer; options as for `ask_stream`."""
-        final = None
-        for _, final in self.ask_stream(question, history, **options):
-            pass
+        final: Answer | None = None
+        for _, answer in self.ask_stream(question, history, **options):
+            final = answer
+        if final is None:  # ask_stream always ends with the answer
+            raise RuntimeError("the answer stream ended without an answer")
         return final
 
     def ask_stream(

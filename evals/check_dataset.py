@@ -48,6 +48,19 @@ def check_item(it, docs, errs):
     for k, t in KEYS.items():
         if not isinstance(it.get(k), t):
             return err(f"field {k!r} missing or not {t.__name__}")
+    _check_shape(it, err)
+    _check_history(it, err)
+    if it["type"] == "unanswerable" or not it["answerable"]:
+        return _check_unanswerable(it, err)
+    doc = it.get("gold_doc")
+    if doc not in docs:
+        return err(f"bad gold_doc {doc!r}")
+    texts = list(docs.values()) if it["type"] == "cross-doc" else [docs[doc]]
+    _check_evidence(it["gold_evidence"], texts, err)
+    _check_key_facts(it["key_facts"], texts, err)
+
+
+def _check_shape(it, err):
     extra = set(it) - set(KEYS) - {"history", "gold_doc"}
     if extra:
         err(f"unexpected fields {sorted(extra)}")
@@ -55,6 +68,9 @@ def check_item(it, docs, errs):
         err("empty question")
     if it["type"] not in TYPES:
         err(f"bad type {it['type']!r}")
+
+
+def _check_history(it, err):
     hist = it.get("history", [])
     if not isinstance(hist, list) or any(
         not isinstance(h, dict)
@@ -69,16 +85,16 @@ def check_item(it, docs, errs):
             err("multi-turn history must be 1-2 user/assistant pairs")
     elif hist:
         err("history only allowed for multi-turn items")
-    ev, kf, doc = it["gold_evidence"], it["key_facts"], it.get("gold_doc")
-    if it["type"] == "unanswerable" or not it["answerable"]:
-        if it["type"] != "unanswerable" or it["answerable"]:
-            err("answerable=false <=> type unanswerable")
-        if ev or kf or doc is not None:
-            err("unanswerable items need [] evidence, [] key_facts, gold_doc null")
-        return
-    if doc not in docs:
-        return err(f"bad gold_doc {doc!r}")
-    texts = list(docs.values()) if it["type"] == "cross-doc" else [docs[doc]]
+
+
+def _check_unanswerable(it, err):
+    if it["type"] != "unanswerable" or it["answerable"]:
+        err("answerable=false <=> type unanswerable")
+    if it["gold_evidence"] or it["key_facts"] or it.get("gold_doc") is not None:
+        err("unanswerable items need [] evidence, [] key_facts, gold_doc null")
+
+
+def _check_evidence(ev, texts, err):
     if not 1 <= len(ev) <= 3:
         err("gold_evidence must have 1-3 phrases")
     for e in ev:
@@ -86,6 +102,9 @@ def check_item(it, docs, errs):
             err(f"evidence length not 8-25: {e!r}")
         elif not any(norm(e) in t for t in texts):
             err(f"evidence not in source: {e!r}")
+
+
+def _check_key_facts(kf, texts, err):
     if not 1 <= len(kf) <= 2:
         err("key_facts must have 1-2 groups")
     for g in kf:
@@ -95,14 +114,18 @@ def check_item(it, docs, errs):
             err(f"key_fact group not in source: {g!r}")
 
 
-def main():
+def _load_docs():
     docs = {}
     for doc, fn in DOC_FILES.items():
         p = SRC_DIR / fn
         if not p.is_file():
             sys.exit(f"missing source text {p}")
         docs[doc] = norm(p.read_text(encoding="utf-8"))
-    errs, items, seen = [], [], set()
+    return docs
+
+
+def _read_items(docs, errs):
+    items, seen = [], set()
     for n, line in enumerate(DATASET.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -117,6 +140,10 @@ def main():
         seen.add(it.get("id"))
         items.append(it)
         check_item(it, docs, errs)
+    return items
+
+
+def _check_counts(items, errs):
     counts = Counter(it.get("type") for it in items)
     for t in sorted(TYPES):
         print(f"{t:14s} {counts.get(t, 0):4d}")
@@ -130,6 +157,13 @@ def main():
         errs.append("unanswerable share below 15%")
     if counts["multi-turn"] < MIN_MULTI:
         errs.append(f"fewer than {MIN_MULTI} multi-turn items")
+
+
+def main():
+    docs = _load_docs()
+    errs: list[str] = []
+    items = _read_items(docs, errs)
+    _check_counts(items, errs)
     for e in errs:
         print("ERROR", e)
     print("FAIL" if errs else "OK", f"({len(errs)} problems)")

@@ -51,7 +51,7 @@ def _read_pdf(path: Path) -> tuple[list[str], str | None]:
         if reader.is_encrypted and not reader.decrypt(""):
             raise IngestError(path, "encrypted PDF: a password is required to read it")
         pages = [page.extract_text() or "" for page in reader.pages]
-        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+        title = reader.metadata.get("/Title") if reader.metadata else None
     except IngestError:
         raise
     except (

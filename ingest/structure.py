@@ -16,9 +16,8 @@ ORGAN = re.compile(_ORGAN)
 NOTICE_TITLE = re.compile(r"印发\s*《(.+?)》\s*的通知")
 PLACES = {name[:-1]: slug for slug, name in JURISDICTION_NAMES.items() if slug != "national"}  # 上海 → shanghai
 # A local issuer names its place first: 湖北省经济和信息化厅, 苏州市人民政府, 浦东新区科技和经济委员会.
-LOCAL_ISSUER = re.compile(
-    r"^([\u4e00-\u9fff]{2,7}?(?:%s))" % "|".join("市(?!场)" if s == "市" else s for s in PLACE_SUFFIXES)
-)  # 市场监督管理总局 is no 市
+_LOCAL_SUFFIX = "|".join("市(?!场)" if s == "市" else s for s in PLACE_SUFFIXES)  # 市场监督管理总局 is no 市
+LOCAL_ISSUER = re.compile(rf"^([\u4e00-\u9fff]{{2,7}}?(?:{_LOCAL_SUFFIX}))")
 
 # (level, pattern). Lower level = higher in the tree.
 HEADINGS = [
@@ -117,12 +116,13 @@ def extract_meta(text: str, fallback_title: str | None = None) -> Meta:
     number = _find_number(notice)
     title_match = NOTICE_TITLE.search(head)
     title = title_match.group(1) if title_match else fallback_title or (paras[0].text if paras else None)
-    date, issuers = None, ()
+    date: str | None = None
+    issuers: tuple[str, ...] = ()
     for i, p in enumerate(notice):
         match = DATE.fullmatch(p.text.strip())
         if match:
             date = "{}-{:02d}-{:02d}".format(*map(int, match.groups()))
-            block = []
+            block: list[str] = []
             for q in reversed(notice[:i]):
                 if not ORGAN_LIST.match(q.text):
                     break
@@ -196,9 +196,10 @@ def parse_clauses(text: str, title: str | None = None) -> list[Clause]:
         body = p.text.strip()
         if title and body == title and not stack and not current:
             continue
-        if PART.match(body):
+        part = PART.match(body)
+        if part:
             flush()
-            stack, kind = [(0, PART.match(body).group(1))], "preamble"
+            stack, kind = [(0, part.group(1))], "preamble"
             current.append(p)
             continue
         if TRAILER.match(body):

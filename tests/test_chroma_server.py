@@ -60,35 +60,34 @@ def chroma_server(tmp_path: Path):
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "chroma-server.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [CHROMA, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not _heartbeat(url):
-            if proc.poll() is not None:
-                pytest.fail(f"chroma server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"chroma server not answering after {STARTUP_TIMEOUT:.0f} s:\n"
-                    f"{log_path.read_text(errors='replace')}"
-                )
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [CHROMA, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
-        _forget_clients()
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while not _heartbeat(url):
+                if proc.poll() is not None:
+                    pytest.fail(f"chroma server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"chroma server not answering after {STARTUP_TIMEOUT:.0f} s:\n"
+                        f"{log_path.read_text(errors='replace')}"
+                    )
+                time.sleep(0.1)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+            _forget_clients()
 
 
 def _forget_clients() -> None:

@@ -162,9 +162,8 @@ def test_regulation_chapters_and_articles(regulation):
         ("clause", (ch3, "第六条本办法自2024年4月1日起施行，有效期五年")),
     ]
     assert chunks[0].text == REGULATION_TEXT[: REGULATION_TEXT.index("2024年3月8日") + len("2024年3月8日")]
-    assert (
-        chunks[6].text
-        == "第四条符合本办法第三条规定条件的中试平台，经省工业和信息化厅组织评审认定后，按照本办法第五条的规定给予支持。"
+    assert chunks[6].text == (
+        "第四条符合本办法第三条规定条件的中试平台，经省工业和信息化厅组织评审认定后，按照本办法第五条的规定给予支持。"
     )
     assert chunks[7].text == "第五条对认定的中试平台，按照中试线设备投资给予补贴，支持金额最高可达1亿元。"
 

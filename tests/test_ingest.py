@@ -359,7 +359,8 @@ def test_a_changed_dictionary_re_tokenizes_without_re_embedding(ingested, embedd
     from assistant.index.lexical import ChineseTokenizer, load_synonyms
 
     layout = Layout(ingested)
-    old_tokens = dict(zip(*(lambda c, t: ([x.chunk_id for x in c], t))(*layout.load_chunks(layout.current()))))
+    old_chunks, old_token_lists = layout.load_chunks(layout.current())
+    old_tokens = dict(zip([x.chunk_id for x in old_chunks], old_token_lists))
     changed = ChineseTokenizer(synonyms={**load_synonyms(), "利益绑定": ["利益捆绑"]})
     assert changed.fingerprint != tokenizer.fingerprint
     counting = CountingEmbedder(embedder)

@@ -101,7 +101,8 @@ def test_notice_becomes_header_and_title_is_skipped():
 def test_chapters_and_articles():
     text = (
         "第一章 总则\n第一条 为规范中试平台管理，制定本办法。\n第二条 本办法适用于本市中试平台。\n第二章 认定\n"
-        "第三条 申请认定应当具备下列条件：\n（一）具有独立法人资格；\n（二）具有中试场地。\n第四条 市经济信息化委负责认定。"
+        "第三条 申请认定应当具备下列条件：\n（一）具有独立法人资格；\n（二）具有中试场地。\n"
+        "第四条 市经济信息化委负责认定。"
     )
     assert outline(text) == [
         (("第一章 总则", "第一条 为规范中试平台管理，制定本办法"), "clause", "第一条 为规范中试平台管理，制定本办法。"),
@@ -417,13 +418,19 @@ def test_a_heading_that_runs_on_is_never_cut_inside_a_figure():
     assert text.index("3000") < MAX_HEADING < text.index("万元")
     heading, _ = split_heading(text, 5)
     assert heading.endswith("不超过…") and "300" not in heading
-    with_comma = "（二）对提供中试验证服务的机构按服务合同金额给予奖励，最高不超过300万元，对新认定的市级中试基地按照设备投资比例给予补贴"
+    with_comma = (
+        "（二）对提供中试验证服务的机构按服务合同金额给予奖励，最高不超过300万元，"
+        "对新认定的市级中试基地按照设备投资比例给予补贴"
+    )
     assert split_heading(with_comma, 5)[0] == "（二）对提供中试验证服务的机构按服务合同金额给予奖励，最高不超过300万元…"
 
 
 def test_metadata_of_a_notice_signed_after_its_clauses():
     clauses = "\n".join(f"第{n}条 中试平台建设的第{n}项要求。" for n in "一二三四五六七八九十")
-    text = f"湖北省经济和信息化厅关于印发《中试平台建设指引》的通知\n鄂经信发〔2025〕3号\n{clauses}\n湖北省经济和信息化厅\n2025年3月1日"
+    text = (
+        f"湖北省经济和信息化厅关于印发《中试平台建设指引》的通知\n鄂经信发〔2025〕3号\n{clauses}\n"
+        "湖北省经济和信息化厅\n2025年3月1日"
+    )
     meta = extract_meta(text)
     assert (meta.issuers, meta.date, meta.jurisdiction) == (("湖北省经济和信息化厅",), "2025-03-01", "湖北省")
     assert [c.kind for c in parse_clauses(text)][:2] == ["header", "clause"]  # the clauses are no notice

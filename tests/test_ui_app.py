@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 from gradio_client import handle_file
@@ -103,7 +104,7 @@ def test_admin_rating_and_exports(env, url, tmp_path):
     assert any(r["question"] == QUESTION and r["rating"] == "correct" for r in rows)
 
     jsonl_path = client.predict(api_name="/export_jsonl")
-    items = [json.loads(line) for line in open(jsonl_path, encoding="utf-8")]
+    items = [json.loads(line) for line in Path(jsonl_path).read_text(encoding="utf-8").splitlines()]
     item = next(i for i in items if i["question"] == QUESTION)
     assert set(item) == {"id", "question", "history", "answerable", "gold_evidence", "key_facts", "gold_doc", "type"}
     assert item["answerable"] is True and item["gold_doc"] == SH_NUMBER and item["type"] == "numeric"
@@ -127,7 +128,7 @@ def test_reply_draft_and_downloads(url, tmp_path):
     edited = draft.replace("【答复单位】", "上海市某区经济委员会")
     md_path, docx_path = client.predict(edited, api_name="/draft_files")
     assert md_path.endswith(".md") and docx_path.endswith(".docx")
-    assert "上海市某区经济委员会" in open(md_path, encoding="utf-8").read()
+    assert "上海市某区经济委员会" in Path(md_path).read_text(encoding="utf-8")
     text = "\n".join(p.text for p in docx.Document(docx_path).paragraphs)
     assert "上海市某区经济委员会" in text and "1亿元" in text
 

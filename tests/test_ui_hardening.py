@@ -87,9 +87,11 @@ def raw_call(url: str, api_name: str, data: list) -> tuple[str, object]:
 def test_a_question_of_100k_characters_is_refused_and_the_app_stays_up(env, url, caplog):
     client = connect(url)
     logged = len(env.repo.list_answers())
-    with caplog.at_level(logging.DEBUG):
-        with pytest.raises(AppError, match=r"^问题过长（100000 字），请精简到 2000 字以内。$"):
-            client.predict("中" * 100_000, "全部", api_name="/ask")
+    with (
+        caplog.at_level(logging.DEBUG),
+        pytest.raises(AppError, match=r"^问题过长（100000 字），请精简到 2000 字以内。$"),
+    ):
+        client.predict("中" * 100_000, "全部", api_name="/ask")
     assert len(env.repo.list_answers()) == logged, "a refused question is not logged"
     assert not [r for r in caplog.records if "中" * 2000 in r.getMessage()], "the question is not written to the log"
     messages, _, _ = client.predict(QUESTION, "全部", api_name="/ask")

@@ -29,7 +29,7 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, make_url
 
 from assistant.core.errors import PolicyAssistantError
 
@@ -80,6 +80,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _new_id(result: CursorResult) -> int:
+    """The primary key of the row an INSERT just added."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database returned no primary key for the new row")
+    return int(key[0])
+
+
 class Repository:
     """Thread-safe (the engine pools connections); close() disposes of the engine."""
 
@@ -121,7 +129,7 @@ class Repository:
             "settings_json": json.dumps(settings or {}, ensure_ascii=False),
         }
         with self.engine.begin() as conn:
-            return int(conn.execute(insert(qa_log).values(**row)).inserted_primary_key[0])
+            return _new_id(conn.execute(insert(qa_log).values(**row)))
 
     def add_feedback(self, qa_id: int, thumb: str, comment: str = "") -> int:
         if thumb not in THUMBS:
@@ -131,7 +139,7 @@ class Repository:
             result = conn.execute(
                 insert(feedback).values(qa_id=qa_id, thumb=thumb, comment=(comment or "").strip(), created_at=utcnow())
             )
-            return int(result.inserted_primary_key[0])
+            return _new_id(result)
 
     def rate(self, qa_id: int, rating: str, note: str = "") -> int:
         if rating not in RATINGS:
@@ -141,7 +149,7 @@ class Repository:
             result = conn.execute(
                 insert(ratings).values(qa_id=qa_id, rating=rating, note=(note or "").strip(), created_at=utcnow())
             )
-            return int(result.inserted_primary_key[0])
+            return _new_id(result)
 
     def purge_older_than(self, days: int, now: datetime | None = None) -> int:
         """Delete answers logged more than `days` ago with their feedback and ratings; returns the count."""

@@ -30,7 +30,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -234,18 +234,19 @@ def acquire_lock(path: Path, what: str, hint: str = ""):
     """An exclusive flock on `path`, or StoreLocked naming the holder. The kernel drops the lock when
     its process dies, so a killed process never leaves a stale lock behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+", encoding="utf-8")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    with ExitStack() as on_failure:  # the handle is closed unless the lock is taken and handed out
+        handle = on_failure.enter_context(open(path, "a+", encoding="utf-8"))
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise StoreLocked(f"{what} is in use by {holder}{hint}") from None
         handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise StoreLocked(f"{what} is in use by {holder}{hint}") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        on_failure.pop_all()
     return handle
 
 

@@ -10,9 +10,9 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 
-from assistant.core.errors import LLMError
+from assistant.core.errors import ConfigError, LLMError
 from assistant.core.records import Hit, Turn
 from assistant.core.resources import prompt
 from assistant.core.settings import Settings
@@ -28,7 +28,10 @@ class ChatModel:
 
     def __init__(self, settings: Settings):
         from langchain_openai import ChatOpenAI
+        from pydantic import SecretStr
 
+        if settings.llm_model is None:
+            raise ConfigError("an LLM needs LLM_MODEL (or PA_LLM_MODEL)")
         self.timeout = settings.llm_timeout
         self.cooldown = settings.llm_cooldown
         self.model = settings.llm_model
@@ -36,13 +39,13 @@ class ChatModel:
         self._chat = ChatOpenAI(
             base_url=settings.llm_base_url,
             model=settings.llm_model,
-            api_key=settings.llm_api_key or "not-needed",
+            api_key=SecretStr(settings.llm_api_key or "not-needed"),
             timeout=settings.llm_timeout,
             max_retries=0,
             temperature=0,
         )
 
-    def stream(self, system: str, user: str) -> Iterator[str]:
+    def stream(self, system: str, user: str) -> Generator[str, None, None]:
         """Text deltas as they arrive. Raises LLMError on any failure, a truncated answer, or when the
         whole-answer deadline passes, even while the endpoint sends nothing but keep-alives."""
         if time.monotonic() < self._down_until:
@@ -93,8 +96,9 @@ class ChatModel:
         except Exception as exc:  # the endpoint's failures come as many types: connection, HTTP, JSON
             pieces.put(("error", LLMError(f"{type(exc).__name__}: {exc}")))
         finally:
-            if chunks is not None:
-                chunks.close()
+            close = getattr(chunks, "close", None)  # a generator: closing it closes the HTTP stream
+            if close is not None:
+                close()
 
     def complete(self, system: str, user: str) -> str:
         return "".join(self.stream(system, user))

@@ -199,8 +199,9 @@ def check_sentence(sentence: str, sources: list[Source]) -> Verdict:
     )
     planted = tuple(p for s in sources for p in s.instructions)
     echo = _echoes(body, planted) if planted else None
-    if echo or INSTRUCTION.search(body):
-        return Verdict(sentence, markers, INJECTION, echo or INSTRUCTION.search(body).group(0))
+    instruction = INSTRUCTION.search(body)
+    if echo or instruction:
+        return Verdict(sentence, markers, INJECTION, echo or (instruction.group(0) if instruction else ""))
     numbers = numbers_in(sentence)
     if not markers:
         return Verdict(sentence, markers, UNSUPPORTED_NUMBER if numbers else NO_CITATION, numbers[0] if numbers else "")

@@ -52,7 +52,7 @@ def run_langchain_baseline(settings: Settings, embedder, items: list[dict], work
         query = embedder.embed([item["question"]])
         result = collection.query(query_embeddings=query, n_results=min(TOP_K, len(texts)), include=["documents"])
         ms = (time.perf_counter() - t0) * 1000
-        docs = result["documents"][0]
+        docs = (result["documents"] or [[]])[0]
         pred = {
             "answer": docs[0] if docs else "",
             "refused": False,

@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from assistant.core.settings import Settings
 
@@ -108,6 +109,8 @@ def cold_ask(settings: Settings, question: str, expect: str | None = None) -> di
             [*cli_command(), "ask", question], env=env, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL
         )
         try:
+            if proc.stdout is None:
+                raise RuntimeError("`policy-assistant ask` started without a stdout pipe")
             first = os.read(proc.stdout.fileno(), 65536)  # blocks until the first output: the answer
             printed = time.perf_counter() - started
             rest, _ = proc.communicate(timeout=300)
@@ -161,7 +164,7 @@ def serve_run(settings: Settings, log_path: Path, probe: Callable[[str], dict] |
     """Start `serve --no-ingest`, time until / answers 200; optionally run `probe(url)` (its result is
     merged in) and read the server's VmHWM; always stop it."""
     with serving(settings, log_path) as (proc, url, ready):
-        result = {"seconds": ready, "pid": proc.pid}
+        result: dict[str, Any] = {"seconds": ready, "pid": proc.pid}
         if probe is not None:
             result.update(probe(url))
             result["rss_mb"] = vm_hwm_mb(proc.pid)
@@ -235,7 +238,7 @@ def environment() -> dict:
                 mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
     except OSError:
         pass
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = importlib.metadata.version(name)

@@ -28,7 +28,7 @@ from assistant.answer.followup import resolve
 from assistant.core.records import Turn
 from assistant.core.settings import Settings
 from assistant.index.build import chunk_index_text, corpus_files, ingest
-from assistant.index.embeddings import make_embedder
+from assistant.index.embeddings import Embedder, make_embedder
 from assistant.index.lexical import ChineseTokenizer
 from assistant.index.snapshot import Layout
 from assistant.service import Assistant
@@ -88,13 +88,19 @@ class Run:
     work: Path
     items: list[dict]
     results: dict = field(default_factory=dict)
-    embedder: object = None
+    embedder: Embedder | None = None
     tokenizer: ChineseTokenizer | None = None
     pool: Pool | None = None
     our_scores: list[dict] = field(default_factory=list)
 
     def dir(self, name: str) -> Settings:
         return self.settings.replace(data_dir=self.work / name)
+
+    def loaded(self) -> tuple[Embedder, ChineseTokenizer]:
+        """The model and the tokenizer the shipped ingest stage loaded."""
+        if self.embedder is None or self.tokenizer is None:
+            raise RuntimeError("no model loaded (the shipped ingest stage failed)")
+        return self.embedder, self.tokenizer
 
 
 def run_bench(
@@ -241,11 +247,11 @@ def _ingest_figures(report, chunk_s: float) -> dict:
 def shipped_ingest(run: Run) -> None:
     s = run.settings
     t0 = time.perf_counter()
-    run.embedder = make_embedder(s.embedding_model, s.embedding_batch_size, s.embedding_device)
-    run.embedder.embed(["中试"])
-    run.tokenizer = ChineseTokenizer()
+    embedder = run.embedder = make_embedder(s.embedding_model, s.embedding_batch_size, s.embedding_device)
+    embedder.embed(["中试"])
+    tokenizer = run.tokenizer = ChineseTokenizer()
     log.info("model and tokenizer loaded in %.1f s", time.perf_counter() - t0)
-    report = ingest(run.dir("shipped"), run.embedder, run.tokenizer, rebuild=True)
+    report = ingest(run.dir("shipped"), embedder, tokenizer, rebuild=True)
     if report.failed:
         raise RuntimeError(f"shipped corpus failed to ingest: {[d.path for d in report.failed]}")
     run.results.setdefault("ingest", {})["shipped"] = _ingest_figures(
@@ -351,14 +357,17 @@ def baseline(run: Run) -> None:
 
 
 def synthetic_ingest(run: Run) -> None:
+    embedder, tokenizer = run.loaded()
     shipped = Layout(run.dir("shipped"))
     generation = shipped.current()
+    if generation is None:
+        raise RuntimeError("no shipped index (the shipped ingest stage failed)")
     real_chunks, _ = shipped.load_chunks(generation)
     documents = {d: e.document for d, e in shipped.load_manifest(generation).entries.items()}
     corpus = run.work / "synthetic-corpus"
     files = write_synthetic_corpus(real_chunks, documents, run.plan.synthetic_chunks, corpus)
     s = run.settings.replace(data_dir=run.work / "synthetic", corpus_dir=corpus)
-    recorder = RecordingEmbedder(run.embedder)
+    recorder = RecordingEmbedder(embedder)
     with tqdm(desc="synthetic ingest", unit="chunk", leave=False) as bar:
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -367,8 +376,8 @@ def synthetic_ingest(run: Run) -> None:
                 bar.n = done
                 bar.refresh()
 
-        report = ingest(s, recorder, run.tokenizer, progress=progress)
-    if report.failed:
+        report = ingest(s, recorder, tokenizer, progress=progress)
+    if report.failed or report.generation is None:
         raise RuntimeError(f"synthetic files failed to ingest: {[d.reason for d in report.failed]}")
     figures = _ingest_figures(report, _chunk_seconds(files, s))
     if figures["chunks"] < run.plan.synthetic_chunks:
@@ -381,7 +390,7 @@ def synthetic_ingest(run: Run) -> None:
     texts = [chunk_index_text(c, docs[c.doc_id]) for c in chunks]
     sample = random.Random(3).sample(texts, min(run.plan.raw_sample, len(texts)))
     t0 = time.perf_counter()
-    run.embedder.embed(sample)
+    embedder.embed(sample)
     raw_cps = len(sample) / (time.perf_counter() - t0)
     run.pool = Pool(chunks, tokens, np.stack([recorder.vectors[t] for t in texts]), docs)
     ingest_cps = figures["chunks_per_s"]
@@ -401,10 +410,11 @@ def synthetic_ingest(run: Run) -> None:
 def scale_tiers(run: Run) -> None:
     if run.pool is None:
         raise RuntimeError("no synthetic pool (the synthetic ingest stage failed)")
+    embedder, tokenizer = run.loaded()
     tiers = {}
     filtered = [
         resolve(
-            item["question"], [Turn(t["role"], t["content"]) for t in item.get("history") or []], run.tokenizer
+            item["question"], [Turn(t["role"], t["content"]) for t in item.get("history") or []], tokenizer
         ).jurisdiction
         is not None
         for item in run.items
@@ -412,9 +422,9 @@ def scale_tiers(run: Run) -> None:
     for size in run.plan.tiers:
         s = run.dir(f"tier-{size}")
         with tqdm(total=size, desc=f"build {size:,}", unit="chunk", leave=False) as bar:
-            tier = build_tier(s, run.pool, size, run.embedder.name, run.tokenizer, progress=bar.update)
+            tier = build_tier(s, run.pool, size, embedder.name, tokenizer, progress=bar.update)
         _forget_chroma_clients()
-        assistant = Assistant(s, run.embedder, run.tokenizer)
+        assistant = Assistant(s, embedder, tokenizer)
         t0 = time.perf_counter()
         assistant.warm()
         load_s = time.perf_counter() - t0
@@ -463,7 +473,7 @@ def scale_tiers(run: Run) -> None:
             f"chunk's tokens, so jieba is not re-run), vector = base vector + N(0, {NOISE_SIGMA}²) per dimension, "
             f"renormalised (cosine ≈ 0.86 to the base), in documents of 1,000 chunks that copy a base document's "
             f"jurisdiction. Every eval question (with history) is asked once per mode through `Assistant.ask` "
-            f"(which runs `assistant.retrieval.retriever.Retriever`), after {WARMUP} warm-up questions; query vectors come from the "
-            f"real model. Load = `Assistant.warm()` (chunks, BM25 build, Chroma open, one embed)."
+            f"(which runs `assistant.retrieval.retriever.Retriever`), after {WARMUP} warm-up questions; query vectors "
+            f"come from the real model. Load = `Assistant.warm()` (chunks, BM25 build, Chroma open, one embed)."
         ),
     }

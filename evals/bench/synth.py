@@ -20,7 +20,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -29,6 +29,7 @@ import numpy as np
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import Settings
 from assistant.index.build import chunk_index_text
+from assistant.index.embeddings import Embedder
 from assistant.index.snapshot import DocEntry, Layout, Manifest
 from ingest.chunk import sentences
 
@@ -50,15 +51,18 @@ TITLES = {
 class RecordingEmbedder:
     """Delegates to the real embedder and remembers every vector it produced, by text."""
 
-    def __init__(self, inner):
+    def __init__(self, inner: Embedder):
         self.inner = inner
         self.name = inner.name
         self.vectors: dict[str, np.ndarray] = {}
 
-    def embed(self, texts):
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self.inner.embed(texts)
         self.vectors.update(zip(texts, vectors))
         return vectors
+
+    def coverage(self, text: str) -> float:
+        return self.inner.coverage(text)
 
 
 def cn_number(n: int) -> str:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 
 from assistant.app.repository import Repository
 from assistant.core.errors import PolicyAssistantError
+from assistant.core.records import Answer
 from assistant.service import Assistant, clean_question
 from ui.views.render import answer_status, md_text, render_answer
 
@@ -31,7 +35,32 @@ def new_session() -> dict:
     return {"id": uuid.uuid4().hex, "turns": [], "messages": [], "qa_ids": {}, "last_qa": None}
 
 
+@dataclass
+class ChatView:
+    """The components of the tab."""
+
+    session: gr.State
+    scope: gr.Radio
+    clear: gr.Button
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    send: gr.Button
+    status: gr.Markdown
+    thumb: gr.Radio
+    comment: gr.Textbox
+    give: gr.Button
+    feedback_status: gr.Markdown
+
+
 def build(assistant: Assistant, repo: Repository) -> None:
+    view = _layout()
+    _wire(view, assistant, repo)
+
+
+# ---- layout ------------------------------------------------------------------------------------
+
+
+def _layout() -> ChatView:
     session = gr.State(None)
     with gr.Row():
         scope = gr.Radio(list(SCOPES), value="全部", label="政策范围", scale=3, elem_id="pa-scope")
@@ -65,7 +94,44 @@ def build(assistant: Assistant, repo: Repository) -> None:
             comment = gr.Textbox(label="意见（可选）", placeholder="哪里不准确、缺了什么……", scale=3)
         give = gr.Button("提交反馈")
         feedback_status = gr.Markdown("")
+    return ChatView(session, scope, clear, chatbot, question, send, status, thumb, comment, give, feedback_status)
 
+
+def _wire(view: ChatView, assistant: Assistant, repo: Repository) -> None:
+    gr.on(
+        [view.send.click, view.question.submit],
+        _asker(assistant, repo),
+        inputs=[view.question, view.scope, view.session],
+        outputs=[view.chatbot, view.question, view.session, view.status],
+        api_name="ask",
+        concurrency_limit=8,
+    )
+    view.clear.click(clear_chat, outputs=[view.chatbot, view.question, view.session, view.status], api_name="clear")
+    view.chatbot.clear(
+        lambda: (new_session(), ""),
+        outputs=[view.session, view.status],
+        api_name="chatbot_clear",
+        api_visibility="private",
+    )
+    view.give.click(
+        _feedback_saver(repo),
+        inputs=[view.thumb, view.comment, view.session],
+        outputs=[view.feedback_status, view.comment],
+        api_name="feedback",
+    )
+    view.chatbot.like(
+        _liker(repo),
+        inputs=[view.comment, view.session],
+        outputs=[view.feedback_status, view.comment],
+        api_name="like",
+        api_visibility="private",
+    )
+
+
+# ---- handlers ----------------------------------------------------------------------------------
+
+
+def _asker(assistant: Assistant, repo: Repository) -> Callable:
     def ask(text: str, scope_label: str, state: dict | None):
         state = state or new_session()
         try:
@@ -79,7 +145,7 @@ def build(assistant: Assistant, repo: Repository) -> None:
             {"role": "assistant", "content": THINKING},
         ]
         yield messages, "", state, "正在检索……"
-        answer = None
+        answer: Answer | None = None
         try:
             for shown, final in assistant.ask_stream(cleaned, state["turns"], jurisdiction=jurisdiction):
                 if final is None:
@@ -88,39 +154,53 @@ def build(assistant: Assistant, repo: Repository) -> None:
                 answer = final
         except PolicyAssistantError as exc:
             raise gr.Error(str(exc)) from exc
-        qa_id = repo.log_answer(
-            state["id"],
-            answer.question,
-            answer.answer,
-            answer.refused,
-            [c.to_dict() for c in answer.citations],
-            {
-                "retriever": assistant.settings.retriever,
-                "jurisdiction": jurisdiction,
-                "top_k": assistant.settings.top_k,
-                "embedding_model": assistant.settings.embedding_model,
-                "mode": answer.mode,
-                "resolved_question": answer.resolved_question,
-                "latency_ms": round(answer.latency_ms, 1),
-            },
-        )
+        if answer is None:  # ask_stream always ends with the answer
+            raise RuntimeError("the answer stream ended without an answer")
+        qa_id = log_answer(repo, assistant, state["id"], answer, jurisdiction)
         messages[-1] = {"role": "assistant", "content": render_answer(answer)}
-        state = {
-            **state,
-            "messages": messages,
-            "last_qa": qa_id,
-            "qa_ids": {**state["qa_ids"], len(messages) - 1: qa_id},
-            "turns": [
-                *state["turns"],
-                {"role": "user", "content": answer.question},
-                {"role": "assistant", "content": answer.answer},
-            ],
-        }
-        yield messages, "", state, answer_status(answer, qa_id)
+        yield messages, "", answered_state(state, messages, qa_id, answer), answer_status(answer, qa_id)
 
-    def clear_chat():
-        return [], "", new_session(), ""
+    return ask
 
+
+def log_answer(
+    repo: Repository, assistant: Assistant, session_id: str, answer: Answer, jurisdiction: str | None
+) -> int:
+    """The answer in the app's log, with the settings it was given under; returns its record id."""
+    settings = assistant.settings
+    options: dict[str, Any] = {
+        "retriever": settings.retriever,
+        "jurisdiction": jurisdiction,
+        "top_k": settings.top_k,
+        "embedding_model": settings.embedding_model,
+        "mode": answer.mode,
+        "resolved_question": answer.resolved_question,
+        "latency_ms": round(answer.latency_ms, 1),
+    }
+    citations = [c.to_dict() for c in answer.citations]
+    return repo.log_answer(session_id, answer.question, answer.answer, answer.refused, citations, options)
+
+
+def answered_state(state: dict, messages: list[dict], qa_id: int, answer: Answer) -> dict:
+    """The session after an answer: its messages, its log record and the two new plain-text turns."""
+    return {
+        **state,
+        "messages": messages,
+        "last_qa": qa_id,
+        "qa_ids": {**state["qa_ids"], len(messages) - 1: qa_id},
+        "turns": [
+            *state["turns"],
+            {"role": "user", "content": answer.question},
+            {"role": "assistant", "content": answer.answer},
+        ],
+    }
+
+
+def clear_chat():
+    return [], "", new_session(), ""
+
+
+def _feedback_saver(repo: Repository) -> Callable:
     def save_feedback(thumb_label: str, text: str, state: dict | None):
         qa_id = (state or {}).get("last_qa")
         if qa_id is None:
@@ -128,6 +208,10 @@ def build(assistant: Assistant, repo: Repository) -> None:
         repo.add_feedback(qa_id, THUMBS.get(thumb_label, "up"), text or "")
         return f"已记录对回答 #{qa_id} 的反馈，谢谢！", ""
 
+    return save_feedback
+
+
+def _liker(repo: Repository) -> Callable:
     def like(text: str, state: dict | None, data: gr.LikeData):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         qa_id = (state or {}).get("qa_ids", {}).get(index)
@@ -139,19 +223,4 @@ def build(assistant: Assistant, repo: Repository) -> None:
         repo.add_feedback(qa_id, "up" if liked else "down", text or "")
         return f"已记录对回答 #{qa_id} 的{'好评' if liked else '差评'}，谢谢！", ""
 
-    gr.on(
-        [send.click, question.submit],
-        ask,
-        inputs=[question, scope, session],
-        outputs=[chatbot, question, session, status],
-        api_name="ask",
-        concurrency_limit=8,
-    )
-    clear.click(clear_chat, outputs=[chatbot, question, session, status], api_name="clear")
-    chatbot.clear(
-        lambda: (new_session(), ""), outputs=[session, status], api_name="chatbot_clear", api_visibility="private"
-    )
-    give.click(save_feedback, inputs=[thumb, comment, session], outputs=[feedback_status, comment], api_name="feedback")
-    chatbot.like(
-        like, inputs=[comment, session], outputs=[feedback_status, comment], api_name="like", api_visibility="private"
-    )
+    return like

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
@@ -30,9 +32,8 @@ def require_admin(assistant: Assistant, authed: bool) -> None:
 
 
 def report_text(report: IngestReport) -> str:
-    lines = [
-        f"索引{'已更新' if report.changed else '无变化'}（版本 {report.generation or '—'}，用时 {report.seconds:.1f} 秒）："
-    ]
+    changed = "已更新" if report.changed else "无变化"
+    lines = [f"索引{changed}（版本 {report.generation or '—'}，用时 {report.seconds:.1f} 秒）："]
     for d in report.docs:
         title = d.document.citation_title if d.document else Path(d.path).name
         reason = f"：{d.reason}" if d.reason else ""
@@ -43,10 +44,44 @@ def report_text(report: IngestReport) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class Browser:
+    """The document table and the clause reader."""
+
+    table: gr.Dataframe
+    refresh: gr.Button
+    doc: gr.Dropdown
+    tree: gr.HTML
+    clause: gr.Dropdown
+    clause_view: gr.Markdown
+
+
+@dataclass
+class Uploader:
+    """The admin's upload and re-index controls."""
+
+    upload_file: gr.File
+    replace: gr.Checkbox
+    upload: gr.Button
+    reindex: gr.Button
+    ingest_status: gr.Markdown
+
+
 def build(assistant: Assistant, authed: gr.State):
     """Returns (documents table, document dropdown, loader fn) for the app's page-load event."""
-    settings = assistant.settings
     gr.Markdown("已收录并建立索引的政策文件。选择文件可浏览其条款目录并阅读任意条款原文。")
+    browser = _browser_layout()
+    uploader = _uploader_layout(assistant)
+    documents = _documents(assistant)
+    _wire_browser(browser, assistant, documents)
+    _wire_uploader(uploader, browser, assistant, authed, documents)
+    return browser.table, browser.doc, documents
+
+
+# ---- layout ------------------------------------------------------------------------------------
+
+
+def _browser_layout() -> Browser:
     table = gr.Dataframe(headers=DOC_HEADERS, interactive=False, wrap=True, elem_id="pa-docs")
     refresh = gr.Button("刷新文件列表", size="sm")
     with gr.Row():
@@ -56,6 +91,11 @@ def build(assistant: Assistant, authed: gr.State):
         with gr.Column(scale=3):
             clause = gr.Dropdown(label="选择条款", choices=[], interactive=True, elem_id="pa-clause-select")
             clause_view = gr.Markdown("", elem_id="pa-clause")
+    return Browser(table, refresh, doc, tree, clause, clause_view)
+
+
+def _uploader_layout(assistant: Assistant) -> Uploader:
+    settings = assistant.settings
     with gr.Accordion("上传政策文件并重建索引（管理员）", open=False):
         if not settings.admin_enabled:
             gr.Markdown(ADMIN_DISABLED)
@@ -71,12 +111,35 @@ def build(assistant: Assistant, authed: gr.State):
             upload = gr.Button("上传并重建索引", variant="primary", interactive=settings.admin_enabled)
             reindex = gr.Button("按语料目录重建索引", interactive=settings.admin_enabled)
         ingest_status = gr.Markdown("")
+    return Uploader(upload_file, replace, upload, reindex, ingest_status)
 
+
+# ---- browsing ----------------------------------------------------------------------------------
+
+
+def _wire_browser(view: Browser, assistant: Assistant, documents: Callable) -> None:
+    view.refresh.click(documents, outputs=[view.table, view.doc], api_name="documents")
+    view.doc.change(
+        _clause_tree(assistant),
+        inputs=[view.doc],
+        outputs=[view.tree, view.clause, view.clause_view],
+        api_name="clause_tree",
+    )
+    view.clause.input(
+        _clause_reader(assistant), inputs=[view.doc, view.clause], outputs=[view.clause_view], api_name="clause"
+    )
+
+
+def _documents(assistant: Assistant) -> Callable:
     def documents():
         snap = assistant.snapshot
         choices = [(d.citation_title, d.doc_id) for d in snap.documents.values()]
         return doc_rows(snap.documents, snap.chunks), gr.Dropdown(choices=choices)
 
+    return documents
+
+
+def _clause_tree(assistant: Assistant) -> Callable:
     def clause_tree(doc_id: str | None):
         snap = assistant.snapshot
         document = snap.documents.get(doc_id or "")
@@ -92,6 +155,10 @@ def build(assistant: Assistant, authed: gr.State):
             text,
         )
 
+    return clause_tree
+
+
+def _clause_reader(assistant: Assistant) -> Callable:
     def read_clause(doc_id: str | None, section: str | None):
         snap = assistant.snapshot
         document = snap.documents.get(doc_id or "")
@@ -102,18 +169,53 @@ def build(assistant: Assistant, authed: gr.State):
                 return render_clause(document, path, chunks)
         raise gr.Error("未找到该条款，索引可能已更新，请重新选择文件。")
 
-    def run_ingest(progress: gr.Progress) -> IngestReport:
-        embedder = assistant.embedder or make_embedder(
-            settings.embedding_model, settings.embedding_batch_size, settings.embedding_device
-        )
+    return read_clause
 
-        def report(stage: str, done: int, total: int) -> None:
-            progress((done, total) if total else None, desc=STAGES.get(stage, stage))
 
-        try:
-            return ingest(settings, embedder, assistant.tokenizer, progress=report)
-        except PolicyAssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+# ---- upload and re-index -----------------------------------------------------------------------
+
+
+def _wire_uploader(
+    view: Uploader, browser: Browser, assistant: Assistant, authed: gr.State, documents: Callable
+) -> None:
+    view.upload.click(
+        _upload_indexer(assistant),
+        inputs=[view.upload_file, view.replace, authed],
+        outputs=[view.ingest_status],
+        api_name="upload",
+        concurrency_limit=1,
+        concurrency_id="ingest",
+    ).then(documents, outputs=[browser.table, browser.doc], api_name="documents_after_upload", api_visibility="private")
+    view.reindex.click(
+        _corpus_indexer(assistant),
+        inputs=[authed],
+        outputs=[view.ingest_status],
+        api_name="reindex",
+        concurrency_limit=1,
+        concurrency_id="ingest",
+    ).then(
+        documents, outputs=[browser.table, browser.doc], api_name="documents_after_reindex", api_visibility="private"
+    )
+
+
+def run_ingest(assistant: Assistant, progress: gr.Progress) -> IngestReport:
+    """Bring the index in line with the corpus folder, reporting progress to the page."""
+    settings = assistant.settings
+    embedder = assistant.embedder or make_embedder(
+        settings.embedding_model, settings.embedding_batch_size, settings.embedding_device
+    )
+
+    def report(stage: str, done: int, total: int) -> None:
+        progress((done, total) if total else None, desc=STAGES.get(stage, stage))
+
+    try:
+        return ingest(settings, embedder, assistant.tokenizer, progress=report)
+    except PolicyAssistantError as exc:
+        raise gr.Error(str(exc)) from exc
+
+
+def _upload_indexer(assistant: Assistant) -> Callable:
+    settings = assistant.settings
 
     def upload_and_index(path: str | None, replace_existing: bool, ok: bool, progress=gr.Progress()):
         require_admin(assistant, ok)
@@ -125,7 +227,7 @@ def build(assistant: Assistant, authed: gr.State):
             stored = save_upload(path, Path(path).name, settings, bool(replace_existing))
         except IngestError as exc:
             raise gr.Error(f"{exc.path}：{exc.reason}") from exc
-        result = run_ingest(progress)
+        result = run_ingest(assistant, progress)
         mine = next((d for d in result.docs if Path(d.path).name == stored.name), None)
         note = ""
         if mine is not None and mine.status == "failed" and not existed:
@@ -133,27 +235,12 @@ def build(assistant: Assistant, authed: gr.State):
             note = "\n\n该文件未能解析，已从语料目录中删除。"
         return f"已保存为 `{stored.name}`。\n\n{report_text(result)}{note}"
 
+    return upload_and_index
+
+
+def _corpus_indexer(assistant: Assistant) -> Callable:
     def reindex_corpus(ok: bool, progress=gr.Progress()):
         require_admin(assistant, ok)
-        return report_text(run_ingest(progress))
+        return report_text(run_ingest(assistant, progress))
 
-    refresh.click(documents, outputs=[table, doc], api_name="documents")
-    doc.change(clause_tree, inputs=[doc], outputs=[tree, clause, clause_view], api_name="clause_tree")
-    clause.input(read_clause, inputs=[doc, clause], outputs=[clause_view], api_name="clause")
-    upload.click(
-        upload_and_index,
-        inputs=[upload_file, replace, authed],
-        outputs=[ingest_status],
-        api_name="upload",
-        concurrency_limit=1,
-        concurrency_id="ingest",
-    ).then(documents, outputs=[table, doc], api_name="documents_after_upload", api_visibility="private")
-    reindex.click(
-        reindex_corpus,
-        inputs=[authed],
-        outputs=[ingest_status],
-        api_name="reindex",
-        concurrency_limit=1,
-        concurrency_id="ingest",
-    ).then(documents, outputs=[table, doc], api_name="documents_after_reindex", api_visibility="private")
-    return table, doc, documents
+    return reindex_corpus

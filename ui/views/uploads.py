@@ -26,8 +26,8 @@ def check_credentials(settings: Settings, user: str | None, password: str | None
     """Constant-time comparison of both fields; always False when no admin account is configured."""
     if not settings.admin_enabled:
         return False
-    user_ok = hmac.compare_digest((user or "").encode("utf-8"), settings.admin_user.encode("utf-8"))
-    password_ok = hmac.compare_digest((password or "").encode("utf-8"), settings.admin_password.encode("utf-8"))
+    user_ok = hmac.compare_digest((user or "").encode("utf-8"), (settings.admin_user or "").encode("utf-8"))
+    password_ok = hmac.compare_digest((password or "").encode("utf-8"), (settings.admin_password or "").encode("utf-8"))
     return user_ok and password_ok
 
 
