@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 from assistant.answer.analysis import META_INTENTS, Lexicon, analyse
 from assistant.answer.compose import Composer
+from assistant.answer.followup import Places, Resolved, named_jurisdictions, place_patterns, resolve
 from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner
 from assistant.answer.render import render
-from assistant.answer.followup import Places, Resolved, named_jurisdictions, place_patterns, resolve
 from assistant.core.errors import InvalidQuestion
 from assistant.core.records import Answer, Citation, Hit, Turn
 from assistant.core.resources import template
@@ -164,9 +164,14 @@ class Assistant:
             if composition.refused and len(analysis.asks) == 1 and ask.text != text:
                 # the whole message, as written, may still find what the ask alone did not
                 resolved, standalone = self._resolve(text, turns, chat, places)
-                query = dataclasses.replace(query, text=resolved.query_text, terms=resolved.terms,
-                                            jurisdiction=jurisdiction or resolved.jurisdiction,
-                                            question=standalone or text, phrases=resolved.phrases)
+                query = dataclasses.replace(
+                    query,
+                    text=resolved.query_text,
+                    terms=resolved.terms,
+                    jurisdiction=jurisdiction or resolved.jurisdiction,
+                    question=standalone or text,
+                    phrases=resolved.phrases,
+                )
                 retrieval = retriever_.search(query, top_k, mode)
                 composition = self.composer.compose(standalone or text, resolved, retrieval.hits, snapshot)
             ask_plan = planner.plan(ask, composition, snapshot.chunks)
@@ -193,10 +198,7 @@ class Assistant:
             verdict=verdict.value if verdict else None,
         )
         rewritable = (
-            len(plans) == 1
-            and plans[0].outcome is Outcome.ANSWERED
-            and not analysis.english
-            and composition.rewritable
+            len(plans) == 1 and plans[0].outcome is Outcome.ANSWERED and not analysis.english and composition.rewritable
         )
         if chat is None or not rewritable:
             shown = ""

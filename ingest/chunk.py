@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from assistant.core.records import Chunk, Clause
-from ingest.facts import extract_facts
 from ingest.clean import CleanText
+from ingest.facts import extract_facts
 
 SENTENCE = re.compile(r"[^。；！？!?;\n]*(?:[。；！？!?;]+[”’」』）)]*|\n|$)")
 FULL_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")

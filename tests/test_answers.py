@@ -323,3 +323,35 @@ def test_a_place_with_its_own_indexed_policy_is_answered_from_it(tmp_path):
     assert answer.citations[0].document.jurisdiction == "beijing"
     assert answer.citations[0].document.doc_number == "京经信发〔2025〕12号"
     assert elsewhere.refused and "3000万元" not in elsewhere.answer
+
+
+def test_false_premise_gets_no_with_the_documents_figure(workspace):
+    answer = workspace[1].ask("已建平台提升能级，是不是最高也能补1个亿？")
+    assert answer.verdict == "no" and answer.answer.startswith("不是。")
+    assert "5000万元" in answer.answer and "1亿元是新布局建设的中试平台" in answer.answer
+
+
+def test_greeting_and_background_do_not_block_the_answer(workspace):
+    answer = workspace[1].ask("你好，我们是一家做新材料的企业，想新建一个中试平台，买设备政府能补多少钱？")
+    assert not answer.refused and "1亿元" in answer.answer
+
+
+def test_a_typo_in_a_domain_word_is_repaired(workspace):
+    answer = workspace[1].ask("中试服务劵的比例上限多少")
+    assert not answer.refused and "50%" in answer.answer and "30%" not in answer.answer
+
+
+def test_one_uncovered_part_does_not_refuse_the_whole_message(workspace):
+    answer = workspace[1].ask("上海新建中试平台能拿多少钱？另外贴息怎么算？")
+    assert not answer.refused and "1亿元" in answer.answer and "贴息怎么算" in answer.answer.splitlines()[-1]
+
+
+def test_english_question_is_answered_with_both_forms_of_the_figure(workspace):
+    answer = workspace[1].ask("What is the maximum subsidy for pilot lines at newly established pilot platforms?")
+    assert not answer.refused
+    assert "1亿元 (100 million yuan)" in answer.answer.splitlines()[0]
+
+
+def test_a_detail_the_clause_does_not_hold_is_not_covered(workspace):
+    answer = workspace[1].ask("新布局的中试平台，中试线设备投资按多大比例补贴？")
+    assert answer.refused and "比例" in answer.answer.splitlines()[0]

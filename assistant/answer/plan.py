@@ -115,8 +115,10 @@ class Planner:
 
     def _not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
         subject = "".join(w for w in ask.subject if not any(w != u and w in u for u in ask.subject))[:20]
-        missing = f"{subject}的{INTENT_LABELS.get(ask.intent, '相关内容')}" if subject else INTENT_LABELS.get(
-            ask.intent, "该问题"
+        missing = (
+            f"{subject}的{INTENT_LABELS.get(ask.intent, '相关内容')}"
+            if subject
+            else INTENT_LABELS.get(ask.intent, "该问题")
         )
         return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=missing)
 

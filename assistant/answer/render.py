@@ -49,8 +49,9 @@ def _verdict_line(plan: AskPlan) -> str:
         return template("verdict_yes.txt").strip()
     if plan.verdict is Verdict.NO:
         stated = "；".join(_fact_line(f) for f in plan.facts[:2])
-        line = template("verdict_no.txt").strip() + (template("verdict_states.txt").strip().format(stated=stated)
-                                                    if stated else "")
+        line = template("verdict_no.txt").strip() + (
+            template("verdict_states.txt").strip().format(stated=stated) if stated else ""
+        )
         for fact in plan.elsewhere:
             line += template("verdict_elsewhere.txt").strip().format(figure=_figure_text(fact), subject=fact.subject)
         return line

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 
 JURISDICTION_NAMES = {
     "national": "国家",

@@ -1,0 +1,87 @@
+"""The typed answer spine: figures, policy facts, question analysis, plan and render, on tiny inputs and on
+the real corpus (the examples of the answer-engine issue)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.analysis import Intent, Lexicon, analyse
+from assistant.answer.normalize import figures_as_written
+from assistant.core.figures import Kind, figures
+from assistant.core.records import Comparator
+from ingest.facts import extract_facts
+
+
+def test_figures_are_comparable_values():
+    found = {
+        (f.kind, f.value)
+        for f in figures("最高1个亿，不超过5000万元，比例30%，百分之五十，〔2024〕11号，2024年1月16日，20家")
+    }
+    assert (Kind.MONEY, 10000.0) in found
+    assert (Kind.MONEY, 5000.0) in found
+    assert (Kind.PERCENT, 30.0) in found and (Kind.PERCENT, 50.0) in found
+    assert (Kind.DOC_NUMBER, "2024-11") in found and (Kind.DATE, "2024-01-16") in found
+    assert (Kind.COUNT, 20.0) in found
+
+
+def test_chinese_and_english_figures_are_written_as_the_documents_write_them():
+    assert figures_as_written("能补一个亿吗，百分之五十") == "能补1亿吗，50%"
+    assert figures_as_written("capped at 20 million yuan") == "capped at 2000万元"
+
+
+def test_subsidy_clause_yields_its_facts_with_subject_measure_and_comparator():
+    facts = extract_facts(
+        "针对已建且需进一步提升能级的中试平台，补贴支持比例不超过核定总投资的30%，支持金额不超过5000万元。"
+    )
+    assert [(f.subject, f.measure, f.comparator, f.kind, f.value) for f in facts] == [
+        ("已建且需进一步提升能级的中试平台", "补贴支持比例", Comparator.AT_MOST, "percent", 30.0),
+        ("已建且需进一步提升能级的中试平台", "支持金额", Comparator.AT_MOST, "money", 5000.0),
+    ]
+
+
+def test_any_subsidy_clause_in_the_usual_style_yields_facts():
+    facts = extract_facts("对认定的省级平台，按项目总投资的20%给予补助，最高不超过500万元。")
+    assert [(f.kind, f.value, f.comparator) for f in facts] == [
+        ("percent", 20.0, Comparator.EQUAL),
+        ("money", 500.0, Comparator.AT_MOST),
+    ]
+    assert {f.subject for f in facts} == {"认定的省级平台"}
+
+
+@pytest.fixture(scope="module")
+def lexicon(tokenizer):
+    return Lexicon(tokenizer)
+
+
+def test_greeting_and_company_background_are_not_the_ask(lexicon):
+    analysis = analyse("你好，我们是一家做新材料的企业，想新建一个中试平台，买设备政府能补多少钱？", lexicon)
+    assert [a.intent for a in analysis.asks] == [Intent.AMOUNT]
+    assert "你好" not in analysis.asks[0].text and "新建" in analysis.asks[0].text
+    assert analysis.context.startswith("我们是一家做新材料的企业")
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("中试服务劵的比例", "中试服务券"), ("服务卷最高比例", "服务券"), ("中式是什么", "中试"), ("人定条件", "认定")],
+)
+def test_misspelled_domain_words_are_repaired(lexicon, typed, meant):
+    assert meant in analyse(typed, lexicon).normalized
+
+
+def test_words_that_only_look_alike_are_not_repaired(lexicon):
+    assert analyse("全链条服务能力是什么？", lexicon).normalized == "全链条服务能力是什么？"
+
+
+def test_a_message_with_several_asks_is_split(lexicon):
+    analysis = analyse("新建中试平台能拿多少钱？另外贴息怎么算？", lexicon)
+    assert [a.text for a in analysis.asks] == ["新建中试平台能拿多少钱", "另外贴息怎么算"]
+
+
+def test_yes_no_ask_carries_the_figure_it_proposes(lexicon):
+    (ask,) = analyse("已建平台提升能级，是不是最高也能补1个亿？", lexicon).asks
+    assert ask.yes_no and [(f.kind, f.value) for f in ask.proposed] == [(Kind.MONEY, 10000.0)]
+
+
+def test_english_question_becomes_a_chinese_ask(lexicon):
+    analysis = analyse("Does Shanghai give vouchers for using pilot lines?", lexicon)
+    assert analysis.english and "中试服务券" in analysis.asks[0].text and analysis.asks[0].yes_no
