@@ -147,7 +147,8 @@ class Assistant:
         timings: dict[str, float] = {}
         first: tuple | None = None
         for ask in analysis.asks:
-            resolved, standalone = self._resolve(ask.text, turns, chat, places, analysis.context)
+            asked = text if chat is not None and len(analysis.asks) == 1 else ask.text  # the LLM condenses it whole
+            resolved, standalone = self._resolve(asked, turns, chat, places, analysis.context)
             if ask.intent in META_INTENTS and resolved.followup:  # "这个方案是谁发的？": the document in context
                 own = resolve(ask.text, [], self.tokenizer, places, analysis.context)
                 resolved = dataclasses.replace(own, jurisdiction=own.jurisdiction or resolved.jurisdiction)

@@ -41,6 +41,7 @@ from assistant.answer.asks import (
 )
 from assistant.answer.followup import EXPLICIT_PLACES, PLACE_ALIASES, Resolved, place_core
 from assistant.answer.overview import definitional, is_broad, outline
+from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, Citation, Document, Hit
 from assistant.core.resources import template
 from assistant.index.lexical import ChineseTokenizer
@@ -231,7 +232,7 @@ class _Run:
             prior = 1.0 / (1.0 + RANK_DECAY * (hit.rank - 1))
             for pos, sent in enumerate(full_sentences(chunk.text)):
                 sent = sent.strip()
-                if not sent or (sent == chunk.path[-1] and chunk.kind == "clause"):
+                if not sent or (sent == chunk.path[-1] and chunk.kind == "clause") or is_instruction(sent):
                     continue
                 if frame and (len(sent) < MIN_FRAME_SENTENCE or sent[-1] not in "。；！？："):
                     continue  # letterhead, organ names, the notice's own title

@@ -15,6 +15,7 @@ from enum import Enum
 from assistant.answer.analysis import INTENT_FIGURES, META_INTENTS, Ask, Intent, Lexicon, QuestionAnalysis
 from assistant.answer.compose import Composition
 from assistant.core.figures import Figure, Kind, figures
+from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, PolicyFact
 
 SEVERAL = re.compile(r"分别|各自|各是|区别|比较|对比")
@@ -143,9 +144,14 @@ class Planner:
         if verdict is Verdict.NO:
             values = {(p.kind.value, p.value) for p in ask.proposed}
             chosen = {f.sentence for c in composition.chosen for f in c.chunk.facts if f.sentence in text}
+            documents = {c.chunk.doc_id for c in composition.chosen}  # said of the quoted document only
             elsewhere = tuple(
                 dict.fromkeys(
-                    f for c in chunks for f in c.facts if (f.kind, f.value) in values and f.sentence not in chosen
+                    f
+                    for c in chunks
+                    if c.doc_id in documents
+                    for f in c.facts
+                    if (f.kind, f.value) in values and f.sentence not in chosen and not is_instruction(f.sentence)
                 )
             )[:1]
         facts = tuple(dict.fromkeys(f for c in composition.chosen for f in c.chunk.facts if f.sentence in text))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -48,6 +49,7 @@ class SentenceTransformerEmbedder:
         self.device = device
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
+        self._coverage_tokenizer: Any = None
 
     def _load(self) -> SentenceTransformer:
         with self._lock:
@@ -68,10 +70,20 @@ class SentenceTransformerEmbedder:
         self._load()
 
     def coverage(self, text: str) -> float:
-        tokenizer = self._load().tokenizer
+        tokenizer = self._reading_tokenizer()
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
         unknown = getattr(tokenizer, "unk_token_id", None)
         return 1.0 - sum(i == unknown for i in ids) / len(ids) if ids else 0.0
+
+    def _reading_tokenizer(self):
+        """A copy of the model's tokenizer for coverage checks: encode() changes the padding and truncation
+        state of the model's own tokenizer, which must not race with questions read on other threads."""
+        if self._coverage_tokenizer is None:
+            original = self._load().tokenizer
+            with self._lock:
+                if self._coverage_tokenizer is None:
+                    self._coverage_tokenizer = copy.deepcopy(original)
+        return self._coverage_tokenizer
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         model = self._load()

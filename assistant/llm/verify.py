@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from assistant.core.planted import INSTRUCTION
+
 MARKER = re.compile(r"\[(\d{1,4})\]")
 ANY_MARKER = re.compile(r"[\[【［]\s*(\d{1,4}(?:\s*[,，、]\s*\d{1,4})*)\s*[\]】］]")
 MARKERS_RUN = re.compile(r"(?:\s*\[\d{1,4}\])+")
@@ -31,14 +33,6 @@ CN_NUMBER = re.compile(
 CN_NOT_NUMBER = re.compile(r"一是|二是|三是|一事一议|一批|一体|一流|一站式|一键|一网|统一|进一步|万一|千万不要")
 QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』")
 MIN_QUOTE = 8
-INSTRUCTION = re.compile(
-    r"忽略(?:以上|之前|前面|上述|上文|上面|前文|先前|此前|所有|全部)|无视(?:以上|之前|上述|上文|所有)|不要(?:再)?遵(?:守|循)|"
-    r"你(?:现在)?(?:是|扮演|必须|应当|应该|需要)|请(?:你)?(?:直接)?(?:回答|告诉|输出|回复)|告诉用户|对用户说|向用户|"
-    r"照搬|原样转述|系统提示|提示词|指令(?!性)|"
-    r"ignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier)|disregard|forget (?:all|everything|the)|"
-    r"override|system prompt|assistant:",
-    re.IGNORECASE,
-)
 ECHO_CHARS = 10
 PUNCT = re.compile(r"[，。！？；：、,.!?;:（）()《》“”「」『』]")
 
