@@ -11,10 +11,12 @@ from collections.abc import Iterator
 
 from assistant.answer.analysis import META_INTENTS, Lexicon, analyse
 from assistant.answer.compose import Composer
-from assistant.answer.followup import Places, Resolved, named_jurisdictions, place_patterns, resolve
+from assistant.answer.followup import Places, Resolved, named_jurisdictions, resolve
+from assistant.answer.places import PlaceIndex
 from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner
 from assistant.answer.render import render
 from assistant.core.errors import InvalidQuestion
+from assistant.core.places import gazetteer
 from assistant.core.records import Answer, Citation, Hit, Turn
 from assistant.core.resources import template
 from assistant.core.settings import Settings
@@ -66,6 +68,7 @@ class Assistant:
         self.composer = Composer(self.tokenizer, settings.answer_max_sentences)
         self.lexicon = Lexicon(self.tokenizer)
         self._snapshot: Snapshot | None = None
+        self._places: tuple[str, PlaceIndex] | None = None
         self._lock = threading.Lock()
         self.last_timings: dict[str, float] = {}
 
@@ -98,6 +101,14 @@ class Assistant:
                     old.close()
                 log.info("serving index generation %s", fresh.generation)
             return self._snapshot
+
+    def place_index(self, snapshot: Snapshot) -> PlaceIndex:
+        """Places and document words of the indexed documents, built once per index generation."""
+        with self._lock:
+            if self._places is None or self._places[0] != snapshot.generation:
+                index = PlaceIndex(snapshot.documents.values(), snapshot.chunks, gazetteer())
+                self._places = (snapshot.generation, index)
+            return self._places[1]
 
     def warm(self) -> None:
         """Load the index, the dense store and the embedding model before the first question."""
@@ -139,7 +150,8 @@ class Assistant:
         snapshot = self.snapshot
         t0 = time.perf_counter()
         analysis = analyse(text, self.lexicon)
-        places = place_patterns(snapshot.documents.values())
+        place_index = self.place_index(snapshot)
+        places = place_index.patterns
         mode = retriever or self.settings.retriever
         retriever_ = Retriever(snapshot, self.embedder if mode != "lexical" else None, self.settings)
         planner = Planner(self.lexicon, snapshot.bm25.idf, self.tokenizer.synonyms, self.settings.answer_subject_share)
@@ -161,7 +173,7 @@ class Assistant:
                 resolved.phrases,
             )
             retrieval = retriever_.search(query, top_k, mode)
-            composition = self.composer.compose(standalone or ask.text, resolved, retrieval.hits, snapshot)
+            composition = self.composer.compose(standalone or ask.text, resolved, retrieval.hits, snapshot, place_index)
             if composition.refused and len(analysis.asks) == 1 and ask.text != text:
                 # the whole message, as written, may still find what the ask alone did not
                 resolved, standalone = self._resolve(text, turns, chat, places)
@@ -174,10 +186,10 @@ class Assistant:
                     phrases=resolved.phrases,
                 )
                 retrieval = retriever_.search(query, top_k, mode)
-                composition = self.composer.compose(standalone or text, resolved, retrieval.hits, snapshot)
+                composition = self.composer.compose(standalone or text, resolved, retrieval.hits, snapshot, place_index)
             ask_plan = planner.plan(ask, composition, snapshot.chunks)
             if ask_plan.outcome is Outcome.NOT_COVERED and not composition.refused:
-                refusal = self.composer.refusal(ask_plan.missing, retrieval.hits, snapshot)
+                refusal = self.composer.refusal(ask_plan.missing, retrieval.hits, snapshot, place_index)
                 ask_plan = dataclasses.replace(ask_plan, composition=refusal)
             plans.append(ask_plan)
             timings = {k: timings.get(k, 0.0) + v for k, v in retrieval.timings.items()}

@@ -30,17 +30,16 @@ from assistant.answer.asks import (
     NUMERIC_ASK,
     PRINTED,
     SUBSIDY_ASK,
-    TENTHS,
     VAGUE_COUNT,
     YEAR,
     contrasts,
     facets,
     mentions,
-    places,
     whole,
 )
-from assistant.answer.followup import EXPLICIT_PLACES, PLACE_ALIASES, Resolved, place_core
+from assistant.answer.followup import Resolved
 from assistant.answer.overview import definitional, is_broad, outline
+from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, Citation, Document, Hit
 from assistant.core.resources import template
@@ -92,41 +91,56 @@ class Composer:
         self.max_sentences = max_sentences
         self.facets = facets()
         self.contrasts = contrasts()
-        self.places = places()
 
-    def compose(self, question: str, resolved: Resolved, hits: list[Hit], snapshot: Snapshot) -> Composition:
-        return _Run(self, snapshot).compose(question, resolved, hits)
+    def compose(
+        self, question: str, resolved: Resolved, hits: list[Hit], snapshot: Snapshot, places: PlaceIndex
+    ) -> Composition:
+        return _Run(self, snapshot, places).compose(question, resolved, hits)
 
-    def refusal(self, topic: str, hits: list[Hit], snapshot: Snapshot) -> Composition:
+    def refusal(self, topic: str, hits: list[Hit], snapshot: Snapshot, places: PlaceIndex) -> Composition:
         """What the documents do not provide for, with the nearest clauses and the body to contact."""
-        return _Run(self, snapshot)._refuse(topic, hits)
+        return _Run(self, snapshot, places)._refuse(topic, hits)
 
 
 class _Run:
     """One composition against one index snapshot."""
 
-    def __init__(self, composer: Composer, snapshot: Snapshot):
+    def __init__(self, composer: Composer, snapshot: Snapshot, places: PlaceIndex):
         self.tokenizer = composer.tokenizer
         self.max_sentences = composer.max_sentences
         self.facets = composer.facets
         self.contrasts = composer.contrasts
-        self.places = composer.places
+        self.places = places
         self.snapshot = snapshot
         self.idf = snapshot.bm25.idf
         # a place a document belongs to ("上海", "国家"): every answer from that document "covers" it
-        self.naming = {n for d in snapshot.documents.values() for n in (d.place, place_core(d.place))} | PLACE_ALIASES
+        self.naming = {d.place for d in snapshot.documents.values()} | places.place_words
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition:
-        place = self._other_place(question)
+        named = self.places.places(question, self.tokenizer.names)
+        other = next((p for p in named if p.status is not PlaceStatus.INDEXED), None)
         # a place the question itself names, whatever came before; "北京的实施方案" does not name Shanghai;
-        # a district of an indexed place ("浦东新区") is answered from that place's documents, with a note
-        if place and not self._names_an_indexed_place(question, resolved) and not self._covers(self.places[place]):
-            return self._refuse(f"{place}的中试政策", hits, other_place=True)
-        composition = self._answer(question, resolved, hits, place or "")
-        if place and not composition.refused:  # "北京和上海…分别", "浦东新区…": say what is missing first
-            composition.answer = template("other_place.txt").format(place=place).strip() + "\n" + composition.answer
+        # a division inside an indexed place ("浦东新区", "苏州") is answered from that place's documents, with a note
+        if other and other.status is PlaceStatus.UNINDEXED and not self.places.explicitly_named(question):
+            return self._refuse(f"{other.name}的中试政策", hits, other_place=True)
+        composition = self._answer(question, resolved, hits, other.name if other else "")
+        if composition.refused:
+            return composition
+        if other:  # "北京和上海…分别", "浦东新区…": say what is missing first
+            note = template("other_place.txt").format(place=other.name).strip()
+        elif not named and not resolved.named and len(self.places.local) > 1:
+            note = self._assumed_place(composition)
+        else:
+            return composition
+        if note:
+            composition.answer = note + "\n" + composition.answer
             composition.rewritable = False
         return composition
+
+    def _assumed_place(self, composition: Composition) -> str:
+        """A question that names no place while several places have indexed policies: say whose rule it is."""
+        places = {c.document.place for c in composition.citations if c.document.jurisdiction in self.places.local}
+        return template("assumed_place.txt").format(place="、".join(sorted(places))).strip() if places else ""
 
     def _answer(self, question: str, resolved: Resolved, hits: list[Hit], unindexed: str) -> Composition:
         if (
@@ -167,28 +181,6 @@ class _Run:
         return any(m.group(0) not in VAGUE_COUNT for m in COUNTED.finditer(text)) and (
             not words or any(w in text for w in words)
         )
-
-    def _names_an_indexed_place(self, question: str, resolved: Resolved) -> bool:
-        """A jurisdiction named by the question itself, not only by a document word ("方案", "实施意见")."""
-        return any(j not in EXPLICIT_PLACES or EXPLICIT_PLACES[j].search(question) for j in resolved.named)
-
-    def _covers(self, place: str) -> bool:
-        """Whether an indexed document belongs to `place`."""
-        return bool(place) and any(place in name for name in self.naming)
-
-    def _other_place(self, question: str) -> str | None:
-        """A place the question names that no indexed document belongs to."""
-        for place in self.places:
-            if self._covers(place):
-                continue
-            at = question.find(place)
-            if (
-                at >= 0
-                and self.tokenizer.names(question, place)
-                and not (place.startswith("成") and TENTHS.search(question[:at]))
-            ):
-                return place
-        return None
 
     def _unmet_ask(self, question: str, chosen: list[Candidate], best: Candidate) -> str | None:
         """What the question asks for that the chosen sentences do not contain, if anything."""

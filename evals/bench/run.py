@@ -412,13 +412,6 @@ def scale_tiers(run: Run) -> None:
         raise RuntimeError("no synthetic pool (the synthetic ingest stage failed)")
     embedder, tokenizer = run.loaded()
     tiers = {}
-    filtered = [
-        resolve(
-            item["question"], [Turn(t["role"], t["content"]) for t in item.get("history") or []], tokenizer
-        ).jurisdiction
-        is not None
-        for item in run.items
-    ]
     for size in run.plan.tiers:
         s = run.dir(f"tier-{size}")
         with tqdm(total=size, desc=f"build {size:,}", unit="chunk", leave=False) as bar:
@@ -428,6 +421,14 @@ def scale_tiers(run: Run) -> None:
         t0 = time.perf_counter()
         assistant.warm()
         load_s = time.perf_counter() - t0
+        places = assistant.place_index(assistant.snapshot).patterns
+        filtered = [
+            resolve(
+                item["question"], [Turn(t["role"], t["content"]) for t in item.get("history") or []], tokenizer, places
+            ).jurisdiction
+            is not None
+            for item in run.items
+        ]
         modes, by_filter = {}, {}
         for mode in MODES:
             _ask_all(assistant, run.items[:WARMUP], mode, f"{size:,} {mode} warm-up")
