@@ -9,9 +9,9 @@ import time
 import unicodedata
 from collections.abc import Iterator
 
-from assistant.answer.analysis import META_INTENTS, Lexicon, analyse
+from assistant.answer.analysis import META_INTENTS, Lexicon, analyse, make_ask
 from assistant.answer.compose import Composer
-from assistant.answer.followup import Places, Resolved, named_jurisdictions, resolve
+from assistant.answer.followup import Places, Resolved, named_jurisdictions, resolve, switch_document
 from assistant.answer.places import PlaceIndex
 from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner
 from assistant.answer.render import render
@@ -160,7 +160,13 @@ class Assistant:
         first: tuple | None = None
         for ask in analysis.asks:
             asked = text if chat is not None and len(analysis.asks) == 1 else ask.text  # the LLM condenses it whole
-            resolved, standalone = self._resolve(asked, turns, chat, places, analysis.context)
+            switched = switch_document(ask.text, turns, places) if chat is None else None
+            if switched:  # "国家那份呢？": the question before, asked of the document now named
+                ask = make_ask(switched, self.lexicon)
+                asked, turns_used = switched, []
+            else:
+                turns_used = turns
+            resolved, standalone = self._resolve(asked, turns_used, chat, places, analysis.context)
             if ask.intent in META_INTENTS and resolved.followup:  # "这个方案是谁发的？": the document in context
                 own = resolve(ask.text, [], self.tokenizer, places, analysis.context)
                 resolved = dataclasses.replace(own, jurisdiction=own.jurisdiction or resolved.jurisdiction)

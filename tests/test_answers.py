@@ -355,3 +355,17 @@ def test_english_question_is_answered_with_both_forms_of_the_figure(workspace):
 def test_a_detail_the_clause_does_not_hold_is_not_covered(workspace):
     answer = workspace[1].ask("新布局的中试平台，中试线设备投资按多大比例补贴？")
     assert answer.refused and "比例" in answer.answer.splitlines()[0]
+
+
+SUBSIDY_TURN = [{"role": "user", "content": "上海新建中试平台补贴多少？"}, {"role": "assistant", "content": "最高1亿元。"}]
+NUMBER_TURN = [{"role": "user", "content": "上海方案的文号是多少？"}, {"role": "assistant", "content": "沪经信技〔2025〕365号"}]
+
+
+def test_a_document_fact_asked_in_a_follow_up_answers_for_the_document_in_context(workspace):
+    answer = workspace[1].ask("那这个方案是哪几家单位发的？", SUBSIDY_TURN)
+    assert not answer.refused and "上海市教育委员会" in answer.answer and "1亿元" not in answer.answer
+
+
+def test_naming_another_document_in_a_follow_up_switches_to_it(workspace):
+    answer = workspace[1].ask("国家那份呢？", NUMBER_TURN)
+    assert not answer.refused and "工信部联科〔2024〕11号" in answer.answer

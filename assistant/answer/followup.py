@@ -130,3 +130,25 @@ def ordinal_phrases(question: str) -> tuple[str, ...]:
 
 def _single(names: set[str]) -> str | None:
     return next(iter(names)) if len(names) == 1 else None
+
+
+SWITCH_FILLER = re.compile(r"那么|那个|这个|那份|这份|那|呢|的|文件|政策|规定|层面|[？?。，,！!\s]")
+
+
+def switch_document(question: str, history: list[Turn], places: Places) -> str | None:
+    """ "国家那份呢？" after "上海方案的文号是多少？": the previous question asked of the document now named
+    ("国家 的文号是多少？"), or None when the question is not such a switch."""
+    named = named_jurisdictions(question, places)
+    users = [t.content for t in history if t.role == "user" and t.content.strip()]
+    if not users or not named or not is_elliptical(question):
+        return None
+    rest = question
+    for pattern in places.values():
+        rest = pattern.sub("", rest)
+    if SWITCH_FILLER.sub("", rest):
+        return None  # the follow-up asks something of its own ("国家那份的补贴呢？")
+    previous = users[-1]
+    for pattern in places.values():
+        previous = pattern.sub("", previous)
+    said = "".join(m.group(0) for slug in sorted(named) if (m := places[slug].search(question)))
+    return f"{said}{previous}"
