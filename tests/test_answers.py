@@ -357,8 +357,14 @@ def test_a_detail_the_clause_does_not_hold_is_not_covered(workspace):
     assert answer.refused and "比例" in answer.answer.splitlines()[0]
 
 
-SUBSIDY_TURN = [{"role": "user", "content": "上海新建中试平台补贴多少？"}, {"role": "assistant", "content": "最高1亿元。"}]
-NUMBER_TURN = [{"role": "user", "content": "上海方案的文号是多少？"}, {"role": "assistant", "content": "沪经信技〔2025〕365号"}]
+SUBSIDY_TURN = [
+    {"role": "user", "content": "上海新建中试平台补贴多少？"},
+    {"role": "assistant", "content": "最高1亿元。"},
+]
+NUMBER_TURN = [
+    {"role": "user", "content": "上海方案的文号是多少？"},
+    {"role": "assistant", "content": "沪经信技〔2025〕365号"},
+]
 
 
 def test_a_document_fact_asked_in_a_follow_up_answers_for_the_document_in_context(workspace):
@@ -369,3 +375,8 @@ def test_a_document_fact_asked_in_a_follow_up_answers_for_the_document_in_contex
 def test_naming_another_document_in_a_follow_up_switches_to_it(workspace):
     answer = workspace[1].ask("国家那份呢？", NUMBER_TURN)
     assert not answer.refused and "工信部联科〔2024〕11号" in answer.answer
+
+
+def test_a_definition_leads_with_the_defining_sentence(workspace):
+    answer = workspace[1].ask("中试指的是什么？")
+    assert "过渡性试验" in answer.answer.splitlines()[0]

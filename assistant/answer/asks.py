@@ -21,6 +21,7 @@ COUNTED = re.compile(
 VAGUE_COUNT = {"一批", "一个", "一类", "一种", "一项"}
 NUMBER = re.compile(r"\d")
 BARE_NUMBER = re.compile(r"[\d.%]+")  # checked by the money and year rules, not evidence of the topic
+DEFINING = re.compile(r"^[^，。]{1,12}?(?:是指|指的是|是把|是将|即|是一种|是一类|称为|是对)")
 COMPARE = re.compile(r"区别|对比|比较|分别|两份|异同|都")
 META_INTENTS = {
     "number": re.compile(r"文号|发文字号|文件号|几号文|编号"),

@@ -19,6 +19,7 @@ from assistant.answer.asks import (
     COUNTED,
     DATE_ASK,
     DATED,
+    DEFINING,
     META_INTENTS,
     META_WORDS,
     MONEY_ANSWER,
@@ -48,6 +49,7 @@ from assistant.index.snapshot import Snapshot
 from ingest.chunk import full_sentences
 
 SENTENCE_HITS = 5
+DEFINING_BOOST = 2.5  # a sentence that defines ("X是指…", "X是把…的过渡性试验") before one that praises
 RANK_DECAY = 0.15
 PATH_WEIGHT = 0.3
 KEEP_RATIO = 0.55
@@ -236,7 +238,7 @@ class _Run:
                 if dated:
                     score *= 2.0 if DATED.search(sent) else 0.7
                 if any(sent.startswith(p) or p + "指" in sent for p in resolved.phrases):
-                    score *= 2.0
+                    score *= 2.0 * (DEFINING_BOOST if DEFINING.search(sent) else 1.0)
                 out.append(Candidate(sent, chunk, hit.document, score, pos))
         return out
 
