@@ -69,7 +69,7 @@ class Assistant:
     def from_settings(cls, settings: Settings) -> Assistant:
         embedder = None
         if settings.retriever != "lexical":
-            embedder = make_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_device)
+            embedder = make_embedder(settings)
         return cls(settings, embedder, chat=ChatModel(settings) if settings.llm_enabled else None)
 
     @property

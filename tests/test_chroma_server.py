@@ -124,7 +124,7 @@ def test_server_mode_ingest_ask_and_incremental_update(chroma_server: str, tmp_p
     settings = Settings(
         chroma_url=chroma_server, data_dir=tmp_path / "data", corpus_dir=corpus, embedding_model="hash-64"
     )
-    embedder = make_embedder("hash-64")
+    embedder = make_embedder(settings)
     tokenizer = ChineseTokenizer()
     layout = Layout(settings)
 

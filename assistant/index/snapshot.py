@@ -23,7 +23,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import shutil
 import threading
 import time
@@ -39,13 +38,11 @@ import numpy as np
 from assistant.core.errors import IndexNotReady, StoreLocked
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import Settings
+from assistant.core.text import HEADING_MARKER
 from assistant.index.chroma_store import ChromaStore
 from assistant.index.lexical import BM25Index
 
 log = logging.getLogger(__name__)
-HEADING_MARKER = re.compile(
-    r"^(第[一二三四五六七八九十百零〇]+[章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、])"
-)
 MIN_HEADING_CHARS = 4
 HEADING_BOOST = 0.6
 PHRASE_BOOST = 0.5

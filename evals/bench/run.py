@@ -247,7 +247,7 @@ def _ingest_figures(report, chunk_s: float) -> dict:
 def shipped_ingest(run: Run) -> None:
     s = run.settings
     t0 = time.perf_counter()
-    embedder = run.embedder = make_embedder(s.embedding_model, s.embedding_batch_size, s.embedding_device)
+    embedder = run.embedder = make_embedder(s)
     embedder.embed(["中试"])
     tokenizer = run.tokenizer = ChineseTokenizer()
     log.info("model and tokenizer loaded in %.1f s", time.perf_counter() - t0)

@@ -28,10 +28,10 @@ import numpy as np
 
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import Settings
+from assistant.core.text import HEADING_MARKER, sentences
 from assistant.index.build import chunk_index_text
 from assistant.index.embeddings import Embedder
 from assistant.index.snapshot import DocEntry, Layout, Manifest
-from ingest.chunk import sentences
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,6 @@ DERIVED_DOC_SIZE = 1000  # derived chunks per synthetic document
 ITEMS_PER_SECTION = 10
 SECTIONS_PER_DOC = 10
 DIGITS = re.compile(r"\d+")
-MARKER = re.compile(r"^(?:[（(][一二三四五六七八九十百]+[）)]|[一二三四五六七八九十]+、|[一二三四五六七八九十]是)")
 CN = "零一二三四五六七八九"
 TITLES = {
     "shanghai": "上海市中试平台创新发展实施方案（合成第{n}号）",
@@ -83,7 +82,7 @@ def chunk_body(chunk: Chunk) -> str:
 
 
 def heading_name(heading: str) -> str:
-    return MARKER.sub("", heading).strip() or heading
+    return HEADING_MARKER.sub("", heading).strip() or heading
 
 
 def _number_mapper(rng: random.Random) -> Callable[[str], str]:
