@@ -14,10 +14,11 @@ from assistant.answer.followup import Places, Resolved, named_jurisdictions, pla
 from assistant.core.errors import InvalidQuestion
 from assistant.core.records import Answer, Citation, Hit, Turn
 from assistant.core.resources import template
-from assistant.core.settings import Settings
+from assistant.core.settings import RetrievalMode, Settings
 from assistant.index.embeddings import Embedder, make_embedder
+from assistant.index.layout import Layout
 from assistant.index.lexical import ChineseTokenizer
-from assistant.index.snapshot import Layout, Snapshot
+from assistant.index.snapshot import Snapshot
 from assistant.llm.chat import ChatModel, condense
 from assistant.llm.generate import Generation
 from assistant.retrieval.retriever import Query, Retriever
@@ -68,7 +69,7 @@ class Assistant:
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
         embedder = None
-        if settings.retriever != "lexical":
+        if settings.retriever != RetrievalMode.LEXICAL:
             embedder = make_embedder(settings)
         return cls(settings, embedder, chat=ChatModel(settings) if settings.llm_enabled else None)
 
@@ -98,7 +99,7 @@ class Assistant:
     def warm(self) -> None:
         """Load the index, the dense store and the embedding model before the first question."""
         snap = self.snapshot
-        if self.embedder is not None and self.settings.retriever != "lexical":
+        if self.embedder is not None and self.settings.retriever != RetrievalMode.LEXICAL:
             snap.store.count()
             self.embedder.embed(["中试"])
 
@@ -137,7 +138,7 @@ class Assistant:
         resolved, standalone = self._resolve(text, turns, chat, place_patterns(snapshot.documents.values()))
         condense_ms = (time.perf_counter() - t0) * 1000
         mode = retriever or self.settings.retriever
-        retriever_ = Retriever(snapshot, self.embedder if mode != "lexical" else None, self.settings)
+        retriever_ = Retriever(snapshot, self.embedder if mode != RetrievalMode.LEXICAL else None, self.settings)
         query = Query(
             resolved.query_text,
             resolved.terms,

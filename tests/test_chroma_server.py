@@ -113,8 +113,8 @@ def test_server_mode_ingest_ask_and_incremental_update(chroma_server: str, tmp_p
     from assistant.core.settings import Settings
     from assistant.index.build import ingest
     from assistant.index.embeddings import make_embedder
+    from assistant.index.layout import Layout
     from assistant.index.lexical import ChineseTokenizer
-    from assistant.index.snapshot import Layout
     from assistant.service import Assistant
 
     corpus = tmp_path / "corpus"

@@ -65,7 +65,7 @@ def run_ingest(settings: Settings, paths: list[Path] | None, rebuild: bool):
 
 
 def print_docs(settings: Settings) -> None:
-    from assistant.index.snapshot import Layout
+    from assistant.index.layout import Layout
 
     layout = Layout(settings)
     generation = layout.current()

@@ -14,8 +14,8 @@ from assistant.core.errors import IngestError
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import Settings
 from assistant.index.embeddings import Embedder
+from assistant.index.layout import DocEntry, Layout, Manifest, acquire_lock, exclusive_lock, release_lock
 from assistant.index.lexical import ChineseTokenizer, index_text
-from assistant.index.snapshot import DocEntry, Layout, Manifest, acquire_lock, exclusive_lock, release_lock
 from ingest.loaders import SUPPORTED, check_file
 from ingest.parse import Parsed, doc_id_for, file_hash, parse_file
 

@@ -29,8 +29,8 @@ from assistant.core.records import Turn
 from assistant.core.settings import Settings
 from assistant.index.build import chunk_index_text, corpus_files, ingest
 from assistant.index.embeddings import Embedder, make_embedder
+from assistant.index.layout import Layout
 from assistant.index.lexical import ChineseTokenizer
-from assistant.index.snapshot import Layout
 from assistant.service import Assistant
 from evals.bench.baseline import METHOD as BASELINE_METHOD
 from evals.bench.baseline import run_langchain_baseline
@@ -171,7 +171,7 @@ def run_bench(
         "quick": quick,
         "plan": dataclasses.asdict(plan),
         "model": settings.embedding_model,
-        "retriever": settings.retriever,
+        "retriever": settings.retriever.value,
         "questions": len(items),
         "environment": environment(),
         "load1_before": load_before,

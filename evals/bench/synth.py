@@ -31,7 +31,7 @@ from assistant.core.settings import Settings
 from assistant.core.text import HEADING_MARKER, sentences
 from assistant.index.build import chunk_index_text
 from assistant.index.embeddings import Embedder
-from assistant.index.snapshot import DocEntry, Layout, Manifest
+from assistant.index.layout import DocEntry, Layout, Manifest
 
 log = logging.getLogger(__name__)
 

@@ -165,7 +165,7 @@ def log_answer(
     """The answer in the app's log, with the settings it was given under; returns its record id."""
     settings = assistant.settings
     options: dict[str, Any] = {
-        "retriever": settings.retriever,
+        "retriever": settings.retriever.value,
         "jurisdiction": jurisdiction,
         "top_k": settings.top_k,
         "embedding_model": settings.embedding_model,

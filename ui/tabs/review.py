@@ -153,7 +153,9 @@ def _eval_layout(assistant: Assistant, tools: ReviewTools) -> dict[str, Any]:
                 file_types=[".jsonl"],
                 type="filepath",
             )
-            retriever = gr.Dropdown(["hybrid", "lexical", "dense", "all"], value=settings.retriever, label="检索方式")
+            retriever = gr.Dropdown(
+                ["hybrid", "lexical", "dense", "all"], value=settings.retriever.value, label="检索方式"
+            )
         run = gr.Button("运行评测", variant="primary", interactive=settings.admin_enabled)
         eval_table = gr.Markdown("", elem_id="pa-eval-table")
         chart = gr.Image(label="评测指标", type="filepath", interactive=False)
@@ -268,7 +270,7 @@ def _eval_runner(ctx: Context) -> Callable:
                 settings,
                 Path(dataset_path) if dataset_path else tools.default_dataset,
                 out,
-                mode or settings.retriever,
+                mode or settings.retriever.value,
                 assistant=ctx.assistant,
             )
         png = out / "metrics.png"
