@@ -64,9 +64,6 @@ class SentenceTransformerEmbedder:
                 log.info("loaded embedding model %s", self.name)
         return self._model
 
-    def warm(self) -> None:
-        self._load()
-
     def coverage(self, text: str) -> float:
         tokenizer = self._load().tokenizer
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -87,9 +84,6 @@ class HashEmbedder:
     def __init__(self, dim: int = 64):
         self.name = f"hash-{dim}"
         self.dim = dim
-
-    def warm(self) -> None:
-        pass
 
     def coverage(self, text: str) -> float:
         return 1.0

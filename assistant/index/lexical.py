@@ -8,7 +8,7 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -201,7 +201,3 @@ class BM25Index:
 def index_text(section: str, text: str, place: str) -> str:
     """What the retrievers see for a chunk: where it sits, then its words."""
     return f"{place} {section}\n{text}"
-
-
-def tokenize_all(tokenizer: ChineseTokenizer, texts: Iterable[str]) -> list[list[str]]:
-    return [tokenizer.tokens(t) for t in texts]
