@@ -21,7 +21,7 @@ from assistant.index.lexical import ChineseTokenizer
 from assistant.index.snapshot import Snapshot
 from assistant.llm.chat import ChatModel, condense
 from assistant.llm.generate import Generation
-from assistant.retrieval.retriever import Query, Retriever
+from assistant.retrieval.retriever import Query, Retrieval, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,14 @@ def clean_question(question: str, max_chars: int) -> str:
     if len(text) > max_chars:
         raise InvalidQuestion(f"问题过长（{len(text)} 字），请精简到 {max_chars} 字以内。")
     return text
+
+
+def _line_by_line(text: str) -> Iterator[tuple[str, Answer | None]]:
+    """The extractive answer as it is shown while streaming: one more line each time."""
+    shown = ""
+    for line in text.splitlines(keepends=True):
+        shown += line
+        yield shown, None
 
 
 def llm_context(cited: list[Citation], hits: list[Hit], limit: int) -> list[Hit]:
@@ -137,8 +145,6 @@ class Assistant:
         t0 = time.perf_counter()
         resolved, standalone = self._resolve(text, turns, chat, place_patterns(snapshot.documents.values()))
         condense_ms = (time.perf_counter() - t0) * 1000
-        mode = retriever or self.settings.retriever
-        retriever_ = Retriever(snapshot, self.embedder if mode != RetrievalMode.LEXICAL else None, self.settings)
         query = Query(
             resolved.query_text,
             resolved.terms,
@@ -147,7 +153,7 @@ class Assistant:
             standalone or text,
             resolved.phrases,
         )
-        retrieval = retriever_.search(query, top_k, mode)
+        retrieval = self._retrieve(snapshot, query, retriever, top_k)
         t0 = time.perf_counter()
         composition = self.composer.compose(standalone or text, resolved, retrieval.hits, snapshot)
         self.last_timings = dict(retrieval.timings, compose_ms=(time.perf_counter() - t0) * 1000)
@@ -162,26 +168,35 @@ class Assistant:
             resolved_question=resolved.question if resolved.followup else None,
         )
         if chat is None or composition.refused or not composition.rewritable:
-            shown = ""
-            for line in answer.answer.splitlines(keepends=True):
-                shown += line
-                yield shown, None
+            yield from _line_by_line(answer.answer)
         else:
-            t0 = time.perf_counter()
             context = llm_context(composition.citations, retrieval.hits, self.settings.llm_context_chunks)
             asked = standalone or (resolved.question if resolved.followup else text)
-            generation = Generation(chat, asked, context)
-            for shown in generation:
-                yield shown, None
-            self.last_timings["llm_ms"] = (time.perf_counter() - t0) * 1000
-            if generation.failure:
-                log.warning("LLM answer replaced by the extractive answer: %s", generation.failure)
-                endpoint = generation.failure.startswith("endpoint")
-                answer.notice = template("llm_unavailable.txt" if endpoint else "llm_unverified.txt").strip()
-            else:
-                answer.answer, answer.citations, answer.mode = generation.text, generation.citations, "llm"
+            yield from self._generate(chat, asked, context, answer)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield answer.answer, answer
+
+    def _retrieve(self, snapshot: Snapshot, query: Query, retriever: str | None, top_k: int | None) -> Retrieval:
+        mode = retriever or self.settings.retriever
+        retriever_ = Retriever(snapshot, self.embedder if mode != RetrievalMode.LEXICAL else None, self.settings)
+        return retriever_.search(query, top_k, mode)
+
+    def _generate(
+        self, chat: ChatModel, asked: str, context: list[Hit], answer: Answer
+    ) -> Iterator[tuple[str, Answer | None]]:
+        """Stream the verified LLM answer into `answer`; when it fails, `answer` keeps the extractive text and
+        gets a notice saying why."""
+        t0 = time.perf_counter()
+        generation = Generation(chat, asked, context)
+        for shown in generation:
+            yield shown, None
+        self.last_timings["llm_ms"] = (time.perf_counter() - t0) * 1000
+        if generation.failure:
+            log.warning("LLM answer replaced by the extractive answer: %s", generation.failure)
+            endpoint = generation.failure.startswith("endpoint")
+            answer.notice = template("llm_unavailable.txt" if endpoint else "llm_unverified.txt").strip()
+        else:
+            answer.answer, answer.citations, answer.mode = generation.text, generation.citations, "llm"
 
     def _resolve(
         self, text: str, turns: list[Turn], chat: ChatModel | None, places: Places

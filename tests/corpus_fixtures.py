@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,3 +119,8 @@ def cli_process(settings, log: Path, *args: str) -> subprocess.Popen:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
+
+
+def squash(text: str) -> str:
+    """The text without any whitespace."""
+    return re.sub(r"\s", "", text)
