@@ -16,7 +16,7 @@ from assistant.core.text import MARKER
 from assistant.core.text import norm as plain_norm
 
 ANY_MARKER = re.compile(r"[\[【［]\s*(\d{1,4}(?:\s*[,，、]\s*\d{1,4})*)\s*[\]】］]")
-MARKERS_RUN = re.compile(r"(?:\s*\[\d{1,4}\])+")
+MARKERS_RUN = re.compile(r"(?:\s*" + MARKER.pattern + ")+")  # the markers after a sentence end
 SENTENCE_END = "。！？!?\n"
 OPEN_QUOTES, CLOSE_QUOTES = "“「『", "”」』"
 MAX_QUOTE = 120  # an opening quote without its close does not swallow the rest of the answer
