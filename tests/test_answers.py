@@ -33,7 +33,7 @@ def workspace(tmp_path_factory):
     shutil.copytree(ROOT / "corpus", corpus)
     settings = Settings.from_env(data_dir=base / "data", corpus_dir=corpus)
     tokenizer = ChineseTokenizer()
-    embedder = make_embedder(settings.embedding_model)
+    embedder = make_embedder(settings)
     report = ingest(settings, embedder, tokenizer)
     assert not report.failed
     assistant = Assistant(settings, embedder, tokenizer)
@@ -303,7 +303,7 @@ def test_a_place_with_its_own_indexed_policy_is_answered_from_it(tmp_path):
     settings = Settings.from_env(
         environ={}, data_dir=tmp_path / "data", corpus_dir=corpus, retriever="lexical", embedding_model="hash-64"
     )
-    embedder, tokenizer = make_embedder("hash-64"), ChineseTokenizer()
+    embedder, tokenizer = make_embedder(settings), ChineseTokenizer()
     ingest(settings, embedder, tokenizer)
     before = Assistant(settings, None, tokenizer)
     try:

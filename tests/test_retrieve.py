@@ -6,7 +6,8 @@ import pytest
 
 from assistant.core.settings import Settings
 from assistant.index.build import ingest
-from assistant.index.snapshot import Layout, Snapshot
+from assistant.index.layout import Layout
+from assistant.index.snapshot import Snapshot
 from assistant.retrieval.retriever import Query, Retriever
 
 

@@ -38,7 +38,7 @@ def build_env(root: Path) -> SimpleNamespace:
         admin_user=ADMIN[0],
         admin_password=ADMIN[1],
     )
-    embedder, tokenizer = make_embedder("hash-64"), ChineseTokenizer()
+    embedder, tokenizer = make_embedder(settings), ChineseTokenizer()
     report = ingest(settings, embedder, tokenizer)
     assert not report.failed, [(d.path, d.reason) for d in report.failed]
     assistant = Assistant(settings, embedder, tokenizer)

@@ -12,6 +12,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import logging  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gradio as gr  # noqa: E402
@@ -72,15 +74,7 @@ def build_app(
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         authed = gr.State(False)
         gr.Markdown(INTRO, elem_id="pa-intro")
-        with gr.Accordion("管理员登录（上传文件、重建索引、答案评审）", open=False, elem_id="pa-login"):
-            if not settings.admin_enabled:
-                gr.Markdown(docs_tab.ADMIN_DISABLED)
-            with gr.Row():
-                user = gr.Textbox(label="用户名", interactive=settings.admin_enabled, scale=2)
-                password = gr.Textbox(label="密码", type="password", interactive=settings.admin_enabled, scale=2)
-                login = gr.Button("登录", variant="primary", interactive=settings.admin_enabled, scale=1)
-                logout = gr.Button("退出", interactive=settings.admin_enabled, scale=1)
-            login_status = gr.Markdown("")
+        login = _login_panel(settings)
         with gr.Tabs():
             with gr.Tab("政策问答", id="chat", elem_id="pa-tab-chat"):
                 chat_tab.build(assistant, repo)
@@ -90,42 +84,61 @@ def build_app(
                 doc_table, doc_select, load_documents = docs_tab.build(assistant, authed)
             with gr.Tab("答案评审", id="review", elem_id="pa-tab-review"):
                 qa_table, accuracy, unrated, list_answers = review_tab.build(assistant, repo, authed, workdir, tools)
-
-        def do_login(name: str, secret: str):
-            if check_credentials(settings, name, secret):
-                log.info("admin login")
-                return True, f"已以管理员 {name} 登录。", ""
-            if not settings.admin_enabled:
-                return False, docs_tab.ADMIN_DISABLED, ""
-            log.warning("failed admin login")
-            time.sleep(FAILED_LOGIN_DELAY_S)
-            return False, "用户名或密码错误。", ""
-
-        def do_logout():
-            return False, "已退出管理员登录。", ""
-
-        gr.on(
-            [login.click, password.submit],
-            do_login,
-            inputs=[user, password],
-            outputs=[authed, login_status, password],
-            api_name="login",
-        ).then(
-            list_answers,
-            inputs=[unrated, authed],
-            outputs=[qa_table, accuracy],
-            api_name="list_after_login",
-            api_visibility="private",
-        )
-        logout.click(do_logout, outputs=[authed, login_status, password], api_name="logout").then(
-            list_answers,
-            inputs=[unrated, authed],
-            outputs=[qa_table, accuracy],
-            api_name="list_after_logout",
-            api_visibility="private",
-        )
+        _wire_login(login, settings, authed, list_answers, inputs=[unrated, authed], outputs=[qa_table, accuracy])
         app.load(load_documents, outputs=[doc_table, doc_select], api_name="load_documents", api_visibility="private")
     return app
+
+
+@dataclass
+class Login:
+    user: gr.Textbox
+    password: gr.Textbox
+    login: gr.Button
+    logout: gr.Button
+    status: gr.Markdown
+
+
+def _login_panel(settings: Settings) -> Login:
+    with gr.Accordion("管理员登录（上传文件、重建索引、答案评审）", open=False, elem_id="pa-login"):
+        if not settings.admin_enabled:
+            gr.Markdown(docs_tab.ADMIN_DISABLED)
+        with gr.Row():
+            user = gr.Textbox(label="用户名", interactive=settings.admin_enabled, scale=2)
+            password = gr.Textbox(label="密码", type="password", interactive=settings.admin_enabled, scale=2)
+            login = gr.Button("登录", variant="primary", interactive=settings.admin_enabled, scale=1)
+            logout = gr.Button("退出", interactive=settings.admin_enabled, scale=1)
+        status = gr.Markdown("")
+    return Login(user, password, login, logout, status)
+
+
+def _wire_login(
+    view: Login, settings: Settings, authed: gr.State, list_answers: Callable, inputs: list, outputs: list
+) -> None:
+    """Log in and out; the review tab's list follows (`list_answers` with `inputs` into `outputs`)."""
+
+    def do_login(name: str, secret: str):
+        if check_credentials(settings, name, secret):
+            log.info("admin login")
+            return True, f"已以管理员 {name} 登录。", ""
+        if not settings.admin_enabled:
+            return False, docs_tab.ADMIN_DISABLED, ""
+        log.warning("failed admin login")
+        time.sleep(FAILED_LOGIN_DELAY_S)
+        return False, "用户名或密码错误。", ""
+
+    def do_logout():
+        return False, "已退出管理员登录。", ""
+
+    gr.on(
+        [view.login.click, view.password.submit],
+        do_login,
+        inputs=[view.user, view.password],
+        outputs=[authed, view.status, view.password],
+        api_name="login",
+    ).then(list_answers, inputs=inputs, outputs=outputs, api_name="list_after_login", api_visibility="private")
+    view.logout.click(do_logout, outputs=[authed, view.status, view.password], api_name="logout").then(
+        list_answers, inputs=inputs, outputs=outputs, api_name="list_after_logout", api_visibility="private"
+    )
 
 
 def launch(assistant: Assistant, settings: Settings, tools: review_tab.ReviewTools) -> None:

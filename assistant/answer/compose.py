@@ -300,7 +300,7 @@ class _Run:
                 continue
             trailer = self.snapshot.trailers.get(doc.doc_id)
             printed = PRINTED.search(trailer.text) if trailer and "印发" in question else None
-            if printed and "date" in intents:
+            if trailer is not None and printed and "date" in intents:
                 fact = printed.group(0).strip()
                 out.append(
                     Candidate(
@@ -309,20 +309,24 @@ class _Run:
                 )
             about = f"{doc.title} {doc.place}"
             addressee = next((ln for ln in header.text.splitlines() if ln.endswith(("：", ":"))), None)
-            facts = {
+            joined = "、".join(doc.issuers)
+            facts: dict[str, str | None] = {
                 "recipients": addressee,
-                "number": doc.doc_number and f"《{doc.title}》的文号为{doc.doc_number}。",
-                "issuers": doc.issuers
-                and f"《{doc.title}》由{'、'.join(doc.issuers)}{'联合' if len(doc.issuers) > 1 else ''}印发。",
-                "date": doc.date and f"《{doc.title}》的落款日期为{CN_DATE.format(*map(int, doc.date.split('-')))}。",
+                "number": f"《{doc.title}》的文号为{doc.doc_number}。" if doc.doc_number else None,
+                "issuers": f"《{doc.title}》由{joined}{'联合' if len(doc.issuers) > 1 else ''}印发。"
+                if joined
+                else None,
+                "date": f"《{doc.title}》的落款日期为{CN_DATE.format(*map(int, doc.date.split('-')))}。"
+                if doc.date
+                else None,
                 "copied": copied.group(0) if (copied := COPIED.search(trailer.text if trailer else "")) else None,
             }
             for rank, intent in enumerate(intents):
-                if facts[intent]:
-                    score = META_BOOST * self._match(resolved.terms, facts[intent] + about) - rank * 0.01
-                    out.append(
-                        Candidate(facts[intent], trailer if intent == "copied" else header, doc, score, rank, meta=True)
-                    )
+                stated = facts[intent]
+                source = trailer if intent == "copied" else header
+                if stated and source is not None:
+                    score = META_BOOST * self._match(resolved.terms, stated + about) - rank * 0.01
+                    out.append(Candidate(stated, source, doc, score, rank, meta=True))
         return out
 
     def _match(self, terms: dict[str, float], text: str) -> float:
@@ -430,7 +434,8 @@ class _Run:
         """The outline of the documents the question names, else of the best hit's document."""
         found = [h.document for h in hits if h.lexical or h.dense]  # inside the question's scope filter
         documents = [d for d in dict.fromkeys(found) if d.jurisdiction in resolved.named] or found[:1]
-        parts, citations = [], []
+        parts: list[str] = []
+        citations: list[Citation] = []
         for document in documents:
             text, cited = outline(document, self.snapshot.chunks, len(citations) + 1)
             if text:

@@ -101,10 +101,6 @@ class Repository:
         self.engine: Engine = create_engine(url, connect_args=connect_args, future=True)
         metadata.create_all(self.engine)
 
-    @classmethod
-    def from_settings(cls, settings) -> Repository:
-        return cls(settings.db_url)
-
     def close(self) -> None:
         self.engine.dispose()
 

@@ -30,9 +30,5 @@ class ConfigError(PolicyAssistantError):
     """A setting has an unusable value."""
 
 
-class AccessDenied(PolicyAssistantError):
-    """An admin feature was used without valid credentials."""
-
-
 class LLMError(PolicyAssistantError):
     """The configured LLM endpoint is down, too slow or returned something unusable."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from assistant.core.errors import ConfigError
-from assistant.core.settings import PACKAGED_MODEL
+from assistant.core.settings import PACKAGED_MODEL, Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -66,9 +66,6 @@ class SentenceTransformerEmbedder:
                 log.info("loaded embedding model %s", self.name)
         return self._model
 
-    def warm(self) -> None:
-        self._load()
-
     def coverage(self, text: str) -> float:
         tokenizer = self._reading_tokenizer()
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -100,9 +97,6 @@ class HashEmbedder:
         self.name = f"hash-{dim}"
         self.dim = dim
 
-    def warm(self) -> None:
-        pass
-
     def coverage(self, text: str) -> float:
         return 1.0
 
@@ -116,7 +110,10 @@ class HashEmbedder:
         return out / np.where(norms == 0, 1, norms)
 
 
-def make_embedder(model: str, batch_size: int = 32, device: str = "cpu") -> Embedder:
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings name: `embedding_model` "hash-<dim>" is the test embedder; anything else a
+    sentence-transformers model (settings.replace(embedding_model=...) to choose another)."""
+    model = settings.embedding_model
     if model.startswith("hash-"):
         return HashEmbedder(int(model.split("-", 1)[1]))
-    return SentenceTransformerEmbedder(model, batch_size, device)
+    return SentenceTransformerEmbedder(model, settings.embedding_batch_size, settings.embedding_device)

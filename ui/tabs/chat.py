@@ -10,9 +10,9 @@ from typing import Any
 import gradio as gr
 
 from assistant.app.repository import Repository
-from assistant.core.errors import PolicyAssistantError
 from assistant.core.records import Answer
 from assistant.service import Assistant, clean_question
+from ui.errors import user_errors
 from ui.views.render import answer_status, md_text, render_answer
 
 EXAMPLES = [
@@ -134,10 +134,8 @@ def _wire(view: ChatView, assistant: Assistant, repo: Repository) -> None:
 def _asker(assistant: Assistant, repo: Repository) -> Callable:
     def ask(text: str, scope_label: str, state: dict | None):
         state = state or new_session()
-        try:
+        with user_errors():
             cleaned = clean_question(text, assistant.settings.max_question_chars)
-        except PolicyAssistantError as exc:
-            raise gr.Error(str(exc)) from exc
         jurisdiction = SCOPES.get(scope_label)
         messages = [
             *state["messages"],
@@ -146,14 +144,12 @@ def _asker(assistant: Assistant, repo: Repository) -> Callable:
         ]
         yield messages, "", state, "正在检索……"
         answer: Answer | None = None
-        try:
+        with user_errors():
             for shown, final in assistant.ask_stream(cleaned, state["turns"], jurisdiction=jurisdiction):
                 if final is None:
                     messages[-1] = {"role": "assistant", "content": md_text(shown)}
                     yield messages, "", state, gr.skip()
                 answer = final
-        except PolicyAssistantError as exc:
-            raise gr.Error(str(exc)) from exc
         if answer is None:  # ask_stream always ends with the answer
             raise RuntimeError("the answer stream ended without an answer")
         qa_id = log_answer(repo, assistant, state["id"], answer, jurisdiction)
@@ -169,7 +165,7 @@ def log_answer(
     """The answer in the app's log, with the settings it was given under; returns its record id."""
     settings = assistant.settings
     options: dict[str, Any] = {
-        "retriever": settings.retriever,
+        "retriever": settings.retriever.value,
         "jurisdiction": jurisdiction,
         "top_k": settings.top_k,
         "embedding_model": settings.embedding_model,

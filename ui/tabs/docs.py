@@ -8,11 +8,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.core.errors import IngestError, PolicyAssistantError
 from assistant.index.build import IngestReport, ingest
 from assistant.index.embeddings import make_embedder
 from assistant.service import Assistant
 from ingest.loaders import SUPPORTED
+from ui.errors import user_errors
 from ui.views.render import DOC_HEADERS, clause_paths, doc_rows, render_clause, render_tree
 from ui.views.uploads import safe_filename, save_upload
 
@@ -201,17 +201,13 @@ def _wire_uploader(
 def run_ingest(assistant: Assistant, progress: gr.Progress) -> IngestReport:
     """Bring the index in line with the corpus folder, reporting progress to the page."""
     settings = assistant.settings
-    embedder = assistant.embedder or make_embedder(
-        settings.embedding_model, settings.embedding_batch_size, settings.embedding_device
-    )
+    embedder = assistant.embedder or make_embedder(settings)
 
     def report(stage: str, done: int, total: int) -> None:
         progress((done, total) if total else None, desc=STAGES.get(stage, stage))
 
-    try:
+    with user_errors():
         return ingest(settings, embedder, assistant.tokenizer, progress=report)
-    except PolicyAssistantError as exc:
-        raise gr.Error(str(exc)) from exc
 
 
 def _upload_indexer(assistant: Assistant) -> Callable:
@@ -222,11 +218,9 @@ def _upload_indexer(assistant: Assistant) -> Callable:
         if not path:
             raise gr.Error("请先选择要上传的文件。")
         existed = False
-        try:
+        with user_errors():
             existed = (settings.corpus_dir / safe_filename(Path(path).name)).exists()
             stored = save_upload(path, Path(path).name, settings, bool(replace_existing))
-        except IngestError as exc:
-            raise gr.Error(f"{exc.path}：{exc.reason}") from exc
         result = run_ingest(assistant, progress)
         mine = next((d for d in result.docs if Path(d.path).name == stored.name), None)
         note = ""

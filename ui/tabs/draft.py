@@ -6,8 +6,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
+from ui.errors import user_errors
 from ui.tabs.chat import SCOPES
 from ui.views.drafting import build_draft, write_draft_files
 from ui.views.render import answer_status
@@ -40,11 +40,9 @@ def build(assistant: Assistant, workdir: Path) -> None:
             files = gr.File(label="下载", file_count="multiple", interactive=False)
 
     def make_draft(text: str, name: str, scope_label: str):
-        try:
+        with user_errors():
             # A formal reply quotes the clauses' own words: always the extractive answer.
             answer = assistant.ask(text, [], jurisdiction=SCOPES.get(scope_label), llm=False)
-        except PolicyAssistantError as exc:
-            raise gr.Error(str(exc)) from exc
         return build_draft(answer, name or ""), answer_status(answer, None)
 
     def export_files(text: str):

@@ -11,8 +11,8 @@ from typing import Any
 import gradio as gr
 
 from assistant.app.repository import Repository
-from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
+from ui.errors import user_errors
 from ui.tabs.docs import ADMIN_DISABLED, ADMIN_REQUIRED, require_admin
 from ui.views.drafting import fresh_folder
 from ui.views.render import RATING_LABELS, SCOPE_LABELS, render_accuracy, render_record
@@ -153,7 +153,9 @@ def _eval_layout(assistant: Assistant, tools: ReviewTools) -> dict[str, Any]:
                 file_types=[".jsonl"],
                 type="filepath",
             )
-            retriever = gr.Dropdown(["hybrid", "lexical", "dense", "all"], value=settings.retriever, label="检索方式")
+            retriever = gr.Dropdown(
+                ["hybrid", "lexical", "dense", "all"], value=settings.retriever.value, label="检索方式"
+            )
         run = gr.Button("运行评测", variant="primary", interactive=settings.admin_enabled)
         eval_table = gr.Markdown("", elem_id="pa-eval-table")
         chart = gr.Image(label="评测指标", type="filepath", interactive=False)
@@ -217,10 +219,8 @@ def _detail_reader(ctx: Context) -> Callable:
         require_admin(ctx.assistant, ok)
         if not record_id:
             raise gr.Error("请先输入或选择记录编号。")
-        try:
+        with user_errors():
             row = ctx.repo.get(int(record_id))
-        except PolicyAssistantError as exc:
-            raise gr.Error(str(exc)) from exc
         return render_record(row, ctx.repo.feedback_for(row["id"]))
 
     return answer_detail
@@ -231,10 +231,8 @@ def _rater(ctx: Context) -> Callable:
         require_admin(ctx.assistant, ok)
         if not record_id:
             raise gr.Error("请先输入或选择记录编号。")
-        try:
+        with user_errors(ValueError):
             ctx.repo.rate(int(record_id), verdict, text or "")
-        except (PolicyAssistantError, ValueError) as exc:
-            raise gr.Error(str(exc)) from exc
         message = f"已保存：记录 #{int(record_id)} 评为“{RATING_LABELS.get(verdict, verdict)}”。"
         return message, "", _rows(ctx.repo, only_unrated), render_accuracy(ctx.repo.accuracy())
 
@@ -267,16 +265,14 @@ def _eval_runner(ctx: Context) -> Callable:
         require_admin(ctx.assistant, ok)
         progress(None, desc="正在运行评测……")
         out = settings.data_dir / "eval-ui"
-        try:
+        with user_errors(ValueError, KeyError, prefix="评测失败："):
             summary = tools.run_eval(
                 settings,
                 Path(dataset_path) if dataset_path else tools.default_dataset,
                 out,
-                mode or settings.retriever,
+                mode or settings.retriever.value,
                 assistant=ctx.assistant,
             )
-        except (PolicyAssistantError, ValueError, KeyError) as exc:
-            raise gr.Error(f"评测失败：{exc}") from exc
         png = out / "metrics.png"
         shown = None
         if png.is_file():

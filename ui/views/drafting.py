@@ -56,7 +56,6 @@ def build_draft(answer: Answer, company: str = "", today: date | None = None, te
         "body": answer.answer.strip(),
         "clauses": clause_block,
         "basis": basis,
-        "references": "、".join(references) or "现行收录的政策文件",
         "department": department,
         "date": f"{today.year}年{today.month}月{today.day}日",
     }
