@@ -18,6 +18,7 @@ from assistant.core.figures import Figure, Kind, figures
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, PolicyFact
 
+ENUMERATION = re.compile(r"[^、，。]+、[^、，。]+、[^、，。]+")  # three or more items in a row
 SEVERAL = re.compile(r"分别|各自|各是|区别|比较|对比")
 SOME = 1e-9
 INTENT_LABELS = {
@@ -129,10 +130,13 @@ class Planner:
             share = self.subject_share_in(ask, text)
             if share < self.subject_share / 2:  # the evidence speaks of little of what the proposition names
                 return self._not_covered(ask, composition)
-            verdict = Verdict.YES if share >= 1.0 else Verdict.NOT_STATED
             missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))
+            if share >= 1.0:
+                verdict = Verdict.YES
+            else:  # a list that leaves out what the question names ("也包括懂工艺吗？") answers no
+                verdict = Verdict.NO if ENUMERATION.search(text) else Verdict.NOT_STATED
             return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
-        found = figures(text)
+        found = _evidence_figures(text, composition, {p.kind for p in ask.proposed})
         outcomes = [_compare(p, found) for p in ask.proposed]
         if any(o is Verdict.NO for o in outcomes):
             verdict = Verdict.NO
@@ -156,6 +160,24 @@ class Planner:
             )[:1]
         facts = tuple(dict.fromkeys(f for c in composition.chosen for f in c.chunk.facts if f.sentence in text))
         return AskPlan(ask, Outcome.VERDICT, composition, verdict, facts=facts, elsewhere=elsewhere)
+
+
+def _evidence_figures(text: str, composition: Composition, kinds: set[Kind]) -> list[Figure]:
+    """The figures of the quoted sentences; a date or 文号 is checked against the cited document's own."""
+    documents = list(dict.fromkeys(c.document for c in composition.chosen))
+    stated = [
+        f
+        for d in documents
+        for f in figures(" ".join(filter(None, [d.date and _cn_date(d.date), d.doc_number])))
+        if f.kind in kinds
+    ]
+    own = {f.kind for f in stated}
+    return stated + [f for f in figures(text) if f.kind not in own]
+
+
+def _cn_date(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{year}年{int(month)}月{int(day)}日"
 
 
 def _compare(proposed: Figure, found: list[Figure]) -> Verdict:
