@@ -38,7 +38,7 @@ def three(tmp_path_factory):
     (corpus / "jiangsu-pilot-platform-measures.txt").write_text(PROVINCE_TXT, encoding="utf-8")
     settings = Settings.from_env(environ={}, data_dir=base / "data", corpus_dir=corpus, embedding_model="hash-64")
     tokenizer = ChineseTokenizer()
-    embedder = make_embedder(settings.embedding_model)
+    embedder = make_embedder(settings)
     assert not ingest(settings, embedder, tokenizer).failed
     assistant = Assistant(settings, embedder, tokenizer)
     yield assistant
