@@ -245,7 +245,7 @@ class Assistant:
         )
         ask_plan = planner.plan(ask, composition, scope.snapshot.chunks)
         if ask_plan.outcome is Outcome.NOT_COVERED and not composition.refused:
-            refusal = self.composer.refusal(ask_plan.missing, retrieval.hits, scope.snapshot, scope.places)
+            refusal = self.composer.refusal(ask_plan.missing, resolved, retrieval.hits, scope.snapshot, scope.places)
             ask_plan = dataclasses.replace(ask_plan, composition=refusal)
         return Found(resolved, standalone, retrieval, ask_plan)
 

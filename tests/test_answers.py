@@ -411,3 +411,10 @@ def test_blind_sets_keep_their_floors(workspace, tmp_path, name):
         assert measured[metric] >= floor, (metric, measured[metric])
     for metric, ceiling in BLIND_CEILINGS[name].items():
         assert measured[metric] <= ceiling, (metric, measured[metric])
+
+
+def test_a_question_the_documents_leave_open_gets_the_nearest_rule_as_such(workspace):
+    answer = workspace[1].ask("国家文件对中试平台有资金支持吗？")
+    assert answer.refused
+    nearest = next(line for line in answer.answer.splitlines() if line.startswith("最接近的相关规定"))
+    assert "因地制宜制定本地区扶持制造业中试发展政策" in nearest and "并未规定所问内容" in nearest

@@ -49,6 +49,7 @@ from assistant.index.snapshot import Snapshot
 from ingest.chunk import full_sentences
 
 SENTENCE_HITS = 5
+MONEY_OR_RATIO = re.compile(r"\d\s*(?:[万亿]?元|[%％])")
 DEFINING_BOOST = 2.5  # a sentence that defines ("X是指…", "X是把…的过渡性试验") before one that praises
 RANK_DECAY = 0.15
 PATH_WEIGHT = 0.3
@@ -99,9 +100,13 @@ class Composer:
     ) -> Composition:
         return _Run(self, snapshot, places).compose(question, resolved, hits)
 
-    def refusal(self, topic: str, hits: list[Hit], snapshot: Snapshot, places: PlaceIndex) -> Composition:
+    def refusal(
+        self, topic: str, resolved: Resolved, hits: list[Hit], snapshot: Snapshot, places: PlaceIndex
+    ) -> Composition:
         """What the documents do not provide for, with the nearest clauses and the body to contact."""
-        return _Run(self, snapshot, places)._refuse(topic, hits)
+        run = _Run(self, snapshot, places)
+        run.terms = resolved.terms
+        return run._refuse(topic, hits)
 
 
 class _Run:
@@ -113,12 +118,14 @@ class _Run:
         self.facets = composer.facets
         self.contrasts = composer.contrasts
         self.places = places
+        self.terms: dict[str, float] = {}  # the question's, for the nearest sentence of a refusal
         self.snapshot = snapshot
         self.idf = snapshot.bm25.idf
         # a place a document belongs to ("上海", "国家"): every answer from that document "covers" it
         self.naming = {d.place for d in snapshot.documents.values()} | places.place_words
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition:
+        self.terms = resolved.terms
         named = self.places.places(question, self.tokenizer.names)
         other = next((p for p in named if p.status is not PlaceStatus.INDEXED), None)
         # a place the question itself names, whatever came before; "北京的实施方案" does not name Shanghai;
@@ -461,6 +468,17 @@ class _Run:
             lines[-1] += f"{cand.text}[{markers[cid]}]"
         return Composition("\n".join(lines), False, citations, chosen=tuple(chosen))
 
+    def _nearest_sentence(self, chunk: Chunk) -> str:
+        """The sentence of the nearest clause that says most of the question's words, if it says any. A sentence
+        with an amount or a ratio is never offered: beside a refusal it would read as the answer."""
+        scored = [
+            (self._match(self.terms, s.strip()), s.strip())
+            for s in full_sentences(chunk.text)
+            if s.strip() and s.strip() != chunk.path[-1] and not is_instruction(s) and not MONEY_OR_RATIO.search(s)
+        ]
+        best = max(scored, default=(0.0, ""))
+        return best[1] if best[0] > 0 else ""
+
     def _refuse(self, topic: str, hits: list[Hit], other_place: bool = False) -> Composition:
         titles = "、".join(f"《{d.title}》" for d in self.snapshot.documents.values())
         parts = [
@@ -473,6 +491,9 @@ class _Run:
         if related and not other_place:
             listed = "；".join(f"[{c.marker}]《{c.document.title}》{clause_label(c.chunk)}" for c in citations)
             parts.append(template("refusal_related.txt").format(related=listed).strip())
+            nearest = self._nearest_sentence(related[0].chunk)
+            if nearest:
+                parts.append(template("refusal_nearest.txt").format(sentence=nearest).strip())
         else:
             citations = []
         contact = (
