@@ -73,13 +73,13 @@ def validation_error(errors: Sequence[dict]) -> ApiError:
         if kind == "missing":
             return ApiError(400, "empty_body", "请求体为空：请发送一个 JSON 对象。")
         return ApiError(400, "not_an_object", "请求体必须是 JSON 对象（Content-Type: application/json）。")
+    if kind == "missing":
+        return ApiError(400, "missing_field", f"缺少必填字段 {path}。", param=path)
     if "role" in loc:
         expected = (error.get("ctx") or {}).get("expected", "")
         return ApiError(400, "bad_role", f"{path} 的角色无效（收到 {given!r}），应为 {expected}。", param=path)
     if "jurisdiction" in loc:
         return ApiError(400, "bad_jurisdiction", f"jurisdiction 只能是 national 或 shanghai（收到 {given!r}）。", path)
-    if kind == "missing":
-        return ApiError(400, "missing_field", f"缺少必填字段 {path}。", param=path)
     if path == "messages" and kind == "too_short":
         return ApiError(400, "empty_messages", "messages 不能为空：最后一条应是用户的问题。", param=path)
     if "content" in loc:
