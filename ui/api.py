@@ -54,11 +54,15 @@ from ui.views.api_schema import (
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1 << 20
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorOut, "description": "bad input: empty, too long, bad roles, malformed JSON …"},
+ACCESS_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "missing or wrong API key (when PA_API_KEYS is set)"},
     403: {"model": ErrorOut, "description": "no PA_API_KEYS set and the client is not on loopback"},
     429: {"model": ErrorOut, "description": "over PA_API_RATE requests per minute: see Retry-After"},
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "bad input: empty, too long, bad roles, malformed JSON …"},
+    413: {"model": ErrorOut, "description": "a request body over 1 MB"},
+    **ACCESS_RESPONSES,
 }
 STREAM_DOC = {"text/event-stream": {"schema": {"type": "string", "description": "data: {chunk}… data: [DONE]"}}}
 
@@ -177,7 +181,8 @@ def guarded_route(access: Access) -> type[APIRoute]:
                 try:
                     host = request.client.host if request.client else None
                     request.state.caller = access.admit(request.headers.get("authorization"), host)
-                    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+                    declared = request.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
                         raise ApiError(413, "request_too_large", f"请求体超过 {MAX_BODY_BYTES // 1024} KB。")
                     return await handler(request)
                 except Exception as exc:
@@ -203,7 +208,7 @@ def build_router(service: ApiService) -> APIRouter:
         (in a stream: on the last chunk, the one with finish_reason "stop")."""
         return service.chat_completion(body, request.state.caller)
 
-    @router.get("/v1/models", response_model=ModelListOut, summary="The one model", responses=ERROR_RESPONSES)
+    @router.get("/v1/models", response_model=ModelListOut, summary="The one model", responses=ACCESS_RESPONSES)
     def models() -> ModelListOut:
         return ModelListOut(data=[ModelOut(created=service.started)])
 
