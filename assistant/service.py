@@ -38,9 +38,9 @@ def clean_question(question: str, max_chars: int) -> str:
     text = "".join(ch for ch in question if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
     text = " ".join(text.split())
     if not text:
-        raise InvalidQuestion("问题不能为空，请输入您要咨询的内容。")
+        raise InvalidQuestion("问题不能为空，请输入您要咨询的内容。", "empty_question")
     if len(text) > max_chars:
-        raise InvalidQuestion(f"问题过长（{len(text)} 字），请精简到 {max_chars} 字以内。")
+        raise InvalidQuestion(f"问题过长（{len(text)} 字），请精简到 {max_chars} 字以内。", "question_too_long")
     return text
 
 

@@ -6,7 +6,12 @@ class PolicyAssistantError(Exception):
 
 
 class InvalidQuestion(PolicyAssistantError):
-    """The question is empty, too long or otherwise unusable."""
+    """The question is empty, too long or otherwise unusable; `code` names the problem for machines
+    (empty_question, question_too_long, invalid_question)."""
+
+    def __init__(self, message: str, code: str = "invalid_question"):
+        super().__init__(message)
+        self.code = code
 
 
 class IngestError(PolicyAssistantError):

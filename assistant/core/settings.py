@@ -13,7 +13,7 @@ import os
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,11 @@ class Settings:
     admin_password: str | None = None
     log_retention_days: int = 365
 
+    # HTTP API (/v1/chat/completions, /api/ask): comma-separated bearer keys; without keys it answers
+    # loopback clients only. Requests per minute and key (per client address without keys); 0: no limit.
+    api_keys: str | None = field(default=None, repr=False)
+    api_rate: int = 60
+
     # Optional LLM behind an OpenAI-compatible endpoint
     llm_base_url: str | None = None
     llm_model: str | None = None
@@ -107,6 +112,8 @@ class Settings:
             raise ConfigError(f"fusion must be weighted or rrf, not {self.fusion!r}") from None
         if self.top_k < 1:
             raise ConfigError("top_k must be at least 1")
+        if self.api_rate < 0:
+            raise ConfigError("api_rate must not be negative (0: no limit)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -132,6 +139,10 @@ class Settings:
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def api_key_list(self) -> tuple[str, ...]:
+        return tuple(k.strip() for k in (self.api_keys or "").split(",") if k.strip())
 
     @property
     def admin_enabled(self) -> bool:
