@@ -194,10 +194,10 @@ class Assistant:
         t0 = time.perf_counter()
         analysis = analyse(text, self.lexicon)
         scope = Scope(snapshot, self.place_index(snapshot), jurisdiction, doc_id, retriever, top_k)
-        found = [
-            self._answer_ask(ask, text, analysis.context, len(analysis.asks), turns, chat, scope)
-            for ask in analysis.asks
-        ]
+        found = []
+        for n, ask in enumerate(analysis.asks):  # a later ask reads the earlier ones as its context
+            context = "，".join([analysis.context, *(a.text for a in analysis.asks[:n])]).strip("，")
+            found.append(self._answer_ask(ask, text, context, len(analysis.asks), turns, chat, scope))
         plan = AnswerPlan(analysis, tuple(f.plan for f in found))
         rendered = render(plan)
         first = found[0]
@@ -215,10 +215,10 @@ class Assistant:
         if chat is None or not rewritable(plan):
             yield from _line_by_line(answer.answer)
         else:
-            context = llm_context(answer.citations, first.retrieval.hits, self.settings.llm_context_chunks)
+            given = llm_context(answer.citations, first.retrieval.hits, self.settings.llm_context_chunks)
             resolved = first.resolved
             asked = first.standalone or (resolved.question if resolved.followup else text)
-            yield from self._generate(chat, asked, context, answer)
+            yield from self._generate(chat, asked, given, answer)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield answer.answer, answer
 

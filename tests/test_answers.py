@@ -418,3 +418,14 @@ def test_a_question_the_documents_leave_open_gets_the_nearest_rule_as_such(works
     assert answer.refused
     nearest = next(line for line in answer.answer.splitlines() if line.startswith("最接近的相关规定"))
     assert "因地制宜制定本地区扶持制造业中试发展政策" in nearest and "并未规定所问内容" in nearest
+
+
+def test_a_later_ask_of_one_message_keeps_the_document_of_the_earlier(workspace):
+    answer = workspace[1].ask("《制造业中试创新发展实施意见》是哪两个部门印发的？发文日期是哪天？")
+    assert not answer.refused and "工业和信息化部" in answer.answer and "2024年1月16日" in answer.answer
+
+
+def test_a_document_named_by_its_number_and_its_attachment(workspace):
+    assert "2025年5月30日" in workspace[1].ask("365号文的落款日期是哪天？").answer
+    attachment = workspace[1].ask("上海这个通知后面附了什么附件？")
+    assert not attachment.refused and "附件：上海市中试平台创新发展实施方案" in attachment.answer

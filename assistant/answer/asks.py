@@ -31,11 +31,13 @@ META_INTENTS = {
     "date": re.compile(r"落款|哪天|哪一天|日期|什么时候(发|印|出台|签)|何时|哪年"),
     "recipients": re.compile(r"发给|主送|印发给|下发给|发往|哪些单位执行"),
     "copied": re.compile(r"抄送"),
+    "attachment": re.compile(r"附件|附了|附上|随文|附的"),
 }
+ATTACHMENT = re.compile(r"附件[:：]\s*([^\n]+)")
 TENTHS = re.compile(r"[一二三四五六七八九十两几\d]$")  # "四成都不到" speaks of 四成, not of 成都
 META_WORDS = frozenset(
     "文号 发文字号 编号 落款 日期 哪天 时间 部门 单位 发文单位 发文机关 联合 印发 发布 发 主送 抄送 "
-    "下发 范围 之一 通知 签发 出台 天 号 几家 哪家 哪几家 几个 哪几个 哪些 谁".split()
+    "下发 范围 之一 通知 签发 出台 天 号 几家 哪家 哪几家 几个 哪几个 哪些 谁 附件 附 附了 附上 后面 什么".split()
 )
 CN_DATE = "{0}年{1}月{2}日"
 NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.answer.asks import (
+    ATTACHMENT,
     BARE_NUMBER,
     CN_DATE,
     COMPARE,
@@ -327,6 +328,9 @@ class _Run:
                 if doc.date
                 else None,
                 "copied": copied.group(0) if (copied := COPIED.search(trailer.text if trailer else "")) else None,
+                "attachment": f"附件：{attached.group(1).strip()}"
+                if (attached := ATTACHMENT.search(header.text))
+                else None,
             }
             for rank, intent in enumerate(intents):
                 stated = facts[intent]

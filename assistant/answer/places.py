@@ -46,6 +46,17 @@ def _pattern(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile("(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + ")(?!级)")
 
 
+def _number_words(documents: list[Document]) -> dict[str, set[str]]:
+    """A document named by its 文号: "沪经信技〔2025〕365号", "沪经信技", "365号文"."""
+    out: dict[str, set[str]] = {}
+    for doc in documents:
+        number = doc.doc_number or ""
+        match = re.match(r"^([\u4e00-\u9fff]{2,8})\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*(\d+)\s*号$", number)
+        if match:
+            out.setdefault(doc.jurisdiction, set()).update({number, match.group(1), f"{match.group(2)}号文"})
+    return out
+
+
 def _genres(title: str, genres: Sequence[str]) -> list[str]:
     return [g for g in genres if title.endswith(g)]
 
@@ -74,6 +85,9 @@ class PlaceIndex:
             explicit[slug] |= inside
         for slug, words in self._document_words(documents, chunks).items():
             names[slug] |= words
+        numbers = _number_words(documents)
+        for slug, words in numbers.items():
+            names[slug] |= words
         self.local_aliases = {
             place: aliases.split()
             for place, aliases in (row.split("=", 1) for row in resource_words("place_aliases.txt", lines=True))
@@ -86,7 +100,7 @@ class PlaceIndex:
         self.names = {slug: sorted(ws, key=len, reverse=True) for slug, ws in names.items() if ws}
         self.patterns = {slug: _pattern(ws) for slug, ws in self.names.items()}
         self.explicit = {slug: _pattern(ws) for slug, ws in explicit.items() if ws}
-        self.place_words = frozenset(w for ws in explicit.values() for w in ws)
+        self.place_words = frozenset(w for ws in [*explicit.values(), *numbers.values()] for w in ws)
         self.extra = extra_places()
 
     @staticmethod
