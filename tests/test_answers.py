@@ -429,3 +429,16 @@ def test_a_document_named_by_its_number_and_its_attachment(workspace):
     assert "2025年5月30日" in workspace[1].ask("365号文的落款日期是哪天？").answer
     attachment = workspace[1].ask("上海这个通知后面附了什么附件？")
     assert not attachment.refused and "附件：上海市中试平台创新发展实施方案" in attachment.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "verdict"),
+    [
+        ("上海中试方案的发文单位里有市教委，对不对？", "yes"),
+        ("上海的中试方案是市发展改革委牵头印发的吧？", "no"),
+        ("《制造业中试创新发展实施意见》是2024年1月23日印发的，对吧？", "no"),
+        ("中试服务券最高支持比例好像是30%？", "no"),
+    ],
+)
+def test_claims_about_issuers_dates_and_figures_get_verdicts(workspace, question, verdict):
+    assert workspace[1].ask(question).verdict == verdict

@@ -22,6 +22,7 @@ VAGUE_COUNT = {"一批", "一个", "一类", "一种", "一项"}
 NUMBER = re.compile(r"\d")
 BARE_NUMBER = re.compile(r"[\d.%]+")  # checked by the money and year rules, not evidence of the topic
 DEFINING = re.compile(r"^[^，。]{1,12}?(?:是指|指的是|是把|是将|即|是一种|是一类|称为|是对)")
+TAG_QUESTION = re.compile(r"(?:是吗|对吗|对吧|是吧|没错吧|没记错吧|对不对|是不是|吧|吗)[？?]?$")  # checks a claim
 COMPARE = re.compile(r"区别|对比|比较|分别|两份|异同|都")
 META_INTENTS = {
     "number": re.compile(r"文号|发文字号|文件号|几号文|编号"),

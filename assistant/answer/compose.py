@@ -32,6 +32,7 @@ from assistant.answer.asks import (
     NUMERIC_ASK,
     PRINTED,
     SUBSIDY_ASK,
+    TAG_QUESTION,
     VAGUE_COUNT,
     YEAR,
     contrasts,
@@ -207,8 +208,8 @@ class _Run:
         asked = COUNT_ASK.search(question)
         if asked and not any(self._counts(t, question[asked.end() :]) for t in texts):
             return "具体数量"
-        for year in YEAR.findall(question):
-            if not any(year in t for t in texts):
+        for year in YEAR.findall(question):  # a year the user proposes ("是2025年吗？") is checked, not required
+            if not any(year in t for t in texts) and not TAG_QUESTION.search(question):
                 return "所问年份的情况"
         return None
 

@@ -18,6 +18,11 @@ from assistant.core.figures import Figure, Kind, figures
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, PolicyFact
 
+QUOTED = re.compile(r"[“\"]([^”\"]{1,12})[”\"]")
+ISSUE_ASK = re.compile(r"印发|发文|发布|联合|牵头")
+ORGAN = re.compile(
+    r"(?:^|[是由有和与及、，,])([\u4e00-\u9fff]{1,10}?(?:人民政府|委员会|发展改革委|发改委|经信委|教委|科委|委|局|部|厅|办公室|办公厅))"
+)
 ENUMERATION = re.compile(r"[^、，。]+、[^、，。]+、[^、，。]+")  # three or more items in a row
 SEVERAL = re.compile(r"分别|各自|各是|区别|比较|对比")
 SOME = 1e-9
@@ -131,10 +136,18 @@ class Planner:
             if share < self.subject_share / 2:  # the evidence speaks of little of what the proposition names
                 return self._not_covered(ask, composition)
             missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))
-            if share >= 1.0:
+            issuers = _issuer_verdict(ask.text, composition)
+            if issuers is not None:
+                verdict = issuers
+            elif share >= 1.0:
                 verdict = Verdict.YES
-            else:  # a list that leaves out what the question names ("也包括懂工艺吗？") answers no
-                verdict = Verdict.NO if ENUMERATION.search(text) else Verdict.NOT_STATED
+            else:  # a list that leaves out what the question quotes ("也包括“懂工艺”吗？") answers no
+                quoted = QUOTED.findall(ask.text)
+                verdict = (
+                    Verdict.NO
+                    if quoted and ENUMERATION.search(text) and not any(q in text for q in quoted)
+                    else (Verdict.NOT_STATED)
+                )
             return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
         found = _evidence_figures(text, composition, {p.kind for p in ask.proposed})
         outcomes = [_compare(p, found) for p in ask.proposed]
@@ -163,16 +176,39 @@ class Planner:
 
 
 def _evidence_figures(text: str, composition: Composition, kinds: set[Kind]) -> list[Figure]:
-    """The figures of the quoted sentences; a date or 文号 is checked against the cited document's own."""
+    """The figures of the quoted sentences; a date or 文号 they do not state is checked against the cited
+    document's own."""
+    quoted = figures(text)
+    said = {f.kind for f in quoted}
     documents = list(dict.fromkeys(c.document for c in composition.chosen))
     stated = [
         f
         for d in documents
         for f in figures(" ".join(filter(None, [d.date and _cn_date(d.date), d.doc_number])))
-        if f.kind in kinds
+        if f.kind in kinds and f.kind not in said
     ]
-    own = {f.kind for f in stated}
-    return stated + [f for f in figures(text) if f.kind not in own]
+    return quoted + stated
+
+
+def _subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(c in chars for c in short)
+
+
+def _issuer_verdict(question: str, composition: Composition) -> Verdict | None:
+    """ "是市发展改革委印发的吧？": the bodies the question names against the cited document's issuers (an
+    abbreviation matches when its characters appear in order in the full name: 市教委 ~ 上海市教育委员会)."""
+    if not ISSUE_ASK.search(question):
+        return None
+    named = [
+        core
+        for m in ORGAN.finditer(question)
+        if (core := re.split(r"[是由有和与及的]", m.group(1))[-1])
+    ]
+    issuers = [i for c in composition.chosen for i in c.document.issuers]
+    if not named or not issuers:
+        return None
+    return Verdict.YES if all(any(_subsequence(n, i) for i in issuers) for n in named) else Verdict.NO
 
 
 def _cn_date(iso: str) -> str:
