@@ -399,7 +399,7 @@ BLIND_FLOORS = {
         "unanswerable_refusal": 0.63,
     },
 }
-BLIND_CEILINGS = {"blind1.jsonl": {"false_refusal": 0.07}, "blind2.jsonl": {"false_refusal": 0.09}}
+BLIND_CEILINGS = {"blind1.jsonl": {"false_refusal": 0.07}, "blind2.jsonl": {"false_refusal": 0.07}}
 
 
 @pytest.mark.parametrize("name", sorted(BLIND_FLOORS))

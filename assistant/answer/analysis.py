@@ -59,6 +59,7 @@ class Ask:
     yes_no: bool
     proposed: tuple[Figure, ...]  # figures a yes/no ask puts forward ("是不是最高1亿？")
     subject: tuple[str, ...]  # its own words that name what it is about (generic words left out)
+    asked: tuple[tuple[str, ...], ...] = ()  # the subject words of each segment that asks ("…多少钱，占比重多少")
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,9 @@ def make_ask(text: str, lexicon: Lexicon, marked: bool = False) -> Ask:
     )
     yes_no = bool(lexicon.yes_no.search(text)) or (marked and not lexicon.wh.search(text))
     proposed = tuple(f for f in figures(text) if f.kind is not Kind.YEAR) if yes_no else ()
-    return Ask(text, intent, yes_no, proposed, subject_words(asked, lexicon))
+    segments = [seg for seg in re.split(r"[，,]", text) if lexicon.cue.search(seg)]
+    per_segment = tuple(words for seg in segments if (words := subject_words(seg, lexicon)))
+    return Ask(text, intent, yes_no, proposed, subject_words(asked, lexicon), per_segment)
 
 
 def _same_intent(previous: Ask, ask: Ask) -> bool:

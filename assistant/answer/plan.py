@@ -84,7 +84,14 @@ class Planner:
 
     def subject_share_in(self, ask: Ask, text: str) -> float:
         """The idf share of the ask's subject words (those the documents use) that `text` says."""
-        known = [(w, self.idf(w)) for w in ask.subject if self.idf(w) > 0]
+        return self._share(ask.subject, text)
+
+    def segment_share_in(self, ask: Ask, text: str) -> float:
+        """The best share over the segments that ask ("花了多少钱，占全国比重多少": either may be answered)."""
+        return max((self._share(words, text) for words in ask.asked), default=self._share(ask.subject, text))
+
+    def _share(self, subject: tuple[str, ...], text: str) -> float:
+        known = [(w, self.idf(w)) for w in subject if self.idf(w) > 0]
         known = [(w, i) for w, i in known if not any(w != u and w in u for u, _ in known)]
         total = sum(i for _, i in known)
         return sum(i for w, i in known if self._says(text, w)) / total if total else 1.0
@@ -100,7 +107,7 @@ class Planner:
         several = bool(SEVERAL.search(ask.text))  # "…分别是多少": each figure speaks of one of the subjects
         return tuple(
             dict.fromkeys(
-                f for f in facts if self.subject_share_in(ask, f.sentence) >= (SOME if several else self.subject_share)
+                f for f in facts if self.segment_share_in(ask, _window(f)) >= (SOME if several else self.subject_share)
             )
         )
 
@@ -175,6 +182,15 @@ class Planner:
         return AskPlan(ask, Outcome.VERDICT, composition, verdict, facts=facts, elsewhere=elsewhere)
 
 
+def _window(fact: PolicyFact) -> str:
+    """The part of the fact's sentence that leads to its figure: from the last "；" before it (a clause of its
+    own) to the figure. "…最高可达1亿元；投入较大的中试线，通过一事一议…" does not give 一事一议 a figure."""
+    at = fact.sentence.find(fact.span)
+    if at < 0:
+        return fact.sentence
+    return fact.sentence[fact.sentence.rfind("；", 0, at) + 1 : at + len(fact.span)]
+
+
 def _evidence_figures(text: str, composition: Composition, kinds: set[Kind]) -> list[Figure]:
     """The figures of the quoted sentences; a date or 文号 they do not state is checked against the cited
     document's own."""
@@ -200,11 +216,7 @@ def _issuer_verdict(question: str, composition: Composition) -> Verdict | None:
     abbreviation matches when its characters appear in order in the full name: 市教委 ~ 上海市教育委员会)."""
     if not ISSUE_ASK.search(question):
         return None
-    named = [
-        core
-        for m in ORGAN.finditer(question)
-        if (core := re.split(r"[是由有和与及的]", m.group(1))[-1])
-    ]
+    named = [core for m in ORGAN.finditer(question) if (core := re.split(r"[是由有和与及的]", m.group(1))[-1])]
     issuers = [i for c in composition.chosen for i in c.document.issuers]
     if not named or not issuers:
         return None
