@@ -97,3 +97,8 @@ def test_tag_questions_are_yes_no_and_question_words_are_not(lexicon):
 def test_years_of_a_run_are_counts_that_compare():
     assert [(f.kind, f.value) for f in figures("连续五年")] == [(Kind.COUNT, 5.0)]
     assert [(f.kind, f.value) for f in figures("到2027年")] == [(Kind.YEAR, 2027.0)]
+
+
+def test_an_english_message_with_two_questions_is_two_asks(lexicon):
+    analysis = analyse("Who is the Shanghai plan addressed to, and what file is attached to the notice?", lexicon)
+    assert len(analysis.asks) == 2 and "主送" in analysis.asks[0].text and "附件" in analysis.asks[1].text

@@ -19,6 +19,7 @@ from assistant.core.figures import Figure, Kind, figures
 from assistant.index.lexical import ChineseTokenizer
 
 ENGLISH_SHARE = 0.5
+ENGLISH_ASKS = re.compile(r"\?|,\s*and\s+(?=(?:what|who|when|which|how|where|is|are|does|do|can)\b)", re.IGNORECASE)
 QUESTION_MARK = re.compile(r"[？?]\s*$")
 
 
@@ -105,7 +106,13 @@ def is_english(text: str) -> bool:
 
 
 def translate(text: str, lexicon: Lexicon) -> str:
-    """An English question as the Chinese words of the glossary it uses, its figures and its cue."""
+    """An English message as Chinese asks: each question ("…issued, and what is its number?") as the Chinese
+    words of the glossary it uses, its figures and its cue."""
+    questions = [q.strip() for q in ENGLISH_ASKS.split(text) if q and q.strip(" ,.?")]
+    return "".join(_translate_one(q, lexicon) for q in questions) or _translate_one(text, lexicon)
+
+
+def _translate_one(text: str, lexicon: Lexicon) -> str:
     lowered = " " + re.sub(r"[^\w%.&'-]+", " ", text.lower()) + " "
     found: list[tuple[int, str]] = []
     for english, chinese in lexicon.glossary:
