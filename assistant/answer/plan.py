@@ -184,11 +184,13 @@ class Planner:
 
 def _window(fact: PolicyFact) -> str:
     """The part of the fact's sentence that leads to its figure: from the last "；" before it (a clause of its
-    own) to the figure. "…最高可达1亿元；投入较大的中试线，通过一事一议…" does not give 一事一议 a figure."""
+    own) to the end of the figure's segment. "…最高可达1亿元；投入较大的中试线，通过一事一议…" does not give 一事一议 a figure."""
     at = fact.sentence.find(fact.span)
     if at < 0:
         return fact.sentence
-    return fact.sentence[fact.sentence.rfind("；", 0, at) + 1 : at + len(fact.span)]
+    end = at + len(fact.span)
+    tail = re.search(r"[，,；;。]", fact.sentence[end:])  # "按…的10%给予奖励": what the figure is for follows it
+    return fact.sentence[fact.sentence.rfind("；", 0, at) + 1 : end + (tail.start() if tail else 0)]
 
 
 def _evidence_figures(text: str, composition: Composition, kinds: set[Kind]) -> list[Figure]:
