@@ -184,7 +184,8 @@ class Planner:
 
 def _window(fact: PolicyFact) -> str:
     """The part of the fact's sentence that leads to its figure: from the last "；" before it (a clause of its
-    own) to the end of the figure's segment. "…最高可达1亿元；投入较大的中试线，通过一事一议…" does not give 一事一议 a figure."""
+    own) to the end of the figure's segment: "…最高可达1亿元；投入较大的中试线，通过一事一议…" gives 一事一议
+    no figure."""
     at = fact.sentence.find(fact.span)
     if at < 0:
         return fact.sentence
