@@ -62,3 +62,28 @@ def settings(tmp_path: Path, corpus_copy: Path):
     from assistant.core.settings import Settings
 
     return Settings.from_env(environ={}, data_dir=tmp_path / "data", corpus_dir=corpus_copy, embedding_model="hash-64")
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory):
+    """The real corpus ingested once with the packaged model, and an Assistant over it."""
+    import shutil
+
+    from assistant.core.settings import Settings
+    from assistant.index.build import ingest
+    from assistant.index.embeddings import make_embedder
+    from assistant.index.lexical import ChineseTokenizer
+    from assistant.service import Assistant
+    from tests.corpus_fixtures import ROOT
+
+    base = tmp_path_factory.mktemp("answers")
+    corpus = base / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    settings = Settings.from_env(environ={}, data_dir=base / "data", corpus_dir=corpus)
+    tokenizer = ChineseTokenizer()
+    embedder = make_embedder(settings)
+    report = ingest(settings, embedder, tokenizer)
+    assert not report.failed
+    assistant = Assistant(settings, embedder, tokenizer)
+    yield settings, assistant
+    assistant.close()

@@ -8,14 +8,10 @@ from their metadata, and says plainly when the documents do not answer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from assistant.answer.asks import (
-    ATTACHMENT,
     BARE_NUMBER,
-    CN_DATE,
     COMPARE,
-    COPIED,
     COUNT_ASK,
     COUNTED,
     DATE_ASK,
@@ -26,11 +22,9 @@ from assistant.answer.asks import (
     MONEY_ANSWER,
     MONEY_CONTEXT,
     MONEY_STRICT,
-    NOT_ISSUERS,
     NOT_NUMERIC,
     NUMBER,
     NUMERIC_ASK,
-    PRINTED,
     SUBSIDY_ASK,
     TAG_QUESTION,
     VAGUE_COUNT,
@@ -40,11 +34,14 @@ from assistant.answer.asks import (
     mentions,
     whole,
 )
+from assistant.answer.candidates import Candidate, Composition, clause_label
+from assistant.answer.document_facts import document_facts
 from assistant.answer.followup import Resolved
 from assistant.answer.overview import definitional, is_broad, outline
 from assistant.answer.places import PlaceIndex, PlaceStatus
+from assistant.answer.refusal import refusal
 from assistant.core.planted import is_instruction
-from assistant.core.records import Chunk, Citation, Document, Hit
+from assistant.core.records import Chunk, Citation, Hit
 from assistant.core.resources import template
 from assistant.index.lexical import ChineseTokenizer
 from assistant.index.snapshot import Snapshot
@@ -58,7 +55,6 @@ PATH_WEIGHT = 0.3
 KEEP_RATIO = 0.55
 MIN_COVERAGE = 0.45
 META_COVERAGE = 0.75  # a document fact answers only for a document the other words of the question fit
-META_BOOST = 2.0
 CROSS_RATIO = 0.25
 OOV_SHARE = 0.4
 OOV_CAP = 3
@@ -68,26 +64,6 @@ DOMAIN_BOOST = 1.5  # a named policy instrument (中试服务券, 工业上楼) 
 FRAME = {"header", "trailer"}  # the notice and the 版记: quoted below the clauses, and only real sentences
 FRAME_SHARE = 0.6
 MIN_FRAME_SENTENCE = 10
-
-
-@dataclass
-class Candidate:
-    text: str
-    chunk: Chunk
-    document: Document
-    score: float
-    position: int  # order inside the chunk, for stable document order
-    meta: bool = False  # a fact about the document itself (文号, issuers, dates, recipients)
-
-
-@dataclass
-class Composition:
-    answer: str
-    refused: bool
-    citations: list[Citation]
-    rewritable: bool = True  # False: an LLM must not reword it (it says what the documents leave out)
-    chosen: tuple[Candidate, ...] = ()  # the quoted sentences, in the order shown
-    topic: str = ""  # for a refusal: what the documents do not provide for
 
 
 class Composer:
@@ -293,53 +269,7 @@ class _Run:
         return []
 
     def _meta_candidates(self, question: str, resolved: Resolved) -> list[Candidate]:
-        intents = [name for name, pattern in META_INTENTS.items() if pattern.search(question)]
-        if "解读" in question and not re.search(r"落款|印发", question):  # the 解读's own date is a sentence of it
-            intents = [i for i in intents if i != "date"]
-        if NOT_ISSUERS.search(question):
-            intents = [i for i in intents if i != "issuers"]
-        if not intents:
-            return []
-        out = []
-        for doc in self.snapshot.documents.values():
-            if resolved.jurisdiction and doc.jurisdiction != resolved.jurisdiction:
-                continue
-            header = self.snapshot.headers.get(doc.doc_id)
-            if header is None:
-                continue
-            trailer = self.snapshot.trailers.get(doc.doc_id)
-            printed = PRINTED.search(trailer.text) if trailer and "印发" in question else None
-            if trailer is not None and printed and "date" in intents:
-                fact = printed.group(0).strip()
-                out.append(
-                    Candidate(
-                        fact, trailer, doc, META_BOOST * self._match(resolved.terms, fact + doc.title), 9, meta=True
-                    )
-                )
-            about = f"{doc.title} {doc.place}"
-            addressee = next((ln for ln in header.text.splitlines() if ln.endswith(("：", ":"))), None)
-            joined = "、".join(doc.issuers)
-            facts: dict[str, str | None] = {
-                "recipients": addressee,
-                "number": f"《{doc.title}》的文号为{doc.doc_number}。" if doc.doc_number else None,
-                "issuers": f"《{doc.title}》由{joined}{'联合' if len(doc.issuers) > 1 else ''}印发。"
-                if joined
-                else None,
-                "date": f"《{doc.title}》的落款日期为{CN_DATE.format(*map(int, doc.date.split('-')))}。"
-                if doc.date
-                else None,
-                "copied": copied.group(0) if (copied := COPIED.search(trailer.text if trailer else "")) else None,
-                "attachment": f"附件：{attached.group(1).strip()}"
-                if (attached := ATTACHMENT.search(header.text))
-                else None,
-            }
-            for rank, intent in enumerate(intents):
-                stated = facts[intent]
-                source = trailer if intent == "copied" else header
-                if stated and source is not None:
-                    score = META_BOOST * self._match(resolved.terms, stated + about) - rank * 0.01
-                    out.append(Candidate(stated, source, doc, score, rank, meta=True))
-        return out
+        return document_facts(self.snapshot, question, resolved, self._match, self.places.parts)
 
     def _match(self, terms: dict[str, float], text: str) -> float:
         """Weighted idf of the whole terms in `text`, domain words boosted."""
@@ -485,40 +415,6 @@ class _Run:
         return best[1] if best[0] > 0 else ""
 
     def _refuse(self, topic: str, hits: list[Hit], other_place: bool = False) -> Composition:
-        titles = "、".join(f"《{d.title}》" for d in self.snapshot.documents.values())
-        parts = [
-            template("refusal.txt")
-            .format(topic=topic, scope=template("scope.txt").format(titles=titles).strip())
-            .strip()
-        ]
         related = [h for h in hits if h.lexical and h.chunk.kind == "clause"][:2]
-        citations = [Citation(i, h.chunk, h.document) for i, h in enumerate(related, 1)]
-        if related and not other_place:
-            listed = "；".join(f"[{c.marker}]《{c.document.title}》{clause_label(c.chunk)}" for c in citations)
-            parts.append(template("refusal_related.txt").format(related=listed).strip())
-            nearest = self._nearest_sentence(related[0].chunk)
-            if nearest:
-                parts.append(template("refusal_nearest.txt").format(sentence=nearest).strip())
-        else:
-            citations = []
-        contact = (
-            "当地工业和信息化主管部门"
-            if other_place or not related
-            else "、".join(related[0].document.issuers[:1]) or "发文单位"
-        )
-        parts.append(template("refusal_contact.txt").format(contact=contact).strip())
-        return Composition("\n".join(parts), True, citations, topic=topic)
-
-
-def clause_label(chunk: Chunk) -> str:
-    """A short clause path: "四、（十二）支持布局搭建中试线", "解读三、一是龙头企业建设产业链中试平台"."""
-    if chunk.kind != "clause":
-        return chunk.path[-1]
-    markers = []
-    for element in chunk.path[:-1]:
-        match = re.match(
-            r"^(第[一二三四五六七八九十百]+[章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．])",
-            element,
-        )
-        markers.append(match.group(1) if match else element)
-    return "".join(markers) + chunk.path[-1]
+        nearest = self._nearest_sentence(related[0].chunk) if related and not other_place else ""
+        return refusal(list(self.snapshot.documents.values()), topic, related, other_place, nearest)

@@ -83,6 +83,13 @@ class PlaceIndex:
         for slug, division in self.divisions.items():
             inside = {d.name if d.level == COUNTY else core(d.name) for d in gazetteer.inside(division)}
             explicit[slug] |= inside
+        chunks = list(chunks)
+        # the names of documents' parts ("解读", "序言"): a question naming one asks of that part
+        self.parts = frozenset(
+            c.path[0]
+            for c in chunks
+            if c.path and 1 < len(c.path[0]) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", c.path[0])
+        )
         for slug, words in self._document_words(documents, chunks).items():
             names[slug] |= words
         numbers = _number_words(documents)

@@ -1,0 +1,42 @@
+"""The records the composer works with: candidate sentences and the composition it returns."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.core.records import Chunk, Citation, Document
+
+
+@dataclass
+class Candidate:
+    text: str
+    chunk: Chunk
+    document: Document
+    score: float
+    position: int  # order inside the chunk, for stable document order
+    meta: bool = False  # a fact about the document itself (文号, issuers, dates, recipients)
+
+
+@dataclass
+class Composition:
+    answer: str
+    refused: bool
+    citations: list[Citation]
+    rewritable: bool = True  # False: an LLM must not reword it (it says what the documents leave out)
+    chosen: tuple[Candidate, ...] = ()  # the quoted sentences, in the order shown
+    topic: str = ""  # for a refusal: what the documents do not provide for
+
+
+def clause_label(chunk: Chunk) -> str:
+    """A short clause path: "四、（十二）支持布局搭建中试线", "解读三、一是龙头企业建设产业链中试平台"."""
+    if chunk.kind != "clause":
+        return chunk.path[-1]
+    markers = []
+    for element in chunk.path[:-1]:
+        match = re.match(
+            r"^(第[一二三四五六七八九十百]+[章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．])",
+            element,
+        )
+        markers.append(match.group(1) if match else element)
+    return "".join(markers) + chunk.path[-1]
