@@ -40,3 +40,21 @@ def clause_label(chunk: Chunk) -> str:
         )
         markers.append(match.group(1) if match else element)
     return "".join(markers) + chunk.path[-1]
+
+
+def quote(chosen: list[Candidate] | tuple[Candidate, ...]) -> Composition:
+    """The chosen sentences, each clause once with its label and a [n] marker per sentence."""
+    citations: list[Citation] = []
+    markers: dict[str, int] = {}
+    lines: list[str] = []
+    for cand in chosen:
+        cid = cand.chunk.chunk_id
+        if cid not in markers:
+            markers[cid] = len(markers) + 1
+            citations.append(Citation(markers[cid], cand.chunk, cand.document))
+            if cand.meta and cand.chunk.kind == "header":
+                lines.append("")  # a fact stated by the assistant, naming the document itself
+            else:
+                lines.append(f"据《{cand.document.title}》{clause_label(cand.chunk)}：")
+        lines[-1] += f"{cand.text}[{markers[cid]}]"
+    return Composition("\n".join(lines), False, citations, chosen=tuple(chosen))

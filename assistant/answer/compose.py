@@ -34,7 +34,7 @@ from assistant.answer.asks import (
     mentions,
     whole,
 )
-from assistant.answer.candidates import Candidate, Composition, clause_label
+from assistant.answer.candidates import Candidate, Composition, quote
 from assistant.answer.document_facts import document_facts
 from assistant.answer.followup import Resolved
 from assistant.answer.overview import definitional, is_broad, outline
@@ -159,7 +159,7 @@ class _Run:
         refusal = self._unmet_ask(question, chosen, best)
         if refusal:
             return self._refuse(refusal, hits)
-        return self._render(chosen)
+        return quote(chosen)
 
     def _counts(self, text: str, asked_for: str) -> bool:
         """Whether `text` gives a count of what the question counts ("多少家中试平台" → "20家左右…中试平台")."""
@@ -386,22 +386,6 @@ class _Run:
         return Composition("\n".join(parts), False, citations) if parts else None
 
     # --- rendering --------------------------------------------------------------------------
-
-    def _render(self, chosen: list[Candidate]) -> Composition:
-        citations: list[Citation] = []
-        markers: dict[str, int] = {}
-        lines: list[str] = []
-        for cand in chosen:
-            cid = cand.chunk.chunk_id
-            if cid not in markers:
-                markers[cid] = len(markers) + 1
-                citations.append(Citation(markers[cid], cand.chunk, cand.document))
-                if cand.meta and cand.chunk.kind == "header":
-                    lines.append("")  # a fact stated by the assistant, naming the document itself
-                else:
-                    lines.append(f"据《{cand.document.title}》{clause_label(cand.chunk)}：")
-            lines[-1] += f"{cand.text}[{markers[cid]}]"
-        return Composition("\n".join(lines), False, citations, chosen=tuple(chosen))
 
     def _nearest_sentence(self, chunk: Chunk) -> str:
         """The sentence of the nearest clause that says most of the question's words, if it says any. A sentence

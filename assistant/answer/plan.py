@@ -7,12 +7,14 @@ given as the nearest one, never as the answer.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from assistant.answer.analysis import INTENT_FIGURES, META_INTENTS, Ask, Intent, Lexicon, QuestionAnalysis
+from assistant.answer.candidates import quote
 from assistant.answer.compose import Composition
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.planted import is_instruction
@@ -122,7 +124,7 @@ class Planner:
             facts = self.attached(ask, composition, INTENT_FIGURES[ask.intent])
             if not facts:
                 return self._not_covered(ask, composition)
-            return AskPlan(ask, Outcome.ANSWERED, composition, facts=facts)
+            return AskPlan(ask, Outcome.ANSWERED, _only_figures(composition, facts), facts=facts)
         if ask.intent not in META_INTENTS and rule and rule.answers and not rule.answers.search(text):
             return self._not_covered(ask, composition)
         return AskPlan(ask, Outcome.ANSWERED, composition)
@@ -180,6 +182,14 @@ class Planner:
             )[:1]
         facts = tuple(dict.fromkeys(f for c in composition.chosen for f in c.chunk.facts if f.sentence in text))
         return AskPlan(ask, Outcome.VERDICT, composition, verdict, facts=facts, elsewhere=elsewhere)
+
+
+def _only_figures(composition: Composition, facts: tuple[PolicyFact, ...]) -> Composition:
+    """A value ask quotes the sentences that hold its figures, not their neighbours."""
+    keep = [c for c in composition.chosen if any(f.sentence in c.text or c.text in f.sentence for f in facts)]
+    if not keep or len(keep) == len(composition.chosen):
+        return composition
+    return dataclasses.replace(quote(keep), rewritable=composition.rewritable)
 
 
 def _window(fact: PolicyFact) -> str:
