@@ -185,9 +185,11 @@ class Planner:
 
 
 def _only_figures(composition: Composition, facts: tuple[PolicyFact, ...]) -> Composition:
-    """A value ask quotes the sentences that hold its figures, not their neighbours."""
+    """A value ask quotes the sentences that hold its figures, not their neighbours (what each document says
+    stays when the quote spans several)."""
     keep = [c for c in composition.chosen if any(f.sentence in c.text or c.text in f.sentence for f in facts)]
-    if not keep or len(keep) == len(composition.chosen):
+    several = len({c.document.doc_id for c in composition.chosen}) > 1
+    if several or not keep or len(keep) == len(composition.chosen):
         return composition
     return dataclasses.replace(quote(keep), rewritable=composition.rewritable)
 
