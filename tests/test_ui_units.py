@@ -13,8 +13,9 @@ from assistant.core.errors import IngestError
 from assistant.core.records import Answer, Chunk, Citation, Document
 from assistant.core.settings import Settings
 from evals.ratings import numbers_in, to_dataset_item, write_csv, write_jsonl
+from ui.views.documents import clause_paths, render_tree
 from ui.views.drafting import build_draft, write_draft_files
-from ui.views.render import clause_paths, md_text, render_answer, render_tree
+from ui.views.render import md_text, render_answer
 from ui.views.uploads import check_credentials, safe_filename, save_upload
 
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'

@@ -45,14 +45,20 @@ def theme() -> gr.themes.Base:
     )
 
 
+def head() -> str:
+    """ui/static/app.js, inline in the page's <head> (no extra request, nothing from outside)."""
+    return f"<script>{(STATIC / 'app.js').read_text(encoding='utf-8')}</script>"
+
+
 def launch_options(settings: Settings, **overrides) -> dict:
-    """Keyword arguments for Blocks.launch(): theme and CSS go here in Gradio 6, not to Blocks()."""
+    """Keyword arguments for Blocks.launch(): theme, CSS and head go here in Gradio 6, not to Blocks()."""
     options = dict(
         server_name=settings.host,
         server_port=settings.port,
         show_error=True,
         theme=theme(),
         css_paths=[STATIC / "app.css"],
+        head=head(),
         footer_links=["api"],
         share=False,
         quiet=True,
@@ -60,6 +66,20 @@ def launch_options(settings: Settings, **overrides) -> dict:
     )  # bigger uploads are refused unread
     options.update(overrides)
     return options
+
+
+def _login_box(settings: Settings):
+    with gr.Accordion("管理员登录（上传文件、重建索引、答案评审）", open=False, elem_id="pa-login"):
+        if not settings.admin_enabled:
+            gr.Markdown(docs_tab.ADMIN_DISABLED)
+        with gr.Row():
+            user = gr.Textbox(label="用户名", interactive=settings.admin_enabled, min_width=120)
+            password = gr.Textbox(label="密码", type="password", interactive=settings.admin_enabled, min_width=120)
+        with gr.Row():
+            login = gr.Button("登录", variant="primary", size="sm", interactive=settings.admin_enabled)
+            logout = gr.Button("退出", size="sm", interactive=settings.admin_enabled)
+        login_status = gr.Markdown("", elem_id="pa-login-status")
+    return user, password, login, logout, login_status
 
 
 def build_app(
@@ -71,19 +91,14 @@ def build_app(
     workdir = workdir or Path(tempfile.gettempdir()) / "policy-assistant-ui"
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         authed = gr.State(False)
-        gr.Markdown(INTRO, elem_id="pa-intro")
-        with gr.Accordion("管理员登录（上传文件、重建索引、答案评审）", open=False, elem_id="pa-login"):
-            if not settings.admin_enabled:
-                gr.Markdown(docs_tab.ADMIN_DISABLED)
-            with gr.Row():
-                user = gr.Textbox(label="用户名", interactive=settings.admin_enabled, scale=2)
-                password = gr.Textbox(label="密码", type="password", interactive=settings.admin_enabled, scale=2)
-                login = gr.Button("登录", variant="primary", interactive=settings.admin_enabled, scale=1)
-                logout = gr.Button("退出", interactive=settings.admin_enabled, scale=1)
-            login_status = gr.Markdown("")
+        with gr.Row(elem_id="pa-header", equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                gr.Markdown(INTRO, elem_id="pa-intro")
+            with gr.Column(scale=2, min_width=280):
+                user, password, login, logout, login_status = _login_box(settings)
         with gr.Tabs():
             with gr.Tab("政策问答", id="chat", elem_id="pa-tab-chat"):
-                chat_tab.build(assistant, repo)
+                chat_tab.build(assistant, repo, workdir)
             with gr.Tab("答复起草", id="draft", elem_id="pa-tab-draft"):
                 draft_tab.build(assistant, workdir / "drafts")
             with gr.Tab("政策文件", id="docs", elem_id="pa-tab-docs"):

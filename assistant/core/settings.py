@@ -68,6 +68,10 @@ class Settings:
     admin_user: str | None = None
     admin_password: str | None = None
     log_retention_days: int = 365
+    timezone: str = "Asia/Shanghai"  # times shown in the app (stored in UTC)
+    # reply drafts: due after this many working days (Monday to Friday) for a simple / a complex reply
+    draft_due_simple_days: int = 1
+    draft_due_complex_days: int = 3
 
     # Optional LLM behind an OpenAI-compatible endpoint
     llm_base_url: str | None = None

@@ -13,7 +13,7 @@ from assistant.index.build import IngestReport, ingest
 from assistant.index.embeddings import make_embedder
 from assistant.service import Assistant
 from ingest.loaders import SUPPORTED
-from ui.views.render import DOC_HEADERS, clause_paths, doc_rows, render_clause, render_tree
+from ui.views.documents import DOC_HEADERS, clause_paths, doc_rows, render_clause, render_tree
 from ui.views.uploads import safe_filename, save_upload
 
 STAGES = {"parse": "解析文件", "embed": "向量化并写入索引"}

@@ -8,7 +8,7 @@ import gradio as gr
 
 from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
-from ui.tabs.chat import SCOPES
+from ui.tabs.chat_flow import SCOPES
 from ui.views.drafting import build_draft, write_draft_files
 from ui.views.render import answer_status
 

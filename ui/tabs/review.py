@@ -15,7 +15,7 @@ from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
 from ui.tabs.docs import ADMIN_DISABLED, ADMIN_REQUIRED, require_admin
 from ui.views.drafting import fresh_folder
-from ui.views.render import RATING_LABELS, SCOPE_LABELS, render_accuracy, render_record
+from ui.views.records import RATING_LABELS, SCOPE_LABELS, render_accuracy, render_record
 
 HEADERS = ["编号", "时间（UTC）", "问题", "答案摘要", "拒答", "范围", "评审"]
 LIST_LIMIT = 500
