@@ -46,8 +46,10 @@ def theme() -> gr.themes.Base:
 
 
 def head() -> str:
-    """ui/static/app.js, inline in the page's <head> (no extra request, nothing from outside)."""
-    return f"<script>{(STATIC / 'app.js').read_text(encoding='utf-8')}</script>"
+    """ui/static/app.js and page.css, inline in the page's <head> (no extra request, nothing from outside)."""
+    script = (STATIC / "app.js").read_text(encoding="utf-8")
+    style = (STATIC / "page.css").read_text(encoding="utf-8")
+    return f"<style>{style}</style><script>{script}</script>"
 
 
 def launch_options(settings: Settings, **overrides) -> dict:

@@ -5,7 +5,7 @@
  *   bridge of the same tab (ui/tabs/locate.py: a gr.HTML whose submit event runs the Python handler);
  * - after a question the chat scrolls to the new answer's start, not to its end;
  * - "复制纯文本" copies a reply draft without its Markdown marks;
- * - the upload component's English type message is shown in Chinese.
+ * - Gradio's English toast titles and the upload component's type message are shown in Chinese.
  */
 (function () {
   "use strict";
@@ -137,17 +137,24 @@
     return [];
   };
 
+  /* Gradio's own English words in toasts and error badges, and the upload component's type message. */
   const ENGLISH = /Invalid file types?: (.*)\. Only (.*) allowed\./;
-  new MutationObserver(function (records) {
-    records.forEach(function (record) {
-      record.addedNodes.forEach(function (node) {
-        if (!(node instanceof Element) || (node.textContent || "").indexOf("Invalid file type") < 0) return;
-        [node].concat(Array.from(node.querySelectorAll("*"))).forEach(function (el) {
-          if (el.children.length === 0 && ENGLISH.test(el.textContent || "")) {
-            el.textContent = el.textContent.replace(ENGLISH, "不支持的文件类型：$1。仅支持 $2 文件。");
-          }
-        });
-      });
+  const TITLES = { Error: "提示", Warning: "注意", Info: "提示", Success: "完成" };
+  function translate() {
+    document.querySelectorAll(".toast-title, [data-testid='status-tracker'] span.error").forEach(function (el) {
+      const word = (el.textContent || "").trim();
+      if (TITLES[word]) el.textContent = el.classList.contains("toast-title") ? TITLES[word] : "出错";
     });
+    document.querySelectorAll("[data-testid='toast-text']").forEach(function (el) {
+      if (ENGLISH.test(el.textContent || "")) {
+        el.textContent = el.textContent.replace(ENGLISH, "不支持的文件类型：$1。仅支持 $2 文件。");
+      }
+    });
+  }
+  let pending = false;
+  new MutationObserver(function () {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(function () { pending = false; translate(); });
   }).observe(document.documentElement, { childList: true, subtree: true });
 })();

@@ -150,7 +150,7 @@ def feedback_saver(repo: Repository) -> Callable:
     def save_feedback(thumb_label: str, text: str, state: dict | None):
         qa_id = (state or {}).get("last_qa")
         if qa_id is None:
-            raise user_error("还没有可以反馈的回答，请先提问。", "feedback")
+            return "还没有可以反馈的回答，请先提问。", gr.skip()
         repo.add_feedback(qa_id, THUMBS.get(thumb_label, "up"), text or "")
         return f"✅ 已记录对回答 #{qa_id} 的反馈，谢谢！", ""
 
