@@ -24,6 +24,7 @@ from ui.tabs import chat as chat_tab  # noqa: E402
 from ui.tabs import docs as docs_tab
 from ui.tabs import draft as draft_tab
 from ui.tabs import review as review_tab
+from ui.tabs.access import ADMIN_DISABLED, show_admin
 from ui.views.uploads import check_credentials  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def launch_options(settings: Settings, **overrides) -> dict:
 def _login_box(settings: Settings):
     with gr.Accordion("管理员登录（上传文件、重建索引、答案评审）", open=False, elem_id="pa-login"):
         if not settings.admin_enabled:
-            gr.Markdown(docs_tab.ADMIN_DISABLED)
+            gr.Markdown(ADMIN_DISABLED)
         with gr.Row():
             user = gr.Textbox(label="用户名", interactive=settings.admin_enabled, min_width=120)
             password = gr.Textbox(label="密码", type="password", interactive=settings.admin_enabled, min_width=120)
@@ -104,45 +105,46 @@ def build_app(
             with gr.Tab("答复起草", id="draft", elem_id="pa-tab-draft"):
                 draft_tab.build(assistant, workdir / "drafts")
             with gr.Tab("政策文件", id="docs", elem_id="pa-tab-docs"):
-                doc_table, doc_select, load_documents = docs_tab.build(assistant, authed)
+                doc_table, doc_select, load_documents, upload_area = docs_tab.build(assistant, authed, workdir)
             with gr.Tab("答案评审", id="review", elem_id="pa-tab-review"):
-                qa_table, accuracy, unrated, list_answers = review_tab.build(assistant, repo, authed, workdir, tools)
-
-        def do_login(name: str, secret: str):
-            if check_credentials(settings, name, secret):
-                log.info("admin login")
-                return True, f"已以管理员 {name} 登录。", ""
-            if not settings.admin_enabled:
-                return False, docs_tab.ADMIN_DISABLED, ""
-            log.warning("failed admin login")
-            time.sleep(FAILED_LOGIN_DELAY_S)
-            return False, "用户名或密码错误。", ""
-
-        def do_logout():
-            return False, "已退出管理员登录。", ""
-
-        gr.on(
-            [login.click, password.submit],
-            do_login,
-            inputs=[user, password],
-            outputs=[authed, login_status, password],
-            api_name="login",
-        ).then(
-            list_answers,
-            inputs=[unrated, authed],
-            outputs=[qa_table, accuracy],
-            api_name="list_after_login",
-            api_visibility="private",
-        )
-        logout.click(do_logout, outputs=[authed, login_status, password], api_name="logout").then(
-            list_answers,
-            inputs=[unrated, authed],
-            outputs=[qa_table, accuracy],
-            api_name="list_after_logout",
-            api_visibility="private",
-        )
+                review = review_tab.build(assistant, repo, authed, workdir, tools)
+        _wire_login(settings, authed, (user, password, login, logout, login_status), review, upload_area)
         app.load(load_documents, outputs=[doc_table, doc_select], api_name="load_documents", api_visibility="private")
     return app
+
+
+def _wire_login(settings: Settings, authed: gr.State, box: tuple, review: review_tab.AfterLogin, upload_area) -> None:
+    """Login and logout; then the admin areas, the answer list and the eval runs follow the login state."""
+    user, password, login, logout, login_status = box
+
+    def do_login(name: str, secret: str):
+        if check_credentials(settings, name, secret):
+            log.info("admin login")
+            return True, f"已以管理员 {name} 登录。", ""
+        if not settings.admin_enabled:
+            return False, ADMIN_DISABLED, ""
+        log.warning("failed admin login")
+        time.sleep(FAILED_LOGIN_DELAY_S)
+        return False, "用户名或密码错误。", ""
+
+    def do_logout():
+        return False, "已退出管理员登录。", ""
+
+    areas = [review.area, upload_area]
+    logged_in = gr.on(
+        [login.click, password.submit], do_login, [user, password], [authed, login_status, password], api_name="login"
+    )
+    logged_out = logout.click(do_logout, outputs=[authed, login_status, password], api_name="logout")
+    for event, suffix in ((logged_in, "login"), (logged_out, "logout")):
+        event.then(
+            review.list_answers,
+            inputs=review.list_inputs,
+            outputs=review.list_outputs,
+            api_name=f"list_after_{suffix}",
+            api_visibility="private",
+        ).then(show_admin(areas), [authed], [c for a in areas for c in a.outputs()], api_visibility="private").then(
+            review.list_runs, [authed], [review.runs], api_visibility="private"
+        )
 
 
 def launch(assistant: Assistant, settings: Settings, tools: review_tab.ReviewTools) -> None:

@@ -5,7 +5,8 @@
  *   bridge of the same tab (ui/tabs/locate.py: a gr.HTML whose submit event runs the Python handler);
  * - after a question the chat scrolls to the new answer's start, not to its end;
  * - "复制纯文本" copies a reply draft without its Markdown marks;
- * - Gradio's English toast titles and the upload component's type message are shown in Chinese.
+ * - Gradio's English toast titles and the upload component's type message are shown in Chinese;
+ * - a cell of a table marked pa-hover-table shows its full text on hover.
  */
 (function () {
   "use strict";
@@ -144,6 +145,10 @@
     document.querySelectorAll(".toast-title, [data-testid='status-tracker'] span.error").forEach(function (el) {
       const word = (el.textContent || "").trim();
       if (TITLES[word]) el.textContent = el.classList.contains("toast-title") ? TITLES[word] : "出错";
+    });
+    document.querySelectorAll(".pa-hover-table [role='gridcell']").forEach(function (cell) {
+      const text = (cell.textContent || "").trim();
+      if (cell.title !== text) cell.title = text; // the full text of a cut cell on hover
     });
     document.querySelectorAll("[data-testid='toast-text']").forEach(function (el) {
       if (ENGLISH.test(el.textContent || "")) {

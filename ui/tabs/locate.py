@@ -68,7 +68,7 @@ def layout(elem_prefix: str, key: gr.HTML, scale: int = 2) -> LocatePanel:
 
 def wire(view: LocatePanel, assistant: Assistant, workdir: Path, api_name: str | None) -> None:
     outputs = [view.panel, view.heading, view.image, view.text]
-    show = _shower(assistant, workdir)
+    show = shower(assistant, workdir)
     view.key.submit(
         show,
         inputs=[view.key],
@@ -84,7 +84,7 @@ def wire(view: LocatePanel, assistant: Assistant, workdir: Path, api_name: str |
     )
 
 
-def _shower(assistant: Assistant, workdir: Path) -> Callable:
+def shower(assistant: Assistant, workdir: Path) -> Callable:
     settings = assistant.settings
 
     def show_original(key: str | None):
