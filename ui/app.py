@@ -103,13 +103,14 @@ def build_app(
             with gr.Tab("政策问答", id="chat", elem_id="pa-tab-chat"):
                 chat_tab.build(assistant, repo, workdir)
             with gr.Tab("答复起草", id="draft", elem_id="pa-tab-draft"):
-                draft_tab.build(assistant, workdir / "drafts")
+                drafts = draft_tab.build(assistant, workdir / "drafts", repo)
             with gr.Tab("政策文件", id="docs", elem_id="pa-tab-docs"):
                 doc_table, doc_select, load_documents, upload_area = docs_tab.build(assistant, authed, workdir)
             with gr.Tab("答案评审", id="review", elem_id="pa-tab-review"):
                 review = review_tab.build(assistant, repo, authed, workdir, tools)
         _wire_login(settings, authed, (user, password, login, logout, login_status), review, upload_area)
         app.load(load_documents, outputs=[doc_table, doc_select], api_name="load_documents", api_visibility="private")
+        app.load(drafts[0], inputs=drafts[1], outputs=drafts[2], api_visibility="private")
     return app
 
 

@@ -21,7 +21,7 @@ ADMIN_DISABLED = (
 
 
 def login_prompt(what: str) -> str:
-    return f"🔒 {what}仅供管理员使用，请先在页面右上角“管理员登录”中登录。"
+    return f"{what}仅供管理员使用，请先在页面右上角“管理员登录”中登录。"
 
 
 def require_admin(assistant: Assistant, authed: bool, action: str) -> None:

@@ -152,7 +152,7 @@ def feedback_saver(repo: Repository) -> Callable:
         if qa_id is None:
             return "还没有可以反馈的回答，请先提问。", gr.skip()
         repo.add_feedback(qa_id, THUMBS.get(thumb_label, "up"), text or "")
-        return f"✅ 已记录对回答 #{qa_id} 的反馈，谢谢！", ""
+        return f"已记录对回答 #{qa_id} 的反馈，谢谢！", ""
 
     return save_feedback
 
@@ -169,6 +169,6 @@ def liker(repo: Repository) -> Callable:
             return "已取消评价（之前的反馈仍保留在记录中）。", gr.skip()
         liked = data.liked is True or data.liked == "Like"
         repo.add_feedback(qa_id, "up" if liked else "down", text or "")
-        return f"✅ 已记录您对回答 #{qa_id} 的{'好评' if liked else '差评'}，谢谢！", ""
+        return f"已记录您对回答 #{qa_id} 的{'好评' if liked else '差评'}，谢谢！", ""
 
     return like

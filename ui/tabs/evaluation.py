@@ -74,7 +74,10 @@ def _layout(assistant: Assistant, tools: ReviewTools) -> EvalView:
             )
         run = gr.Button("运行评测", variant="primary", interactive=settings.admin_enabled)
         with gr.Row():
-            runs = gr.Dropdown([], label="历史评测（每次运行单独保存）", scale=4, elem_id="pa-eval-runs")
+            # any value is checked against the saved runs by the handler (the list is refreshed after a login)
+            runs = gr.Dropdown(
+                [], label="历史评测（每次运行单独保存）", allow_custom_value=True, scale=4, elem_id="pa-eval-runs"
+            )
             show_run = gr.Button("查看", size="sm", scale=1)
         table = gr.Markdown("", elem_id="pa-eval-table")
         chart = gr.Image(label="评测指标", type="filepath", interactive=False, elem_id="pa-eval-chart")

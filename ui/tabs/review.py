@@ -253,7 +253,7 @@ def _rater(ctx: Context) -> Callable:
             ctx.repo.rate(int(record_id), verdict, text or "")
         except PolicyAssistantError as exc:
             raise user_error(exc, "rate") from exc
-        message = f"✅ 已保存：记录 #{int(record_id)} 评为“{RATING_LABELS.get(verdict, verdict)}”。"
+        message = f"已保存：记录 #{int(record_id)} 评为“{RATING_LABELS.get(verdict, verdict)}”。"
         rows = review_rows(ctx.repo.list_answers(unrated_only=bool(only_unrated), limit=LIST_LIMIT), ctx.tz)
         return message, "", rows, render_accuracy(ctx.repo.accuracy())
 
