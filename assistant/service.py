@@ -8,22 +8,26 @@ import threading
 import time
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from assistant.answer.analysis import META_INTENTS, Lexicon, analyse
-from assistant.answer.compose import Composer
-from assistant.answer.followup import Places, Resolved, named_jurisdictions, place_patterns, resolve
+from assistant.answer.analysis import META_INTENTS, Ask, Lexicon, analyse, make_ask
+from assistant.answer.compose import Composer, Composition
+from assistant.answer.followup import Places, Resolved, named_jurisdictions, resolve, switch_document
+from assistant.answer.places import PlaceIndex
 from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner
 from assistant.answer.render import render
 from assistant.core.errors import InvalidQuestion
+from assistant.core.places import gazetteer
 from assistant.core.records import Answer, Citation, Hit, Turn
 from assistant.core.resources import template
-from assistant.core.settings import Settings
+from assistant.core.settings import RetrievalMode, Settings
 from assistant.index.embeddings import Embedder, make_embedder
+from assistant.index.layout import Layout
 from assistant.index.lexical import ChineseTokenizer
-from assistant.index.snapshot import Layout, Snapshot
+from assistant.index.snapshot import Snapshot
 from assistant.llm.chat import ChatModel, condense
 from assistant.llm.generate import Generation
-from assistant.retrieval.retriever import Query, Retriever
+from assistant.retrieval.retriever import Query, Retrieval, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +38,51 @@ def clean_question(question: str, max_chars: int) -> str:
     text = "".join(ch for ch in question if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
     text = " ".join(text.split())
     if not text:
-        raise InvalidQuestion("问题不能为空，请输入您要咨询的内容。")
+        raise InvalidQuestion("问题不能为空，请输入您要咨询的内容。", "empty_question")
     if len(text) > max_chars:
-        raise InvalidQuestion(f"问题过长（{len(text)} 字），请精简到 {max_chars} 字以内。")
+        raise InvalidQuestion(f"问题过长（{len(text)} 字），请精简到 {max_chars} 字以内。", "question_too_long")
     return text
+
+
+def _line_by_line(text: str) -> Iterator[tuple[str, Answer | None]]:
+    """The extractive answer as it is shown while streaming: one more line each time."""
+    shown = ""
+    for line in text.splitlines(keepends=True):
+        shown += line
+        yield shown, None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one question is answered against: the snapshot, its places, and the caller's filters."""
+
+    snapshot: Snapshot
+    places: PlaceIndex
+    jurisdiction: str | None
+    doc_id: str | None
+    retriever: str | None
+    top_k: int | None
+
+
+@dataclass(frozen=True)
+class Found:
+    """One ask's resolution, retrieval and plan."""
+
+    resolved: Resolved
+    standalone: str | None
+    retrieval: Retrieval
+    plan: AskPlan
+
+
+def rewritable(plan: AnswerPlan) -> bool:
+    """An LLM may word only a single answered Chinese ask: never a refusal, a verdict or a not-covered part."""
+    only = plan.asks[0]
+    return (
+        len(plan.asks) == 1
+        and only.outcome is Outcome.ANSWERED
+        and not plan.analysis.english
+        and only.composition.rewritable
+    )
 
 
 def llm_context(cited: list[Citation], hits: list[Hit], limit: int) -> list[Hit]:
@@ -66,14 +111,15 @@ class Assistant:
         self.composer = Composer(self.tokenizer, settings.answer_max_sentences)
         self.lexicon = Lexicon(self.tokenizer)
         self._snapshot: Snapshot | None = None
+        self._places: tuple[str, PlaceIndex] | None = None
         self._lock = threading.Lock()
         self.last_timings: dict[str, float] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
         embedder = None
-        if settings.retriever != "lexical":
-            embedder = make_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_device)
+        if settings.retriever != RetrievalMode.LEXICAL:
+            embedder = make_embedder(settings)
         return cls(settings, embedder, chat=ChatModel(settings) if settings.llm_enabled else None)
 
     @property
@@ -99,10 +145,18 @@ class Assistant:
                 log.info("serving index generation %s", fresh.generation)
             return self._snapshot
 
+    def place_index(self, snapshot: Snapshot) -> PlaceIndex:
+        """Places and document words of the indexed documents, built once per index generation."""
+        with self._lock:
+            if self._places is None or self._places[0] != snapshot.generation:
+                index = PlaceIndex(snapshot.documents.values(), snapshot.chunks, gazetteer())
+                self._places = (snapshot.generation, index)
+            return self._places[1]
+
     def warm(self) -> None:
         """Load the index, the dense store and the embedding model before the first question."""
         snap = self.snapshot
-        if self.embedder is not None and self.settings.retriever != "lexical":
+        if self.embedder is not None and self.settings.retriever != RetrievalMode.LEXICAL:
             snap.store.count()
             self.embedder.embed(["中试"])
 
@@ -139,89 +193,98 @@ class Assistant:
         snapshot = self.snapshot
         t0 = time.perf_counter()
         analysis = analyse(text, self.lexicon)
-        places = place_patterns(snapshot.documents.values())
-        mode = retriever or self.settings.retriever
-        retriever_ = Retriever(snapshot, self.embedder if mode != "lexical" else None, self.settings)
-        planner = Planner(self.lexicon, snapshot.bm25.idf, self.tokenizer.synonyms, self.settings.answer_subject_share)
-        plans: list[AskPlan] = []
-        timings: dict[str, float] = {}
-        first: tuple | None = None
-        for ask in analysis.asks:
-            asked = text if chat is not None and len(analysis.asks) == 1 else ask.text  # the LLM condenses it whole
-            resolved, standalone = self._resolve(asked, turns, chat, places, analysis.context)
-            if ask.intent in META_INTENTS and resolved.followup:  # "这个方案是谁发的？": the document in context
-                own = resolve(ask.text, [], self.tokenizer, places, analysis.context)
-                resolved = dataclasses.replace(own, jurisdiction=own.jurisdiction or resolved.jurisdiction)
-            query = Query(
-                resolved.query_text,
-                resolved.terms,
-                jurisdiction or resolved.jurisdiction,
-                doc_id,
-                standalone or ask.text,
-                resolved.phrases,
-            )
-            retrieval = retriever_.search(query, top_k, mode)
-            composition = self.composer.compose(standalone or ask.text, resolved, retrieval.hits, snapshot)
-            if composition.refused and len(analysis.asks) == 1 and ask.text != text:
-                # the whole message, as written, may still find what the ask alone did not
-                resolved, standalone = self._resolve(text, turns, chat, places)
-                query = dataclasses.replace(
-                    query,
-                    text=resolved.query_text,
-                    terms=resolved.terms,
-                    jurisdiction=jurisdiction or resolved.jurisdiction,
-                    question=standalone or text,
-                    phrases=resolved.phrases,
-                )
-                retrieval = retriever_.search(query, top_k, mode)
-                composition = self.composer.compose(standalone or text, resolved, retrieval.hits, snapshot)
-            ask_plan = planner.plan(ask, composition, snapshot.chunks)
-            if ask_plan.outcome is Outcome.NOT_COVERED and not composition.refused:
-                refusal = self.composer.refusal(ask_plan.missing, retrieval.hits, snapshot)
-                ask_plan = dataclasses.replace(ask_plan, composition=refusal)
-            plans.append(ask_plan)
-            timings = {k: timings.get(k, 0.0) + v for k, v in retrieval.timings.items()}
-            first = first or (resolved, standalone, retrieval)
-        assert first is not None
-        resolved, standalone, retrieval = first
-        plan = AnswerPlan(analysis, tuple(plans))
+        scope = Scope(snapshot, self.place_index(snapshot), jurisdiction, doc_id, retriever, top_k)
+        found = []
+        for n, ask in enumerate(analysis.asks):  # a later ask reads the earlier ones as its context
+            context = "，".join([analysis.context, *(a.text for a in analysis.asks[:n])]).strip("，")
+            found.append(self._answer_ask(ask, text, context, len(analysis.asks), turns, chat, scope))
+        plan = AnswerPlan(analysis, tuple(f.plan for f in found))
         rendered = render(plan)
-        self.last_timings = dict(timings, compose_ms=(time.perf_counter() - t0) * 1000)
-        composition = plans[0].composition
-        verdict = plans[0].verdict
+        first = found[0]
+        self.last_timings = dict(first.retrieval.timings, compose_ms=(time.perf_counter() - t0) * 1000)
+        verdict = plan.asks[0].verdict
         answer = Answer(
             question=text,
             answer=rendered.text,
             refused=plan.refused,
             citations=rendered.citations,
-            contexts=retrieval.hits,
-            resolved_question=resolved.question if resolved.followup else None,
+            contexts=first.retrieval.hits,
+            resolved_question=first.resolved.question if first.resolved.followup else None,
             verdict=verdict.value if verdict else None,
         )
-        rewritable = (
-            len(plans) == 1 and plans[0].outcome is Outcome.ANSWERED and not analysis.english and composition.rewritable
-        )
-        if chat is None or not rewritable:
-            shown = ""
-            for line in answer.answer.splitlines(keepends=True):
-                shown += line
-                yield shown, None
+        if chat is None or not rewritable(plan):
+            yield from _line_by_line(answer.answer)
         else:
-            t0 = time.perf_counter()
-            context = llm_context(composition.citations, retrieval.hits, self.settings.llm_context_chunks)
-            asked = standalone or (resolved.question if resolved.followup else text)
-            generation = Generation(chat, asked, context)
-            for shown in generation:
-                yield shown, None
-            self.last_timings["llm_ms"] = (time.perf_counter() - t0) * 1000
-            if generation.failure:
-                log.warning("LLM answer replaced by the extractive answer: %s", generation.failure)
-                endpoint = generation.failure.startswith("endpoint")
-                answer.notice = template("llm_unavailable.txt" if endpoint else "llm_unverified.txt").strip()
-            else:
-                answer.answer, answer.citations, answer.mode = generation.text, generation.citations, "llm"
+            given = llm_context(answer.citations, first.retrieval.hits, self.settings.llm_context_chunks)
+            resolved = first.resolved
+            asked = first.standalone or (resolved.question if resolved.followup else text)
+            yield from self._generate(chat, asked, given, answer)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield answer.answer, answer
+
+    def _answer_ask(
+        self, ask: Ask, text: str, context: str, asks: int, turns: list[Turn], chat: ChatModel | None, scope: Scope
+    ) -> Found:
+        """Resolve, retrieve, compose and plan one ask of the message."""
+        places = scope.places.patterns
+        asked = text if chat is not None and asks == 1 else ask.text  # the LLM condenses a one-ask message whole
+        switched = switch_document(ask.text, turns, places) if chat is None else None
+        if switched:  # "国家那份呢？": the question before, asked of the document now named
+            ask, asked, turns = make_ask(switched, self.lexicon), switched, []
+        resolved, standalone = self._resolve(asked, turns, chat, places, context)
+        if ask.intent in META_INTENTS and resolved.followup:  # "这个方案是谁发的？": the document in context
+            own = resolve(ask.text, [], self.tokenizer, places, context)
+            resolved = dataclasses.replace(own, jurisdiction=own.jurisdiction or resolved.jurisdiction)
+        retrieval, composition = self._compose(standalone or ask.text, resolved, standalone, scope)
+        if composition.refused and asks == 1 and ask.text != text:
+            # the whole message, as written, may still find what the ask alone did not
+            resolved, standalone = self._resolve(text, turns, chat, places)
+            retrieval, composition = self._compose(standalone or text, resolved, standalone, scope)
+        planner = Planner(
+            self.lexicon, scope.snapshot.bm25.idf, self.tokenizer.synonyms, self.settings.answer_subject_share
+        )
+        ask_plan = planner.plan(ask, composition, scope.snapshot.chunks)
+        if ask_plan.outcome is Outcome.NOT_COVERED and not composition.refused:
+            refusal = self.composer.refusal(ask_plan.missing, resolved, retrieval.hits, scope.snapshot, scope.places)
+            ask_plan = dataclasses.replace(ask_plan, composition=refusal)
+        return Found(resolved, standalone, retrieval, ask_plan)
+
+    def _compose(
+        self, question: str, resolved: Resolved, standalone: str | None, scope: Scope
+    ) -> tuple[Retrieval, Composition]:
+        query = Query(
+            resolved.query_text,
+            resolved.terms,
+            scope.jurisdiction or resolved.jurisdiction,
+            scope.doc_id,
+            standalone or question,
+            resolved.phrases,
+        )
+        retrieval = self._retrieve(scope.snapshot, query, scope.retriever, scope.top_k)
+        composition = self.composer.compose(question, resolved, retrieval.hits, scope.snapshot, scope.places)
+        return retrieval, composition
+
+    def _retrieve(self, snapshot: Snapshot, query: Query, retriever: str | None, top_k: int | None) -> Retrieval:
+        mode = retriever or self.settings.retriever
+        retriever_ = Retriever(snapshot, self.embedder if mode != RetrievalMode.LEXICAL else None, self.settings)
+        return retriever_.search(query, top_k, mode)
+
+    def _generate(
+        self, chat: ChatModel, asked: str, context: list[Hit], answer: Answer
+    ) -> Iterator[tuple[str, Answer | None]]:
+        """Stream the verified LLM answer into `answer`; when it fails, `answer` keeps the extractive text and
+        gets a notice saying why."""
+        t0 = time.perf_counter()
+        generation = Generation(chat, asked, context)
+        for shown in generation:
+            yield shown, None
+        self.last_timings["llm_ms"] = (time.perf_counter() - t0) * 1000
+        if generation.failure:
+            log.warning("LLM answer replaced by the extractive answer: %s", generation.failure)
+            endpoint = generation.failure.startswith("endpoint")
+            answer.notice = template("llm_unavailable.txt" if endpoint else "llm_unverified.txt").strip()
+        else:
+            answer.answer, answer.citations, answer.mode = generation.text, generation.citations, "llm"
 
     def _resolve(
         self, text: str, turns: list[Turn], chat: ChatModel | None, places: Places, context: str = ""

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Validate evals/data/dataset.jsonl against the source texts (stdlib only); exit 1 on any problem.
+"""Validate evals/data/dataset.jsonl against the source texts (stdlib and assistant.core.text only); exit 1 on any
+problem.
 Usage: python3 evals/check_dataset.py [path/to/dataset.jsonl]"""
 
 import json
-import re
 import sys
-import unicodedata
 from collections import Counter
 from pathlib import Path
+
+try:
+    from assistant.core.text import norm
+except ModuleNotFoundError:  # run as a file from a checkout in which the project is not installed
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from assistant.core.text import norm
 
 HERE = Path(__file__).resolve()
 SRC_DIR = HERE.parent / "data" / "source-text"
@@ -33,10 +38,6 @@ TYPES = {
 }
 KEYS = {"id": str, "question": str, "answerable": bool, "gold_evidence": list, "key_facts": list, "type": str}
 MIN_TOTAL, MIN_UNANS_SHARE, MIN_MULTI = 110, 0.15, 10
-
-
-def norm(s):
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
 
 
 def check_item(it, docs, errs):

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 import statistics
-import unicodedata
+from collections.abc import Iterable
+
+import numpy as np
+
+from assistant.core.text import MARKER, norm
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 VERDICT_YES = re.compile(r"^(?:是的?|对|正确|符合|有|可以|能|yes)[。，,.!！：:]", re.IGNORECASE)
 VERDICT_NO = re.compile(r"^(?:不是|不对|不正确|不符合|没有|否|不能|不可以|不|no)[。，,.!！：:]", re.IGNORECASE)
-MARKER = re.compile(r"\[\d+\]")
-
-
-def norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
 def contains_any(text: str, phrases: list[str]) -> bool:
@@ -86,11 +85,11 @@ def _mean(values) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    values = sorted(values)
-    return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 2)
+def percentile(values: Iterable[float], q: float) -> float | None:
+    """The q-quantile (0 ≤ q ≤ 1), interpolated linearly between the two nearest values (numpy's default),
+    rounded to two decimals; None without values. Every latency figure of the evals and the bench uses it."""
+    data = [float(v) for v in values]
+    return round(float(np.percentile(data, 100 * q)), 2) if data else None
 
 
 def summarize(scores: list[dict]) -> dict:
@@ -113,6 +112,6 @@ def summarize(scores: list[dict]) -> dict:
         "unanswerable_refusal": _mean(s["refused"] for s in unans),
         "unsupported_numbers": sum(len(s["unsupported"]) for s in scores),
         "median_answer_chars": statistics.median(s["answer_chars"] for s in scores) if scores else 0,
-        "latency_p50_ms": _pct(latencies, 0.5),
-        "latency_p95_ms": _pct(latencies, 0.95),
+        "latency_p50_ms": percentile(latencies, 0.5) or 0.0,
+        "latency_p95_ms": percentile(latencies, 0.95) or 0.0,
     }

@@ -18,8 +18,9 @@ from __future__ import annotations
 import csv
 import json
 import re
-import unicodedata
 from pathlib import Path
+
+from assistant.core.text import MARKER, MONTH_OR_DATE, YEAR_SERIAL, norm
 
 CSV_COLUMNS = [
     "qa_id",
@@ -35,21 +36,14 @@ CSV_COLUMNS = [
     "jurisdiction",
     "citations",
 ]
-_MARKER = re.compile(r"\[\d+\]")
-_DOC_NUMBER = re.compile(r"〔\d{4}〕\d+号")
-_DATE = re.compile(r"\d{4}年\d{1,2}月(\d{1,2}日)?")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:%|％|亿元|万元|元|亿|万|倍|个月|年|个|家|项|次|人|天|日)?")
 _UNITS = ("%", "％", "元", "亿", "万", "倍", "月", "年", "个", "家", "项", "次", "人", "天", "日")
 EVIDENCE_MIN, EVIDENCE_MAX = 8, 25
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
 def numbers_in(answer: str) -> list[str]:
     """Numbers with a unit (or of two or more digits) in the answer, without markers, 文号 and dates."""
-    text = _DATE.sub(" ", _DOC_NUMBER.sub(" ", _MARKER.sub(" ", answer)))
+    text = MONTH_OR_DATE.sub(" ", YEAR_SERIAL.sub(" ", MARKER.sub(" ", answer)))
     found: list[str] = []
     for match in _NUMBER.finditer(text):
         value = match.group(0)
@@ -64,8 +58,8 @@ _SEGMENT = re.compile(r"[^,.;:!?，。；：！？、\n]+")
 def _window(text: str, needle: str) -> str | None:
     """A phrase of 8–25 characters of `text` containing `needle`: its clause between punctuation,
     widened by the neighbouring clauses when too short, cut around the needle when too long."""
-    compact = _norm(text)
-    target = _norm(needle)
+    compact = norm(text)
+    target = norm(needle)
     segments = [(m.start(), m.end()) for m in _SEGMENT.finditer(compact)]
     for i, (start, end) in enumerate(segments):
         pos = compact.find(target, start, end)
@@ -85,15 +79,15 @@ def _window(text: str, needle: str) -> str | None:
 
 def _answer_phrase(answer: str, cited: list[str]) -> str | None:
     """The first 20 characters of an answer sentence that are quoted verbatim from a cited clause."""
-    for sentence in re.split(r"[。；\n]", _MARKER.sub("", answer)):
-        body = _norm(sentence.split("：", 1)[-1])[:20]
-        if len(body) >= EVIDENCE_MIN and any(body in _norm(t) for t in cited):
+    for sentence in re.split(r"[。；\n]", MARKER.sub("", answer)):
+        body = norm(sentence.split("：", 1)[-1])[:20]
+        if len(body) >= EVIDENCE_MIN and any(body in norm(t) for t in cited):
             return body
     return None
 
 
 def _first_phrase(text: str) -> str | None:
-    for sentence in _SEGMENT.findall(_norm(text)):
+    for sentence in _SEGMENT.findall(norm(text)):
         if len(sentence) >= EVIDENCE_MIN:
             return sentence[:20]
     return None
@@ -117,7 +111,7 @@ def to_dataset_item(row: dict) -> dict | None:
     if rating not in ("correct", "partial") or not row["citations"]:
         return None
     cited = [c.get("text", "") for c in row["citations"]]
-    numbers = [n for n in numbers_in(row["answer"]) if any(_norm(n) in _norm(t) for t in cited)][:2]
+    numbers = [n for n in numbers_in(row["answer"]) if any(norm(n) in norm(t) for t in cited)][:2]
     evidence: list[str] = []
     for n in numbers:
         phrase = next((w for t in cited if (w := _window(t, n))), None)

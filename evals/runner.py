@@ -76,7 +76,7 @@ def run_eval(
         runs.insert(1, (f"{retrievers[0]}+llm", retrievers[0], True))
     if assistant is None:
         tokenizer = ChineseTokenizer()
-        embedder = make_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_device)
+        embedder = make_embedder(settings)
         ensure_index(settings, embedder, tokenizer)
         assistant = Assistant(settings, embedder, tokenizer, chat=ChatModel(settings) if llm else None)
     out.mkdir(parents=True, exist_ok=True)

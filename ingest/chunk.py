@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from assistant.core.records import Chunk, Clause
+from assistant.core.text import full_sentences, sentences
 from ingest.clean import CleanText
 from ingest.facts import extract_facts
 
-SENTENCE = re.compile(r"[^。；！？!?;\n]*(?:[。；！？!?;]+[”’」』）)]*|\n|$)")
-FULL_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
-
-
-def sentences(text: str) -> list[str]:
-    """Split at 。；！？ and line ends, keeping the punctuation with its sentence."""
-    return [s for s in SENTENCE.findall(text) if s.strip()]
-
-
-def full_sentences(text: str) -> list[str]:
-    """Split at 。！？ and line ends only: clauses joined by ； stay together, as a rule and its caveat."""
-    return [s for s in FULL_SENTENCE.findall(text) if s.strip()]
+# full_sentences and sentences live in assistant.core.text; assistant/answer/compose.py still imports from here
+__all__ = ["chunk_clauses", "full_sentences", "sentences", "split_text"]
 
 
 def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:

@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from assistant.core.text import DATE, DOC_NUMBER, HEADING_LEVELS
+
 _PAGE_NUMBER = [
     re.compile(r"^[-—–－―─~·\s]*[0-9０-９]{1,4}[-—–－―─~·\s]*$"),
     re.compile(r"^第\s*[0-9０-９]+\s*页\s*[,，/、]?\s*(共\s*[0-9０-９]+\s*页)?$"),
@@ -21,14 +23,11 @@ _PAGE_NUMBER = [
 ]
 _SENTENCE_END = "。！？；：!?;:"
 _OPENERS = "“‘《（(【〔"
-# A paragraph starts at these markers when they open a line.
-HEADING_START = re.compile(
-    r"^(第[一二三四五六七八九十百零〇]+[章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]"
-    r"|[0-9]{1,2}[.．、](?![0-9])|[（(][0-9]{1,2}[）)]|[一二三四五六七八九十]是|解读[:：]|抄送[:：]|附件[:：])"
-)
+# A paragraph starts at these markers when they open a line: a heading's, or a part's (解读：, 抄送：, 附件：).
+HEADING_START = re.compile("^(" + "|".join([*HEADING_LEVELS, "解读[:：]", "抄送[:：]", "附件[:：]"]) + ")")
 _WS = re.compile(r"\s+")
 # A signature date or a 文号 on a line of its own is a paragraph of its own, however wide the line before.
-_OWN_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|[\u4e00-\u9fff]{1,8}[〔［\[【(（]\d{4}[〕］\]】)）]\d{1,4}号")
+_OWN_LINE = re.compile(f"{DATE.pattern}|{DOC_NUMBER.pattern}")  # on a line whose spaces collapse_spaces dropped
 
 
 @dataclass(frozen=True)

@@ -5,26 +5,50 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Literal
 
 from assistant.core.errors import IngestError
 
 log = logging.getLogger(__name__)
 SUPPORTED = (".pdf", ".txt", ".md", ".docx")
+# Why a file is refused unread: in English for ingest reports and the CLI, in Chinese for the web app.
+REFUSALS = {
+    "en": {
+        "missing": "not a file",
+        "type": "unsupported file type '{suffix}' (supported: {supported})",
+        "no suffix": "",  # the file's name instead
+        "joiner": ", ",
+        "empty": "empty file (0 bytes)",
+        "size": "file is {mb:.1f} MB, over the {limit:g} MB limit",
+    },
+    "zh": {
+        "missing": "上传的文件不存在",
+        "type": "不支持的文件类型“{suffix}”，仅支持 {supported}",
+        "no suffix": "无扩展名",
+        "joiner": "、",
+        "empty": "文件为空（0 字节）",
+        "size": "文件 {mb:.1f} MB，超过 {limit:g} MB 的上限",
+    },
+}
 
 
-def check_file(path: Path, max_mb: float) -> str:
+def check_file(path: Path, max_mb: float, name: str | None = None, language: Literal["en", "zh"] = "en") -> str:
     """The file's lower-case suffix, or IngestError if it is missing, of an unsupported type, empty or
-    over the size limit. Looks at nothing but the name and the size."""
+    over the size limit. Looks at nothing but the name and the size. `name` is the file's own name when
+    `path` is a copy under another name (an upload): it gives the type and is named in the error."""
+    label = Path(name) if name is not None else path
+    words = REFUSALS[language]
     if not path.is_file():
-        raise IngestError(path, "not a file")
-    suffix = path.suffix.lower()
+        raise IngestError(label, words["missing"])
+    suffix = label.suffix.lower()
     if suffix not in SUPPORTED:
-        raise IngestError(path, f"unsupported file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED)})")
+        shown = suffix or words["no suffix"] or label.name
+        raise IngestError(label, words["type"].format(suffix=shown, supported=words["joiner"].join(SUPPORTED)))
     size = path.stat().st_size
     if size == 0:
-        raise IngestError(path, "empty file (0 bytes)")
+        raise IngestError(label, words["empty"])
     if size > max_mb * 1024 * 1024:
-        raise IngestError(path, f"file is {size / 1048576:.1f} MB, over the {max_mb:g} MB limit")
+        raise IngestError(label, words["size"].format(mb=size / 1048576, limit=max_mb))
     return suffix
 
 

@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 
 from assistant.core.records import JURISDICTION_NAMES, PLACE_SUFFIXES, Clause
+from assistant.core.text import DATE, DOC_NUMBER, HEADING_LEVELS
 
-DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔［\[【(（]\s*\d{4}\s*[〕］\]】)）]\s*\d{1,4}\s*号")
-DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 # An organ's own 办公厅/办公室 is part of its name: 国务院办公厅 is one issuer, not 国务院 + 办公厅.
 _ORGAN = r".+?(?:委员会|人民政府|办公厅|办公室|总局|部|厅|局|署|委|院|中心)(?!办公厅|办公室)"
 ORGAN_LIST = re.compile(rf"^(?:{_ORGAN})+$")
@@ -20,18 +19,9 @@ _LOCAL_SUFFIX = "|".join("市(?!场)" if s == "市" else s for s in PLACE_SUFFIX
 LOCAL_ISSUER = re.compile(rf"^([\u4e00-\u9fff]{{2,7}}?(?:{_LOCAL_SUFFIX}))")
 
 # (level, pattern). Lower level = higher in the tree.
-HEADINGS = [
-    (1, re.compile(r"^第[一二三四五六七八九十百零〇]+章")),
-    (2, re.compile(r"^第[一二三四五六七八九十百零〇]+节")),
-    (3, re.compile(r"^第[一二三四五六七八九十百零〇]+条")),
-    (4, re.compile(r"^[一二三四五六七八九十]+、")),
-    (5, re.compile(r"^[（(][一二三四五六七八九十]+[）)]")),
-    (6, re.compile(r"^[0-9]{1,2}[.．、](?![0-9])")),
-    (7, re.compile(r"^[（(][0-9]{1,2}[）)]")),
-    (8, re.compile(r"^[一二三四五六七八九十]是")),
-]
+HEADINGS = [(level, re.compile("^" + marker)) for level, marker in enumerate(HEADING_LEVELS, 1)]
 PART = re.compile(r"^(解读)[:：]")
-TRAILER = re.compile(r"^(抄送[:：]|.{2,40}\d{4}年\d{1,2}月\d{1,2}日印发$)")
+TRAILER = re.compile(rf"^(抄送[:：]|.{{2,40}}{DATE.pattern}印发$)")
 MAX_HEADING = 60
 
 

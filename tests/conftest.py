@@ -41,9 +41,10 @@ def tokenizer():
 
 @pytest.fixture(scope="session")
 def embedder():
+    from assistant.core.settings import Settings
     from assistant.index.embeddings import make_embedder
 
-    return make_embedder("hash-64")
+    return make_embedder(Settings(embedding_model="hash-64"))
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,10 +91,10 @@ def write_filler_policies(folder: Path, count: int, clauses: int = 20) -> int:
 @functools.cache
 def packaged_embedder():
     """The real packaged model, loaded once per test run."""
-    from assistant.core.settings import PACKAGED_MODEL
+    from assistant.core.settings import PACKAGED_MODEL, Settings
     from assistant.index.embeddings import make_embedder
 
-    return make_embedder(PACKAGED_MODEL)
+    return make_embedder(Settings(embedding_model=PACKAGED_MODEL))
 
 
 def cli(settings, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -118,3 +119,8 @@ def cli_process(settings, log: Path, *args: str) -> subprocess.Popen:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
+
+
+def squash(text: str) -> str:
+    """The text without any whitespace."""
+    return re.sub(r"\s", "", text)

@@ -85,3 +85,20 @@ def test_yes_no_ask_carries_the_figure_it_proposes(lexicon):
 def test_english_question_becomes_a_chinese_ask(lexicon):
     analysis = analyse("Does Shanghai give vouchers for using pilot lines?", lexicon)
     assert analysis.english and "中试服务券" in analysis.asks[0].text and analysis.asks[0].yes_no
+
+
+def test_tag_questions_are_yes_no_and_question_words_are_not(lexicon):
+    assert analyse("解读说我国算力总规模全球第一？", lexicon).asks[0].yes_no
+    assert analyse("上海计划到2027年建成30家左右市级中试平台，没记错吧？", lexicon).asks[0].yes_no
+    assert not analyse("新布局的中试平台按多大比例补贴？", lexicon).asks[0].yes_no
+    assert not analyse("那已建的呢？", lexicon).asks[0].yes_no
+
+
+def test_years_of_a_run_are_counts_that_compare():
+    assert [(f.kind, f.value) for f in figures("连续五年")] == [(Kind.COUNT, 5.0)]
+    assert [(f.kind, f.value) for f in figures("到2027年")] == [(Kind.YEAR, 2027.0)]
+
+
+def test_an_english_message_with_two_questions_is_two_asks(lexicon):
+    analysis = analyse("Who is the Shanghai plan addressed to, and what file is attached to the notice?", lexicon)
+    assert len(analysis.asks) == 2 and "主送" in analysis.asks[0].text and "附件" in analysis.asks[1].text

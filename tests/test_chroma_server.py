@@ -109,24 +109,26 @@ def _server_collections(url: str) -> set[str]:
     return {c.name for c in client.list_collections()}
 
 
-def test_server_mode_ingest_ask_and_incremental_update(chroma_server: str, tmp_path: Path):
+def _server_settings(url: str, tmp_path: Path):
+    """Settings for a copy of the shipped corpus, indexed on the Chroma server at `url` with the test embedder."""
     from assistant.core.settings import Settings
-    from assistant.index.build import ingest
-    from assistant.index.embeddings import make_embedder
-    from assistant.index.lexical import ChineseTokenizer
-    from assistant.index.snapshot import Layout
-    from assistant.service import Assistant
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for pdf in sorted(CORPUS.glob("*.pdf")):
         shutil.copyfile(pdf, corpus / pdf.name)
-    settings = Settings(
-        chroma_url=chroma_server, data_dir=tmp_path / "data", corpus_dir=corpus, embedding_model="hash-64"
-    )
-    embedder = make_embedder("hash-64")
-    tokenizer = ChineseTokenizer()
-    layout = Layout(settings)
+    return Settings(chroma_url=url, data_dir=tmp_path / "data", corpus_dir=corpus, embedding_model="hash-64")
+
+
+def test_server_mode_ingest_ask_and_incremental_update(chroma_server: str, tmp_path: Path):
+    from assistant.index.build import ingest
+    from assistant.index.embeddings import make_embedder
+    from assistant.index.layout import Layout
+    from assistant.index.lexical import ChineseTokenizer
+    from assistant.service import Assistant
+
+    settings = _server_settings(chroma_server, tmp_path)
+    embedder, tokenizer, layout = make_embedder(settings), ChineseTokenizer(), Layout(settings)
 
     # First ingest: one server collection for the generation, no embedded store on disk.
     first = ingest(settings, embedder, tokenizer)
@@ -151,7 +153,7 @@ def test_server_mode_ingest_ask_and_incremental_update(chroma_server: str, tmp_p
     assert f"{settings.collection}-{gen1}" in _server_collections(chroma_server)
 
     # Change one file: only it is re-parsed; the old generation's collection is dropped.
-    changed = corpus / "shanghai-pilot-platform-plan-2025.pdf"
+    changed = settings.corpus_dir / "shanghai-pilot-platform-plan-2025.pdf"
     with open(changed, "ab") as fh:
         fh.write(b"\n% touched by the server-mode test\n")
     third = ingest(settings, embedder, tokenizer)

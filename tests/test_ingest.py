@@ -11,7 +11,8 @@ import pytest
 
 import tests.pdf_fixtures as F
 from assistant.index.build import chunk_index_text, ingest
-from assistant.index.snapshot import Layout, Snapshot
+from assistant.index.layout import Layout
+from assistant.index.snapshot import Snapshot
 from tests.corpus_fixtures import NATIONAL_PDF, SHANGHAI_PDF
 
 SH, NAT = SHANGHAI_PDF.stem, NATIONAL_PDF.stem

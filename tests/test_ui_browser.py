@@ -114,3 +114,40 @@ def test_ask_in_browser(tmp_path, browser):
 
     finally:
         close_env(env)
+
+
+def test_embed_shows_the_chat_alone_in_an_iframe(tmp_path, browser):
+    """The README's snippet: an <iframe> of the chat page with ?embed=1 hides the header, the login, the
+    tabs and the footer; the chat works inside it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    env = build_env(tmp_path / "env")
+    host_page = tmp_path / "portal.html"
+    try:
+        with running_app(env) as url:
+            wait = WebDriverWait(browser, WAIT_S)
+            host_page.write_text(
+                f'<!doctype html><meta charset="utf-8"><h1>企业门户</h1><iframe id="pa" src="{url}?embed=1" '
+                'width="100%" height="760" style="border:0" title="中试政策助手"></iframe>',
+                encoding="utf-8",
+            )
+            browser.get(host_page.as_uri())
+            browser.switch_to.frame(wait.until(EC.presence_of_element_located((By.ID, "pa"))))
+            box = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#pa-question textarea")))
+            for selector in ("#pa-intro", "#pa-login", "[role='tab']", "footer"):
+                shown = [e for e in browser.find_elements(By.CSS_SELECTOR, selector) if e.is_displayed()]
+                assert not shown, f"{selector} is shown in the embedded chat"
+            box.send_keys("新建中试平台采购设备最高补贴多少？", Keys.ENTER)
+            wait.until(lambda d: "1亿元" in d.find_element(By.ID, "pa-chatbot").text)
+            save_screenshot(browser, tmp_path / "embedded.png")
+
+            browser.switch_to.default_content()
+            browser.get(url)  # without ?embed=1 the page is whole
+            wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#pa-question textarea")))
+            assert browser.find_element(By.ID, "pa-intro").is_displayed()
+            assert [t.text.strip() for t in browser.find_elements(By.CSS_SELECTOR, "[role='tab']") if t.is_displayed()]
+    finally:
+        close_env(env)

@@ -191,7 +191,7 @@ ADMIN_CALLS = [
 
 @pytest.mark.parametrize("configured", [True, False], ids=["not-logged-in", "no-admin-account"])
 def test_admin_endpoints_refuse_without_login(env, url, no_admin_url, tmp_path, configured):
-    from assistant.index.snapshot import Layout
+    from assistant.index.layout import Layout
     from ui.tabs.access import ADMIN_DISABLED, ADMIN_REQUIRED
 
     address, notice = (url, ADMIN_REQUIRED) if configured else (no_admin_url, ADMIN_DISABLED)

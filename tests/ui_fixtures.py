@@ -38,7 +38,7 @@ def build_env(root: Path) -> SimpleNamespace:
         admin_user=ADMIN[0],
         admin_password=ADMIN[1],
     )
-    embedder, tokenizer = make_embedder("hash-64"), ChineseTokenizer()
+    embedder, tokenizer = make_embedder(settings), ChineseTokenizer()
     report = ingest(settings, embedder, tokenizer)
     assert not report.failed, [(d.path, d.reason) for d in report.failed]
     assistant = Assistant(settings, embedder, tokenizer)
@@ -80,18 +80,24 @@ def wait_ready(url: str, timeout: float = STARTUP_TIMEOUT_S) -> None:
 
 @contextmanager
 def running_app(env: SimpleNamespace):
-    """Launch build_app(...) on 127.0.0.1 (a free port, retried if taken meanwhile); yield its URL; close it."""
+    """Launch build_app(...) with the HTTP API, as `policy-assistant serve` does, on 127.0.0.1 (a free port,
+    retried if taken meanwhile); yield its URL; close it. The API's keys and rate come from env.settings."""
     from assistant.cli.commands import review_tools
+    from ui import api
     from ui.app import build_app, launch_options
 
     app = build_app(env.assistant, env.repo, review_tools(), workdir=env.root / "work")
     app.queue(default_concurrency_limit=8)
     for attempt in range(3):
         port = free_port()
+        options = launch_options(
+            env.settings,
+            server_name="127.0.0.1",
+            server_port=port,
+            app_kwargs=api.app_kwargs(env.assistant, env.repo, env.settings),
+        )
         try:
-            app.launch(
-                **launch_options(env.settings, server_name="127.0.0.1", server_port=port), prevent_thread_lock=True
-            )
+            app.launch(**options, prevent_thread_lock=True)
             break
         except OSError:
             if attempt == 2:

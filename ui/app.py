@@ -20,6 +20,7 @@ from assistant.app.repository import Repository  # noqa: E402
 from assistant.app.retention import Purger  # noqa: E402
 from assistant.core.settings import Settings  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
+from ui import api  # noqa: E402
 from ui.tabs import chat as chat_tab  # noqa: E402
 from ui.tabs import docs as docs_tab
 from ui.tabs import draft as draft_tab
@@ -62,6 +63,7 @@ def launch_options(settings: Settings, **overrides) -> dict:
         theme=theme(),
         css_paths=[STATIC / "app.css"],
         head=head(),
+        head_paths=[STATIC / "embed.html"],  # ?embed=1: the chat alone, for an <iframe>
         footer_links=["api"],
         share=False,
         quiet=True,
@@ -155,7 +157,8 @@ def launch(assistant: Assistant, settings: Settings, tools: review_tab.ReviewToo
     purger = None
     try:
         purger = Purger(repo, settings.log_retention_days).start()
-        build_app(assistant, repo, tools).queue(default_concurrency_limit=8).launch(**launch_options(settings))
+        options = launch_options(settings, app_kwargs=api.app_kwargs(assistant, repo, settings))  # the HTTP API
+        build_app(assistant, repo, tools).queue(default_concurrency_limit=8).launch(**options)
     finally:
         if purger is not None:
             purger.stop()

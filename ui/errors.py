@@ -1,13 +1,15 @@
-"""The one place where the web app turns a refusal into a Gradio error.
+"""Domain errors → the web app's error message: one translation for every tab.
 
-Every handler raises through `user_error` (a PolicyAssistantError or a plain Chinese message) or
-`refused` (an admin action without a login): the page gets a Chinese toast titled 提示, API callers
-get the message as the error text, and the server log gets one line, never a traceback.
+A PolicyAssistantError becomes a gr.Error only here (`user_errors`); the chat's page path, which shows
+the message inline instead of raising, takes it from `user_message`. Every refusal is logged as one
+line, never with a traceback, and the page's toast is titled in Chinese.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import gradio as gr
 
@@ -17,23 +19,32 @@ log = logging.getLogger("ui")
 TITLE = "提示"
 
 
-def message_of(error: PolicyAssistantError | str) -> str:
-    """The Chinese message of a refusal; an IngestError names its file."""
-    if isinstance(error, IngestError):
-        return f"{error.path}：{error.reason}"
-    return str(error)
+def user_message(exc: Exception) -> str:
+    """What the page shows for an error: a refused file as "名称：原因", anything else as its own message."""
+    if isinstance(exc, IngestError):
+        return f"{exc.path}：{exc.reason}"
+    return str(exc)
 
 
-def user_error(error: PolicyAssistantError | str, action: str = "") -> gr.Error:
-    """A gr.Error to raise for a refused input or a failed action, logged as one line."""
-    message = message_of(error)
+def page_error(message: str, action: str = "") -> gr.Error:
+    """A gr.Error for a refused request (one log line, no traceback)."""
     log.info("refused %s: %s", action or "request", message[:200])
     return gr.Error(message, title=TITLE, print_exception=False)
 
 
+@contextmanager
+def user_errors(*also: type[Exception], prefix: str = "", action: str = "") -> Iterator[None]:
+    """Run the block; a PolicyAssistantError (or an error of a type in `also`) raised in it is shown on the
+    page as a gr.Error with `prefix` and its message, instead of the generic error of an unexpected crash."""
+    caught: tuple[type[Exception], ...] = (PolicyAssistantError, *also)
+    try:
+        yield
+    except caught as exc:
+        raise page_error(prefix + user_message(exc), action) from exc
+
+
 def refused(action: str, message: str) -> gr.Error:
     """A gr.Error for an admin action without a login (logged as one warning line, no traceback)."""
-    log.warning(
-        "refused admin action %s: %s", action, "no admin account configured" if "未配置" in message else "not logged in"
-    )
+    why = "no admin account configured" if "未配置" in message else "not logged in"
+    log.warning("refused admin action %s: %s", action, why)
     return gr.Error(message, title=TITLE, print_exception=False)

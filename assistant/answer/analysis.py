@@ -19,6 +19,8 @@ from assistant.core.figures import Figure, Kind, figures
 from assistant.index.lexical import ChineseTokenizer
 
 ENGLISH_SHARE = 0.5
+ENGLISH_ASKS = re.compile(r"\?|,\s*and\s+(?=(?:what|who|when|which|how|where|is|are|does|do|can)\b)", re.IGNORECASE)
+QUESTION_MARK = re.compile(r"[？?]\s*$")
 
 
 class Intent(Enum):
@@ -58,6 +60,7 @@ class Ask:
     yes_no: bool
     proposed: tuple[Figure, ...]  # figures a yes/no ask puts forward ("是不是最高1亿？")
     subject: tuple[str, ...]  # its own words that name what it is about (generic words left out)
+    asked: tuple[tuple[str, ...], ...] = ()  # the subject words of each segment that asks ("…多少钱，占比重多少")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Lexicon:
         self.split = re.compile(rows["split"])
         self.enum = re.compile(rows["enum"])
         self.yes_no = re.compile(rows["yesno"], re.IGNORECASE)
+        self.wh = re.compile(rows["wh"], re.IGNORECASE)
         self.noise = [re.compile(line, re.IGNORECASE) for line in resource_words("noise.txt", lines=True)]
         self.generic = frozenset(resource_words("generic.txt"))
         self.intents = [
@@ -102,7 +106,13 @@ def is_english(text: str) -> bool:
 
 
 def translate(text: str, lexicon: Lexicon) -> str:
-    """An English question as the Chinese words of the glossary it uses, its figures and its cue."""
+    """An English message as Chinese asks: each question ("…issued, and what is its number?") as the Chinese
+    words of the glossary it uses, its figures and its cue."""
+    questions = [q.strip() for q in ENGLISH_ASKS.split(text) if q and q.strip(" ,.?")]
+    return "".join(_translate_one(q, lexicon) for q in questions) or _translate_one(text, lexicon)
+
+
+def _translate_one(text: str, lexicon: Lexicon) -> str:
     lowered = " " + re.sub(r"[^\w%.&'-]+", " ", text.lower()) + " "
     found: list[tuple[int, str]] = []
     for english, chinese in lexicon.glossary:
@@ -125,14 +135,19 @@ def _strip_noise(clause: str, lexicon: Lexicon) -> str:
     return clause
 
 
-def clauses(text: str, lexicon: Lexicon) -> list[str]:
-    """The message cut where sentences end and where an enumeration (一是…二是…) starts an item."""
-    pieces = []
-    for part in lexicon.split.split(text):
+def clauses(text: str, lexicon: Lexicon) -> list[tuple[str, bool]]:
+    """The message cut where sentences end and where an enumeration (一是…二是…) starts an item; each piece
+    with whether a question mark closed it."""
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for end in [m.end() for m in lexicon.split.finditer(text)] + [len(text)]:
+        part, marked = text[at:end], bool(QUESTION_MARK.search(text[at:end]))
+        at = end
         cuts = [m.end() for m in lexicon.enum.finditer(part)]
         starts = [0, *cuts]
-        pieces += [part[a:b] for a, b in zip(starts, [*cuts, len(part)])]
-    return [p.strip(" ，,；;：:") for p in pieces if p.strip(" ，,；;：:")]
+        pieces += [(part[a:b], marked) for a, b in zip(starts, [*cuts, len(part)])]
+    trimmed = [(p.strip(" ，,；;：:？?！!。\n"), marked) for p, marked in pieces]
+    return [(p, marked) for p, marked in trimmed if p]
 
 
 def _introduction(clause: str, lexicon: Lexicon) -> str:
@@ -168,14 +183,22 @@ def focus(text: str, lexicon: Lexicon) -> str:
     return "，".join(segments[start:])
 
 
-def make_ask(text: str, lexicon: Lexicon) -> Ask:
+def make_ask(text: str, lexicon: Lexicon, marked: bool = False) -> Ask:
+    """`marked`: the clause ended with a question mark; a statement so marked ("全球第一？") is a yes/no ask."""
     asked = focus(text, lexicon)
     intent = next((r.intent for r in lexicon.intents if r.asks.search(asked)), None) or next(
         (r.intent for r in lexicon.intents if r.asks.search(text)), Intent.OTHER
     )
-    yes_no = bool(lexicon.yes_no.search(text))
+    yes_no = bool(lexicon.yes_no.search(text)) or (marked and not lexicon.wh.search(text))
     proposed = tuple(f for f in figures(text) if f.kind is not Kind.YEAR) if yes_no else ()
-    return Ask(text, intent, yes_no, proposed, subject_words(asked, lexicon))
+    segments = [seg for seg in re.split(r"[，,]", text) if lexicon.cue.search(seg)]
+    per_segment = tuple(words for seg in segments if (words := subject_words(seg, lexicon)))
+    return Ask(text, intent, yes_no, proposed, subject_words(asked, lexicon), per_segment)
+
+
+def _same_intent(previous: Ask, ask: Ask) -> bool:
+    """The same value asked twice in other words ("按多大比例补贴？是投资额的百分之几？")."""
+    return ask.intent is previous.intent and ask.intent in VALUE_INTENTS and not ask.yes_no
 
 
 def analyse(question: str, lexicon: Lexicon) -> QuestionAnalysis:
@@ -184,20 +207,20 @@ def analyse(question: str, lexicon: Lexicon) -> QuestionAnalysis:
     text, repairs = normalize(source, lexicon.speller)
     context: list[str] = []
     asks: list[Ask] = []
-    for clause in clauses(text, lexicon):
+    for clause, marked in clauses(text, lexicon):
         clause = _strip_noise(clause, lexicon)
         if not clause:
             continue
-        if not lexicon.cue.search(clause):
+        if not lexicon.cue.search(clause) and not marked:
             context.append(clause)
             continue
         intro = _introduction(clause, lexicon)
         if intro:
             context.append(intro)
             clause = clause[len(intro) :].lstrip(" ，,")
-        ask = make_ask(clause, lexicon)
-        if asks and not ask.subject and not ask.proposed:
-            previous = asks.pop()  # "如不属实，正确的标准是什么？": the ask before, asked again
+        ask = make_ask(clause, lexicon, marked)
+        if asks and (not ask.subject and not ask.proposed or _same_intent(asks[-1], ask)):
+            previous = asks.pop()  # "如不属实，正确的标准是什么？", "按多大比例？是百分之几？": the ask before, again
             ask = make_ask(previous.text + "，" + clause, lexicon)
             intent = previous.intent if ask.intent is Intent.OTHER else ask.intent
             ask = Ask(ask.text, intent, previous.yes_no, previous.proposed, previous.subject)

@@ -10,7 +10,7 @@ NOT_NUMERIC = re.compile(r"怎么办|如何|怎么|哪些|什么办法")
 MONEY_STRICT = re.compile(r"多少钱|金额|多少万|几万|额度|资金量")
 SUBSIDY_ASK = re.compile(r"补贴|补助|资助|奖励|扶持|补多少|给多少|支持多少")
 MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]*元")
-MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例")
+MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例|奖励|扶持")
 YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 DATE_ASK = re.compile(r"哪天|哪一天|日期|几月|几号|何时|什么时候|什么时间|发布时间|几点")
 DATED = re.compile(r"\d{4}(?:-\d{1,2}-\d{1,2}|年\d{1,2}月)")
@@ -21,6 +21,8 @@ COUNTED = re.compile(
 VAGUE_COUNT = {"一批", "一个", "一类", "一种", "一项"}
 NUMBER = re.compile(r"\d")
 BARE_NUMBER = re.compile(r"[\d.%]+")  # checked by the money and year rules, not evidence of the topic
+DEFINING = re.compile(r"^[^，。]{1,12}?(?:是指|指的是|是把|是将|即|是一种|是一类|称为|是对)")
+TAG_QUESTION = re.compile(r"(?:是吗|对吗|对吧|是吧|没错吧|没记错吧|对不对|是不是|吧|吗)[？?]?$")  # checks a claim
 COMPARE = re.compile(r"区别|对比|比较|分别|两份|异同|都")
 META_INTENTS = {
     "number": re.compile(r"文号|发文字号|文件号|几号文|编号"),
@@ -30,11 +32,13 @@ META_INTENTS = {
     "date": re.compile(r"落款|哪天|哪一天|日期|什么时候(发|印|出台|签)|何时|哪年"),
     "recipients": re.compile(r"发给|主送|印发给|下发给|发往|哪些单位执行"),
     "copied": re.compile(r"抄送"),
+    "attachment": re.compile(r"附件|附了|附上|随文|附的"),
 }
+ATTACHMENT = re.compile(r"附件[:：]\s*([^\n]+)")
 TENTHS = re.compile(r"[一二三四五六七八九十两几\d]$")  # "四成都不到" speaks of 四成, not of 成都
 META_WORDS = frozenset(
     "文号 发文字号 编号 落款 日期 哪天 时间 部门 单位 发文单位 发文机关 联合 印发 发布 发 主送 抄送 "
-    "下发 范围 之一 通知 签发 出台 天 号".split()
+    "下发 范围 之一 通知 签发 出台 天 号 几家 哪家 哪几家 几个 哪几个 哪些 谁 附件 附 附了 附上 后面 什么".split()
 )
 CN_DATE = "{0}年{1}月{2}日"
 NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")

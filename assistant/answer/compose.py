@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.answer.asks import (
+    ATTACHMENT,
     BARE_NUMBER,
     CN_DATE,
     COMPARE,
@@ -19,6 +20,7 @@ from assistant.answer.asks import (
     COUNTED,
     DATE_ASK,
     DATED,
+    DEFINING,
     META_INTENTS,
     META_WORDS,
     MONEY_ANSWER,
@@ -30,17 +32,17 @@ from assistant.answer.asks import (
     NUMERIC_ASK,
     PRINTED,
     SUBSIDY_ASK,
-    TENTHS,
+    TAG_QUESTION,
     VAGUE_COUNT,
     YEAR,
     contrasts,
     facets,
     mentions,
-    places,
     whole,
 )
-from assistant.answer.followup import EXPLICIT_PLACES, PLACE_ALIASES, Resolved, place_core
+from assistant.answer.followup import Resolved
 from assistant.answer.overview import definitional, is_broad, outline
+from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, Citation, Document, Hit
 from assistant.core.resources import template
@@ -49,6 +51,8 @@ from assistant.index.snapshot import Snapshot
 from ingest.chunk import full_sentences
 
 SENTENCE_HITS = 5
+MONEY_OR_RATIO = re.compile(r"\d\s*(?:[万亿]?元|[%％])")
+DEFINING_BOOST = 2.5  # a sentence that defines ("X是指…", "X是把…的过渡性试验") before one that praises
 RANK_DECAY = 0.15
 PATH_WEIGHT = 0.3
 KEEP_RATIO = 0.55
@@ -92,41 +96,62 @@ class Composer:
         self.max_sentences = max_sentences
         self.facets = facets()
         self.contrasts = contrasts()
-        self.places = places()
 
-    def compose(self, question: str, resolved: Resolved, hits: list[Hit], snapshot: Snapshot) -> Composition:
-        return _Run(self, snapshot).compose(question, resolved, hits)
+    def compose(
+        self, question: str, resolved: Resolved, hits: list[Hit], snapshot: Snapshot, places: PlaceIndex
+    ) -> Composition:
+        return _Run(self, snapshot, places).compose(question, resolved, hits)
 
-    def refusal(self, topic: str, hits: list[Hit], snapshot: Snapshot) -> Composition:
+    def refusal(
+        self, topic: str, resolved: Resolved, hits: list[Hit], snapshot: Snapshot, places: PlaceIndex
+    ) -> Composition:
         """What the documents do not provide for, with the nearest clauses and the body to contact."""
-        return _Run(self, snapshot)._refuse(topic, hits)
+        run = _Run(self, snapshot, places)
+        run.terms = resolved.terms
+        return run._refuse(topic, hits)
 
 
 class _Run:
     """One composition against one index snapshot."""
 
-    def __init__(self, composer: Composer, snapshot: Snapshot):
+    def __init__(self, composer: Composer, snapshot: Snapshot, places: PlaceIndex):
         self.tokenizer = composer.tokenizer
         self.max_sentences = composer.max_sentences
         self.facets = composer.facets
         self.contrasts = composer.contrasts
-        self.places = composer.places
+        self.places = places
+        self.terms: dict[str, float] = {}  # the question's, for the nearest sentence of a refusal
         self.snapshot = snapshot
         self.idf = snapshot.bm25.idf
         # a place a document belongs to ("上海", "国家"): every answer from that document "covers" it
-        self.naming = {n for d in snapshot.documents.values() for n in (d.place, place_core(d.place))} | PLACE_ALIASES
+        self.naming = {d.place for d in snapshot.documents.values()} | places.place_words
 
     def compose(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition:
-        place = self._other_place(question)
+        self.terms = resolved.terms
+        named = self.places.places(question, self.tokenizer.names)
+        other = next((p for p in named if p.status is not PlaceStatus.INDEXED), None)
         # a place the question itself names, whatever came before; "北京的实施方案" does not name Shanghai;
-        # a district of an indexed place ("浦东新区") is answered from that place's documents, with a note
-        if place and not self._names_an_indexed_place(question, resolved) and not self._covers(self.places[place]):
-            return self._refuse(f"{place}的中试政策", hits, other_place=True)
-        composition = self._answer(question, resolved, hits, place or "")
-        if place and not composition.refused:  # "北京和上海…分别", "浦东新区…": say what is missing first
-            composition.answer = template("other_place.txt").format(place=place).strip() + "\n" + composition.answer
+        # a division inside an indexed place ("浦东新区", "苏州") is answered from that place's documents, with a note
+        if other and other.status is PlaceStatus.UNINDEXED and not self.places.explicitly_named(question):
+            return self._refuse(f"{other.name}的中试政策", hits, other_place=True)
+        composition = self._answer(question, resolved, hits, other.name if other else "")
+        if composition.refused:
+            return composition
+        if other:  # "北京和上海…分别", "浦东新区…": say what is missing first
+            note = template("other_place.txt").format(place=other.name).strip()
+        elif not named and not resolved.named and len(self.places.local) > 1:
+            note = self._assumed_place(composition)
+        else:
+            return composition
+        if note:
+            composition.answer = note + "\n" + composition.answer
             composition.rewritable = False
         return composition
+
+    def _assumed_place(self, composition: Composition) -> str:
+        """A question that names no place while several places have indexed policies: say whose rule it is."""
+        places = {c.document.place for c in composition.citations if c.document.jurisdiction in self.places.local}
+        return template("assumed_place.txt").format(place="、".join(sorted(places))).strip() if places else ""
 
     def _answer(self, question: str, resolved: Resolved, hits: list[Hit], unindexed: str) -> Composition:
         if (
@@ -168,28 +193,6 @@ class _Run:
             not words or any(w in text for w in words)
         )
 
-    def _names_an_indexed_place(self, question: str, resolved: Resolved) -> bool:
-        """A jurisdiction named by the question itself, not only by a document word ("方案", "实施意见")."""
-        return any(j not in EXPLICIT_PLACES or EXPLICIT_PLACES[j].search(question) for j in resolved.named)
-
-    def _covers(self, place: str) -> bool:
-        """Whether an indexed document belongs to `place`."""
-        return bool(place) and any(place in name for name in self.naming)
-
-    def _other_place(self, question: str) -> str | None:
-        """A place the question names that no indexed document belongs to."""
-        for place in self.places:
-            if self._covers(place):
-                continue
-            at = question.find(place)
-            if (
-                at >= 0
-                and self.tokenizer.names(question, place)
-                and not (place.startswith("成") and TENTHS.search(question[:at]))
-            ):
-                return place
-        return None
-
     def _unmet_ask(self, question: str, chosen: list[Candidate], best: Candidate) -> str | None:
         """What the question asks for that the chosen sentences do not contain, if anything."""
         texts = [c.text for c in chosen]
@@ -205,8 +208,8 @@ class _Run:
         asked = COUNT_ASK.search(question)
         if asked and not any(self._counts(t, question[asked.end() :]) for t in texts):
             return "具体数量"
-        for year in YEAR.findall(question):
-            if not any(year in t for t in texts):
+        for year in YEAR.findall(question):  # a year the user proposes ("是2025年吗？") is checked, not required
+            if not any(year in t for t in texts) and not TAG_QUESTION.search(question):
                 return "所问年份的情况"
         return None
 
@@ -244,7 +247,7 @@ class _Run:
                 if dated:
                     score *= 2.0 if DATED.search(sent) else 0.7
                 if any(sent.startswith(p) or p + "指" in sent for p in resolved.phrases):
-                    score *= 2.0
+                    score *= 2.0 * (DEFINING_BOOST if DEFINING.search(sent) else 1.0)
                 out.append(Candidate(sent, chunk, hit.document, score, pos))
         return out
 
@@ -306,7 +309,7 @@ class _Run:
                 continue
             trailer = self.snapshot.trailers.get(doc.doc_id)
             printed = PRINTED.search(trailer.text) if trailer and "印发" in question else None
-            if printed and "date" in intents:
+            if trailer is not None and printed and "date" in intents:
                 fact = printed.group(0).strip()
                 out.append(
                     Candidate(
@@ -315,20 +318,27 @@ class _Run:
                 )
             about = f"{doc.title} {doc.place}"
             addressee = next((ln for ln in header.text.splitlines() if ln.endswith(("：", ":"))), None)
-            facts = {
+            joined = "、".join(doc.issuers)
+            facts: dict[str, str | None] = {
                 "recipients": addressee,
-                "number": doc.doc_number and f"《{doc.title}》的文号为{doc.doc_number}。",
-                "issuers": doc.issuers
-                and f"《{doc.title}》由{'、'.join(doc.issuers)}{'联合' if len(doc.issuers) > 1 else ''}印发。",
-                "date": doc.date and f"《{doc.title}》的落款日期为{CN_DATE.format(*map(int, doc.date.split('-')))}。",
+                "number": f"《{doc.title}》的文号为{doc.doc_number}。" if doc.doc_number else None,
+                "issuers": f"《{doc.title}》由{joined}{'联合' if len(doc.issuers) > 1 else ''}印发。"
+                if joined
+                else None,
+                "date": f"《{doc.title}》的落款日期为{CN_DATE.format(*map(int, doc.date.split('-')))}。"
+                if doc.date
+                else None,
                 "copied": copied.group(0) if (copied := COPIED.search(trailer.text if trailer else "")) else None,
+                "attachment": f"附件：{attached.group(1).strip()}"
+                if (attached := ATTACHMENT.search(header.text))
+                else None,
             }
             for rank, intent in enumerate(intents):
-                if facts[intent]:
-                    score = META_BOOST * self._match(resolved.terms, facts[intent] + about) - rank * 0.01
-                    out.append(
-                        Candidate(facts[intent], trailer if intent == "copied" else header, doc, score, rank, meta=True)
-                    )
+                stated = facts[intent]
+                source = trailer if intent == "copied" else header
+                if stated and source is not None:
+                    score = META_BOOST * self._match(resolved.terms, stated + about) - rank * 0.01
+                    out.append(Candidate(stated, source, doc, score, rank, meta=True))
         return out
 
     def _match(self, terms: dict[str, float], text: str) -> float:
@@ -436,7 +446,8 @@ class _Run:
         """The outline of the documents the question names, else of the best hit's document."""
         found = [h.document for h in hits if h.lexical or h.dense]  # inside the question's scope filter
         documents = [d for d in dict.fromkeys(found) if d.jurisdiction in resolved.named] or found[:1]
-        parts, citations = [], []
+        parts: list[str] = []
+        citations: list[Citation] = []
         for document in documents:
             text, cited = outline(document, self.snapshot.chunks, len(citations) + 1)
             if text:
@@ -462,6 +473,17 @@ class _Run:
             lines[-1] += f"{cand.text}[{markers[cid]}]"
         return Composition("\n".join(lines), False, citations, chosen=tuple(chosen))
 
+    def _nearest_sentence(self, chunk: Chunk) -> str:
+        """The sentence of the nearest clause that says most of the question's words, if it says any. A sentence
+        with an amount or a ratio is never offered: beside a refusal it would read as the answer."""
+        scored = [
+            (self._match(self.terms, s.strip()), s.strip())
+            for s in full_sentences(chunk.text)
+            if s.strip() and s.strip() != chunk.path[-1] and not is_instruction(s) and not MONEY_OR_RATIO.search(s)
+        ]
+        best = max(scored, default=(0.0, ""))
+        return best[1] if best[0] > 0 else ""
+
     def _refuse(self, topic: str, hits: list[Hit], other_place: bool = False) -> Composition:
         titles = "、".join(f"《{d.title}》" for d in self.snapshot.documents.values())
         parts = [
@@ -474,6 +496,9 @@ class _Run:
         if related and not other_place:
             listed = "；".join(f"[{c.marker}]《{c.document.title}》{clause_label(c.chunk)}" for c in citations)
             parts.append(template("refusal_related.txt").format(related=listed).strip())
+            nearest = self._nearest_sentence(related[0].chunk)
+            if nearest:
+                parts.append(template("refusal_nearest.txt").format(sentence=nearest).strip())
         else:
             citations = []
         contact = (

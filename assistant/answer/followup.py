@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from assistant.core.records import PLACE_SUFFIXES, Document, Turn
+from assistant.core.records import Turn
 from assistant.index.lexical import ChineseTokenizer
 
 ITEM = "点条项个种类"  # 第三点, 第二种: an item of the list just discussed
@@ -16,17 +16,6 @@ ELLIPTICAL = re.compile(
 PREVIOUS_WEIGHT = 0.35
 ANSWER_WEIGHT = 0.2
 SHORT = 14
-
-PLACE_NAMES = {  # the words that name the place itself
-    "shanghai": r"上海|沪|本市",
-    "national": r"国家(?!级)|全国|工信部|工业和信息化部|发改委|发展改革委|两部委",
-}
-PLACE_PATTERNS = {  # ... or one of its documents
-    "shanghai": re.compile(PLACE_NAMES["shanghai"] + r"|实施方案|方案"),
-    "national": re.compile(PLACE_NAMES["national"] + r"|实施意见|解读"),
-}
-EXPLICIT_PLACES = {slug: re.compile(names) for slug, names in PLACE_NAMES.items()}
-PLACE_ALIASES = frozenset(w for names in PLACE_NAMES.values() for w in re.sub(r"\(.*?\)", "", names).split("|"))
 
 
 @dataclass(frozen=True)
@@ -44,25 +33,10 @@ class Resolved:
     previous_terms: tuple[str, ...] = ()  # the previous question's own words, for a follow-up
 
 
-PLACE_SUFFIX = re.compile(f"(?:{'|'.join(PLACE_SUFFIXES)})$")
 Places = Mapping[str, re.Pattern]
 
 
-def place_core(name: str) -> str:
-    """ "北京市" → "北京", "浦东新区" → "浦东"."""
-    return PLACE_SUFFIX.sub("", name) or name
-
-
-def place_patterns(documents: Iterable[Document]) -> Places:
-    """How a question names each jurisdiction of the indexed documents ("北京" for 北京市's own policy)."""
-    patterns = dict(PLACE_PATTERNS)
-    for doc in documents:
-        if doc.jurisdiction not in patterns:
-            patterns[doc.jurisdiction] = re.compile(re.escape(place_core(doc.place)))
-    return patterns
-
-
-def named_jurisdictions(text: str, places: Places = PLACE_PATTERNS) -> set[str]:
+def named_jurisdictions(text: str, places: Places) -> set[str]:
     return {name for name, pattern in places.items() if pattern.search(text)}
 
 
@@ -74,7 +48,7 @@ def resolve(
     question: str,
     history: list[Turn],
     tokenizer: ChineseTokenizer,
-    places: Places = PLACE_PATTERNS,
+    places: Places,
     context: str = "",
 ) -> Resolved:
     """`context` is what the message says around the ask (the asker's situation): it steers retrieval and the
@@ -156,3 +130,25 @@ def ordinal_phrases(question: str) -> tuple[str, ...]:
 
 def _single(names: set[str]) -> str | None:
     return next(iter(names)) if len(names) == 1 else None
+
+
+SWITCH_FILLER = re.compile(r"那么|那个|这个|那份|这份|那|呢|的|文件|政策|规定|层面|[？?。，,！!\s]")
+
+
+def switch_document(question: str, history: list[Turn], places: Places) -> str | None:
+    """ "国家那份呢？" after "上海方案的文号是多少？": the previous question asked of the document now named
+    ("国家 的文号是多少？"), or None when the question is not such a switch."""
+    named = named_jurisdictions(question, places)
+    users = [t.content for t in history if t.role == "user" and t.content.strip()]
+    if not users or not named or not is_elliptical(question):
+        return None
+    rest = question
+    for pattern in places.values():
+        rest = pattern.sub("", rest)
+    if SWITCH_FILLER.sub("", rest):
+        return None  # the follow-up asks something of its own ("国家那份的补贴呢？")
+    previous = users[-1]
+    for pattern in places.values():
+        previous = pattern.sub("", previous)
+    said = "".join(m.group(0) for slug in sorted(named) if (m := places[slug].search(question)))
+    return f"{said}{previous}"

@@ -57,12 +57,19 @@ class Repair:
     meant: str
 
 
-def _pinyin(text: str) -> tuple[str, ...]:
+@cache
+def _char_pinyin(char: str) -> str:
     from pypinyin import lazy_pinyin
 
-    return tuple(lazy_pinyin(text))
+    return str(lazy_pinyin(char)[0])
 
 
+def _pinyin(text: str) -> tuple[str, ...]:
+    """Toneless syllables, character by character (cached: a question is read in a few microseconds)."""
+    return tuple(_char_pinyin(c) for c in text)
+
+
+@cache
 def _final(char: str) -> str:
     from pypinyin import Style, lazy_pinyin
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from assistant.answer.asks import resource_words
 from assistant.core.records import Chunk, Citation, Document
 from assistant.core.resources import template
 
@@ -16,10 +17,7 @@ SPECIFIC_ASK = re.compile(
     r"多少|几[成家个年项%号月日]|比例|金额|额度|上限|文号|落款|日期|何时|哪天|谁|部门|单位|抄送|条件|指什么|定义"
 )
 # words that name no topic of their own: a question made only of these (and the documents' titles) is broad
-GENERIC = frozenset(
-    "中试 中试平台 平台 支持 政策 措施 举措 内容 主要 主要内容 方面 扶持 优惠 重点 文件 方案 意见 要点 条款 "
-    "分 部分 结构 框架 目录 解读 通知 制造业 创新 发展 规定 提出 任务 工作 国家 国家层面 全国 本市 全市 沪 概括 总结 介绍 概述 讲了 说了".split()
-)
+GENERIC = frozenset(resource_words("outline_generic.txt"))
 
 ABOUT_DOCUMENT = frozenset("内容 主要内容 要点 重点 方案 文件 意见 政策 措施 举措".split())
 

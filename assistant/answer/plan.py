@@ -18,6 +18,12 @@ from assistant.core.figures import Figure, Kind, figures
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, PolicyFact
 
+QUOTED = re.compile(r"[“\"]([^”\"]{1,12})[”\"]")
+ISSUE_ASK = re.compile(r"印发|发文|发布|联合|牵头")
+ORGAN = re.compile(
+    r"(?:^|[是由有和与及、，,])([\u4e00-\u9fff]{1,10}?(?:人民政府|委员会|发展改革委|发改委|经信委|教委|科委|委|局|部|厅|办公室|办公厅))"
+)
+ENUMERATION = re.compile(r"[^、，。]+、[^、，。]+、[^、，。]+")  # three or more items in a row
 SEVERAL = re.compile(r"分别|各自|各是|区别|比较|对比")
 SOME = 1e-9
 INTENT_LABELS = {
@@ -78,7 +84,14 @@ class Planner:
 
     def subject_share_in(self, ask: Ask, text: str) -> float:
         """The idf share of the ask's subject words (those the documents use) that `text` says."""
-        known = [(w, self.idf(w)) for w in ask.subject if self.idf(w) > 0]
+        return self._share(ask.subject, text)
+
+    def segment_share_in(self, ask: Ask, text: str) -> float:
+        """The best share over the segments that ask ("花了多少钱，占全国比重多少": either may be answered)."""
+        return max((self._share(words, text) for words in ask.asked), default=self._share(ask.subject, text))
+
+    def _share(self, subject: tuple[str, ...], text: str) -> float:
+        known = [(w, self.idf(w)) for w in subject if self.idf(w) > 0]
         known = [(w, i) for w, i in known if not any(w != u and w in u for u, _ in known)]
         total = sum(i for _, i in known)
         return sum(i for w, i in known if self._says(text, w)) / total if total else 1.0
@@ -94,7 +107,7 @@ class Planner:
         several = bool(SEVERAL.search(ask.text))  # "…分别是多少": each figure speaks of one of the subjects
         return tuple(
             dict.fromkeys(
-                f for f in facts if self.subject_share_in(ask, f.sentence) >= (SOME if several else self.subject_share)
+                f for f in facts if self.segment_share_in(ask, _window(f)) >= (SOME if several else self.subject_share)
             )
         )
 
@@ -129,10 +142,21 @@ class Planner:
             share = self.subject_share_in(ask, text)
             if share < self.subject_share / 2:  # the evidence speaks of little of what the proposition names
                 return self._not_covered(ask, composition)
-            verdict = Verdict.YES if share >= 1.0 else Verdict.NOT_STATED
             missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))
+            issuers = _issuer_verdict(ask.text, composition)
+            if issuers is not None:
+                verdict = issuers
+            elif share >= 1.0:
+                verdict = Verdict.YES
+            else:  # a list that leaves out what the question quotes ("也包括“懂工艺”吗？") answers no
+                quoted = QUOTED.findall(ask.text)
+                verdict = (
+                    Verdict.NO
+                    if quoted and ENUMERATION.search(text) and not any(q in text for q in quoted)
+                    else (Verdict.NOT_STATED)
+                )
             return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
-        found = figures(text)
+        found = _evidence_figures(text, composition, {p.kind for p in ask.proposed})
         outcomes = [_compare(p, found) for p in ask.proposed]
         if any(o is Verdict.NO for o in outcomes):
             verdict = Verdict.NO
@@ -156,6 +180,55 @@ class Planner:
             )[:1]
         facts = tuple(dict.fromkeys(f for c in composition.chosen for f in c.chunk.facts if f.sentence in text))
         return AskPlan(ask, Outcome.VERDICT, composition, verdict, facts=facts, elsewhere=elsewhere)
+
+
+def _window(fact: PolicyFact) -> str:
+    """The part of the fact's sentence that leads to its figure: from the last "；" before it (a clause of its
+    own) to the end of the figure's segment: "…最高可达1亿元；投入较大的中试线，通过一事一议…" gives 一事一议
+    no figure."""
+    at = fact.sentence.find(fact.span)
+    if at < 0:
+        return fact.sentence
+    end = at + len(fact.span)
+    tail = re.search(r"[，,；;。]", fact.sentence[end:])  # "按…的10%给予奖励": what the figure is for follows it
+    return fact.sentence[fact.sentence.rfind("；", 0, at) + 1 : end + (tail.start() if tail else 0)]
+
+
+def _evidence_figures(text: str, composition: Composition, kinds: set[Kind]) -> list[Figure]:
+    """The figures of the quoted sentences; a date or 文号 they do not state is checked against the cited
+    document's own."""
+    quoted = figures(text)
+    said = {f.kind for f in quoted}
+    documents = list(dict.fromkeys(c.document for c in composition.chosen))
+    stated = [
+        f
+        for d in documents
+        for f in figures(" ".join(filter(None, [d.date and _cn_date(d.date), d.doc_number])))
+        if f.kind in kinds and f.kind not in said
+    ]
+    return quoted + stated
+
+
+def _subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(c in chars for c in short)
+
+
+def _issuer_verdict(question: str, composition: Composition) -> Verdict | None:
+    """ "是市发展改革委印发的吧？": the bodies the question names against the cited document's issuers (an
+    abbreviation matches when its characters appear in order in the full name: 市教委 ~ 上海市教育委员会)."""
+    if not ISSUE_ASK.search(question):
+        return None
+    named = [core for m in ORGAN.finditer(question) if (core := re.split(r"[是由有和与及的]", m.group(1))[-1])]
+    issuers = [i for c in composition.chosen for i in c.document.issuers]
+    if not named or not issuers:
+        return None
+    return Verdict.YES if all(any(_subsequence(n, i) for i in issuers) for n in named) else Verdict.NO
+
+
+def _cn_date(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{year}年{int(month)}月{int(day)}日"
 
 
 def _compare(proposed: Figure, found: list[Figure]) -> Verdict:

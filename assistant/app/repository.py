@@ -2,12 +2,15 @@
 
 One small repository object per process, built at the entry point from ``settings.db_url`` and
 passed in. Every write runs in its own transaction (``engine.begin()``). Times are stored in UTC.
-A rating is append-only: the newest rating of an answer is its current rating.
+A rating is append-only: the newest rating of an answer is its current rating. Each answer records
+its channel: ``chat`` (the web app) or ``api`` (the HTTP API, whose requests carry their own history,
+kept with the record). Columns added since a database was created are added when it is opened.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,14 +31,19 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import CursorResult, Engine, make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from assistant.core.errors import PolicyAssistantError
 
 THUMBS = ("up", "down")
 RATINGS = ("correct", "partial", "wrong", "citation-wrong")
+CHANNELS = ("chat", "api")
+log = logging.getLogger(__name__)
 
 metadata = MetaData()
 
@@ -50,7 +58,10 @@ qa_log = Table(
     Column("refused", Boolean, nullable=False),
     Column("citations_json", Text, nullable=False, default="[]"),
     Column("settings_json", Text, nullable=False, default="{}"),
+    Column("channel", String(8), nullable=False, default="chat", server_default="chat"),
 )
+# columns added after the first release: (table, column, DDL type and default), added by `_upgrade`
+ADDED_COLUMNS = (("qa_log", "channel", "VARCHAR(8) NOT NULL DEFAULT 'chat'"),)
 
 feedback = Table(
     "feedback",
@@ -118,10 +129,7 @@ class Repository:
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(url, connect_args=connect_args, future=True)
         metadata.create_all(self.engine)
-
-    @classmethod
-    def from_settings(cls, settings) -> Repository:
-        return cls(settings.db_url)
+        _upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -136,7 +144,12 @@ class Repository:
         refused: bool,
         citations: list[dict] | None = None,
         settings: dict | None = None,
+        channel: str = "chat",
     ) -> int:
+        """`settings` are the options the answer was given under; an API answer's may hold the
+        conversation it continues as `history` (a list of {"role", "content"})."""
+        if channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {CHANNELS}, not {channel!r}")
         row = {
             "created_at": utcnow(),
             "session_id": session_id,
@@ -145,6 +158,7 @@ class Repository:
             "refused": bool(refused),
             "citations_json": json.dumps(citations or [], ensure_ascii=False),
             "settings_json": json.dumps(settings or {}, ensure_ascii=False),
+            "channel": channel,
         }
         with self.engine.begin() as conn:
             return inserted_id(conn.execute(insert(qa_log).values(**row)))
@@ -259,6 +273,8 @@ class Repository:
 
     @staticmethod
     def _history(conn, row: dict) -> list[dict]:
+        if row["channel"] == "api":  # a stateless request: the history it was sent with
+            return list(row["settings"].get("history") or [])
         earlier = conn.execute(
             select(qa_log.c.question, qa_log.c.answer)
             .where(qa_log.c.session_id == row["session_id"], qa_log.c.id < row["id"])
@@ -268,3 +284,18 @@ class Repository:
         for question, answer in earlier:
             turns += [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
         return turns
+
+
+def _upgrade(engine: Engine) -> None:
+    """Add the columns of ADDED_COLUMNS that an older database lacks (existing rows get the default).
+    Two processes may open an old database at once: the one that loses the race finds the column there."""
+    for table, column, ddl in ADDED_COLUMNS:
+        if column in {c["name"] for c in inspect(engine).get_columns(table)}:
+            continue
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+            log.info("database upgraded: added %s.%s", table, column)
+        except (OperationalError, ProgrammingError):
+            if column not in {c["name"] for c in inspect(engine).get_columns(table)}:
+                raise

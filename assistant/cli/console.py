@@ -23,7 +23,7 @@ def run_ingest(settings: Settings, paths: list[Path] | None, rebuild: bool):
     from assistant.index.embeddings import make_embedder
     from assistant.index.lexical import ChineseTokenizer
 
-    embedder = make_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_device)
+    embedder = make_embedder(settings)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -65,7 +65,7 @@ def run_ingest(settings: Settings, paths: list[Path] | None, rebuild: bool):
 
 
 def print_docs(settings: Settings) -> None:
-    from assistant.index.snapshot import Layout
+    from assistant.index.layout import Layout
 
     layout = Layout(settings)
     generation = layout.current()

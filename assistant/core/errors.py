@@ -6,7 +6,12 @@ class PolicyAssistantError(Exception):
 
 
 class InvalidQuestion(PolicyAssistantError):
-    """The question is empty, too long or otherwise unusable."""
+    """The question is empty, too long or otherwise unusable; `code` names the problem for machines
+    (empty_question, question_too_long, invalid_question)."""
+
+    def __init__(self, message: str, code: str = "invalid_question"):
+        super().__init__(message)
+        self.code = code
 
 
 class IngestError(PolicyAssistantError):
@@ -28,10 +33,6 @@ class StoreLocked(PolicyAssistantError):
 
 class ConfigError(PolicyAssistantError):
     """A setting has an unusable value."""
-
-
-class AccessDenied(PolicyAssistantError):
-    """An admin feature was used without valid credentials."""
 
 
 class LLMError(PolicyAssistantError):

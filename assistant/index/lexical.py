@@ -8,10 +8,11 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from importlib import resources
+from collections.abc import Sequence
 
 import numpy as np
+
+from assistant.core import resources
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +38,18 @@ def _fingerprint(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
 
 
-def _resource(name: str) -> str:
-    return resources.files("assistant.resources").joinpath(name).read_text(encoding="utf-8")
-
-
 def load_compounds() -> list[tuple[str, tuple[str, ...]]]:
     """ "贴息 = 利息 + 补贴": a query naming every part asks for the target word."""
     rows = []
-    for line in _resource("compounds.txt").splitlines():
-        if line.strip() and not line.startswith("#"):
-            target, parts = line.split("=")
-            rows.append((target.strip(), tuple(p.strip() for p in parts.split("+"))))
+    for line in resources.lines(resources.DOMAIN, "compounds.txt"):
+        target, parts = line.split("=")
+        rows.append((target.strip(), tuple(p.strip() for p in parts.split("+"))))
     return rows
 
 
 def load_synonyms(text: str | None = None) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
-    for line in (text if text is not None else _resource("synonyms.txt")).splitlines():
+    for line in (text if text is not None else resources.text(resources.DOMAIN, "synonyms.txt")).splitlines():
         words = line.split("#", 1)[0].split()
         for word in words:
             groups.setdefault(word, [])
@@ -72,7 +68,7 @@ class ChineseTokenizer:
         self._jieba.initialize()
         self.domain: set[str] = set()  # the policy vocabulary of the domain dictionary
         self.subjects: set[str] = set()  # its nouns: what a question can be about (中试服务券, 贴息)
-        for line in _resource("userdict.txt").splitlines():
+        for line in resources.text(resources.DOMAIN, "userdict.txt").splitlines():
             parts = line.split()
             if parts:
                 self._add_word(parts[0], int(parts[1]) if len(parts) > 1 else 50)
@@ -82,7 +78,10 @@ class ChineseTokenizer:
         self.synonyms = load_synonyms() if synonyms is None else synonyms
         self.compounds = load_compounds()
         self.fingerprint = _fingerprint(
-            jieba.__version__, sorted(STOPWORDS), _resource("userdict.txt"), sorted(self.synonyms.items())
+            jieba.__version__,
+            sorted(STOPWORDS),
+            resources.text(resources.DOMAIN, "userdict.txt"),
+            sorted(self.synonyms.items()),
         )
         for word in self.synonyms:
             if len(word) > 1:
@@ -206,7 +205,3 @@ class BM25Index:
 def index_text(section: str, text: str, place: str) -> str:
     """What the retrievers see for a chunk: where it sits, then its words."""
     return f"{place} {section}\n{text}"
-
-
-def tokenize_all(tokenizer: ChineseTokenizer, texts: Iterable[str]) -> list[list[str]]:
-    return [tokenizer.tokens(t) for t in texts]

@@ -14,8 +14,9 @@ from contextlib import closing
 
 from assistant.core.errors import LLMError
 from assistant.core.records import Citation, Hit
+from assistant.core.text import MARKER
 from assistant.llm.chat import ChatModel, answer_messages
-from assistant.llm.verify import MARKER, Source, Verdict, check_sentence, complete_prefix, normalize_markers
+from assistant.llm.verify import Source, Verdict, check_sentence, complete_prefix, normalize_markers
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,14 @@ Pure functions, no I/O.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from assistant.core.planted import INSTRUCTION
+from assistant.core.text import MARKER
+from assistant.core.text import norm as plain_norm
 
-MARKER = re.compile(r"\[(\d{1,4})\]")
 ANY_MARKER = re.compile(r"[\[【［]\s*(\d{1,4}(?:\s*[,，、]\s*\d{1,4})*)\s*[\]】］]")
-MARKERS_RUN = re.compile(r"(?:\s*\[\d{1,4}\])+")
+MARKERS_RUN = re.compile(r"(?:\s*" + MARKER.pattern + ")+")  # the markers after a sentence end
 SENTENCE_END = "。！？!?\n"
 OPEN_QUOTES, CLOSE_QUOTES = "“「『", "”」』"
 MAX_QUOTE = 120  # an opening quote without its close does not swallow the rest of the answer
@@ -48,7 +48,8 @@ MISATTRIBUTION = 0.12  # measured: catches wording clearly from another sentence
 
 
 def norm(text: str) -> str:
-    return THOUSANDS.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")))
+    """The compared form (assistant.core.text.norm) without thousands separators: 1,000万 → 1000万."""
+    return THOUSANDS.sub("", plain_norm(text))
 
 
 def normalize_markers(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: BM25 over jieba tokens fused with dense Chroma search by weighted RRF."""
+"""Hybrid retrieval: BM25 over jieba tokens fused with dense Chroma search (assistant.retrieval.fusion)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.core.records import Hit
-from assistant.core.settings import Settings
+from assistant.core.settings import RetrievalMode, Settings
 from assistant.index.embeddings import Embedder
 from assistant.index.snapshot import Snapshot
+from assistant.retrieval.fusion import Ranked, fuse
 
 CANDIDATES = 40
 OVERFETCH = 4
@@ -46,21 +47,21 @@ class Retriever:
         mask = snap.mask(query.jurisdiction, query.doc_id)
         n = max(CANDIDATES, k)
         timings: dict[str, float] = {}
-        lexical: list[tuple[int, float]] = []
-        dense: list[tuple[int, float]] = []
-        if mode in ("hybrid", "lexical"):
+        lexical: Ranked = []
+        dense: Ranked = []
+        if mode in (RetrievalMode.HYBRID, RetrievalMode.LEXICAL):
             t0 = time.perf_counter()
             boosts = snap.phrase_boosts(query.question, query.phrases)
             lexical = snap.bm25.top(query.terms, n, mask, boosts)
             timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         skipped = (
-            mode == "hybrid"
+            mode == RetrievalMode.HYBRID
             and self.embedder is not None
             and self.embedder.coverage(query.text) < self.settings.dense_min_coverage
         )
         if skipped:
-            mode = "lexical"  # the model cannot read this question: its vector would only add noise
-        if mode in ("hybrid", "dense") and self.embedder is not None:
+            mode = RetrievalMode.LEXICAL  # the model cannot read this question: its vector would only add noise
+        if mode in (RetrievalMode.HYBRID, RetrievalMode.DENSE) and self.embedder is not None:
             t0 = time.perf_counter()
             vector = self.embedder.embed([query.text])[0]
             t1 = time.perf_counter()
@@ -72,7 +73,7 @@ class Retriever:
         timings["fuse_ms"] = (time.perf_counter() - t0) * 1000
         return Retrieval(hits, timings, skipped)
 
-    def _dense(self, vector, n: int, query: Query, mask) -> list[tuple[int, float]]:
+    def _dense(self, vector: np.ndarray, n: int, query: Query, mask: np.ndarray | None) -> Ranked:
         """Nearest chunks inside the filter. Chroma's metadata filter is slow on a large collection, so an
         unfiltered query for OVERFETCH×n is filtered here first; only when fewer than n of those pass is the
         filter handed to Chroma. Exact either way: n passing chunks from the unfiltered top are the top n."""
@@ -88,24 +89,10 @@ class Retriever:
             return found[:n]
         return [(snap.position[cid], sim) for cid, sim in snap.query(vector, n, _where(query)) if cid in snap.position]
 
-    def _fuse(self, lexical, dense, mode, k, mask) -> list[Hit]:
-        s = self.settings
+    def _fuse(self, lexical: Ranked, dense: Ranked, mode: str, k: int, mask: np.ndarray | None) -> list[Hit]:
         lex_score = dict(lexical)
         dense_score = dict(dense)
-        fused: dict[int, float] = {}
-        if mode == "lexical":
-            fused = {i: sc for i, sc in lexical}
-        elif mode == "dense":
-            fused = {i: sc for i, sc in dense}
-        elif s.fusion == "rrf":
-            for rank, (i, _) in enumerate(lexical):
-                fused[i] = fused.get(i, 0.0) + s.lexical_weight / (s.rrf_k + rank + 1)
-            for rank, (i, _) in enumerate(dense):
-                fused[i] = fused.get(i, 0.0) + s.dense_weight / (s.rrf_k + rank + 1)
-        else:  # weighted sum of min-max normalised scores
-            for weight, ranked in ((s.lexical_weight, lexical), (s.dense_weight, dense)):
-                for i, norm in _normalise(ranked):
-                    fused[i] = fused.get(i, 0.0) + weight * norm
+        fused = fuse(lexical, dense, mode, self.settings)
         order = sorted(fused, key=lambda i: (-fused[i], i))
         if len(order) < k:  # pad with the remaining chunks in document order, score 0
             allowed = np.flatnonzero(mask) if mask is not None else range(len(self.snapshot.chunks))
@@ -117,15 +104,6 @@ class Retriever:
             Hit(chunks[i], docs[chunks[i].doc_id], float(fused.get(i, 0.0)), rank, lex_score.get(i), dense_score.get(i))
             for rank, i in enumerate(order[:k], 1)
         ]
-
-
-def _normalise(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    if not ranked:
-        return []
-    values = [sc for _, sc in ranked]
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
-    return [(i, (sc - low) / span) for i, sc in ranked]
 
 
 def _where(query: Query) -> dict | None:

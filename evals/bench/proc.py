@@ -62,7 +62,7 @@ def child_env(settings: Settings) -> dict[str, str]:
         PA_DATA_DIR=str(settings.data_dir),
         PA_CORPUS_DIR=str(settings.corpus_dir),
         PA_EMBEDDING_MODEL=settings.embedding_model,
-        PA_RETRIEVER=settings.retriever,
+        PA_RETRIEVER=settings.retriever.value,
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         GRADIO_ANALYTICS_ENABLED="False",

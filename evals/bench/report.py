@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+from evals.metrics import percentile
 
 STAGES = ["lexical_ms", "embed_ms", "dense_ms", "fuse_ms", "compose_ms", "other_ms"]
 RETRIEVAL = ["lexical_ms", "embed_ms", "dense_ms", "fuse_ms"]
@@ -13,12 +13,11 @@ def stats(values) -> dict:
     values = [float(v) for v in values if v is not None]
     if not values:
         return {"n": 0, "p50": None, "p95": None, "max": None}
-    arr = np.asarray(values)
     return {
         "n": len(values),
-        "p50": round(float(np.percentile(arr, 50)), 2),
-        "p95": round(float(np.percentile(arr, 95)), 2),
-        "max": round(float(arr.max()), 2),
+        "p50": percentile(values, 0.5),
+        "p95": percentile(values, 0.95),
+        "max": round(max(values), 2),
     }
 
 

@@ -28,10 +28,11 @@ import numpy as np
 
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import Settings
+from assistant.core.text import HEADING_MARKER, sentences
 from assistant.index.build import chunk_index_text
 from assistant.index.embeddings import Embedder
-from assistant.index.snapshot import DocEntry, Layout, Manifest
-from ingest.chunk import sentences
+from assistant.index.layout import DocEntry, Layout, Manifest
+from assistant.index.lexical import ChineseTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ DERIVED_DOC_SIZE = 1000  # derived chunks per synthetic document
 ITEMS_PER_SECTION = 10
 SECTIONS_PER_DOC = 10
 DIGITS = re.compile(r"\d+")
-MARKER = re.compile(r"^(?:[（(][一二三四五六七八九十百]+[）)]|[一二三四五六七八九十]+、|[一二三四五六七八九十]是)")
 CN = "零一二三四五六七八九"
 TITLES = {
     "shanghai": "上海市中试平台创新发展实施方案（合成第{n}号）",
@@ -83,7 +83,7 @@ def chunk_body(chunk: Chunk) -> str:
 
 
 def heading_name(heading: str) -> str:
-    return MARKER.sub("", heading).strip() or heading
+    return HEADING_MARKER.sub("", heading).strip() or heading
 
 
 def _number_mapper(rng: random.Random) -> Callable[[str], str]:
@@ -187,12 +187,33 @@ def _variant(
     return text, tokens
 
 
+@dataclass
+class _Parts:
+    """A tier as it is assembled: its chunks, their tokens, blocks of their vectors, its documents."""
+
+    chunks: list[Chunk]
+    tokens: list[list[str]]
+    vectors: list[np.ndarray]
+    documents: dict[str, Document]
+
+
+@dataclass
+class _Deriving:
+    """What deriving variants needs: the randomness of the tier and the tokens computed so far."""
+
+    tokenizer: ChineseTokenizer
+    rng: random.Random
+    nprng: np.random.Generator
+    sentence_tokens: dict[int, list[list[str]]]
+    prefix_tokens: dict[tuple[str, str], list[str]]
+
+
 def build_tier(
     settings: Settings,
     pool: Pool,
     size: int,
     model: str,
-    tokenizer,
+    tokenizer: ChineseTokenizer,
     seed: int = 11,
     progress: Callable[[int], None] | None = None,
 ) -> Tier:
@@ -203,63 +224,77 @@ def build_tier(
     n_real = min(size, len(pool.chunks))
     picked = sorted(rng.sample(range(len(pool.chunks)), n_real))
     chunks = [pool.chunks[i] for i in picked]
-    tokens = [pool.tokens[i] for i in picked]
-    vectors = [pool.vectors[picked]]
-    documents = {c.doc_id: pool.documents[c.doc_id] for c in chunks}
-
+    parts = _Parts(
+        chunks,
+        [pool.tokens[i] for i in picked],
+        [pool.vectors[picked]],
+        {c.doc_id: pool.documents[c.doc_id] for c in chunks},
+    )
     derived = size - n_real
     if derived:
-        by_doc: dict[str, list[int]] = {}
-        for i, c in enumerate(pool.chunks):
-            by_doc.setdefault(c.doc_id, []).append(i)
-        base_docs = sorted(by_doc)
-        sentence_tokens: dict[int, list[list[str]]] = {}
-        prefix_cache: dict[tuple[str, str], list[str]] = {}
-        n_docs = -(-derived // DERIVED_DOC_SIZE)
-        made = 0
-        for d in range(n_docs):
-            base_doc = pool.documents[base_docs[d % len(base_docs)]]
-            doc = replace(
-                base_doc,
-                doc_id=f"bench-derived-{d:04d}",
-                title=f"{base_doc.title}（派生{d + 1}）",
-                doc_number=f"合成〔2025〕{d + 1}号",
-                source_path=f"bench-derived-{d:04d}.txt",
-                content_hash=f"derived-{seed}-{size}-{d}",
-            )
-            documents[doc.doc_id] = doc
-            offset = 0
-            new_vectors = []
-            for k in range(min(DERIVED_DOC_SIZE, derived - made)):
-                b = rng.choice(by_doc[base_doc.doc_id])
-                base = pool.chunks[b]
-                if b not in sentence_tokens:
-                    sentence_tokens[b] = [tokenizer.tokens(s) for s in sentences(base.text)]
-                key = (doc.jurisdiction, base.section)
-                if key not in prefix_cache:  # what the index text puts before the chunk's own words
-                    prefix_cache[key] = tokenizer.tokens(chunk_index_text(replace(base, text=""), doc))
-                text, toks = _variant(base, sentence_tokens[b], prefix_cache[key], rng)
-                chunks.append(
-                    replace(
-                        base,
-                        chunk_id=f"{doc.doc_id}#{k:05d}",
-                        doc_id=doc.doc_id,
-                        text=text,
-                        start=offset,
-                        end=offset + len(text),
-                    )
-                )
-                offset += len(text) + 1
-                tokens.append(toks)
-                new_vectors.append(b)
-            noisy = pool.vectors[new_vectors] + nprng.normal(
-                0.0, NOISE_SIGMA, (len(new_vectors), pool.vectors.shape[1])
-            )
-            noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
-            vectors.append(noisy.astype(np.float32))
-            made += len(new_vectors)
-    matrix = np.concatenate(vectors).astype(np.float32)
+        _derive(pool, derived, _Deriving(tokenizer, rng, nprng, {}, {}), f"{seed}-{size}", parts)
+    generation = _write_tier(settings, parts, model, progress)
+    return Tier(size, n_real, derived, settings, generation, time.perf_counter() - started)
 
+
+def _derive(pool: Pool, derived: int, how: _Deriving, tag: str, parts: _Parts) -> None:
+    """Add `derived` variants of pool chunks to `parts`, in documents of DERIVED_DOC_SIZE chunks, each
+    copying a base document of the pool."""
+    by_doc: dict[str, list[int]] = {}
+    for i, c in enumerate(pool.chunks):
+        by_doc.setdefault(c.doc_id, []).append(i)
+    base_docs = sorted(by_doc)
+    made = 0
+    for d in range(-(-derived // DERIVED_DOC_SIZE)):
+        base_doc = pool.documents[base_docs[d % len(base_docs)]]
+        doc = replace(
+            base_doc,
+            doc_id=f"bench-derived-{d:04d}",
+            title=f"{base_doc.title}（派生{d + 1}）",
+            doc_number=f"合成〔2025〕{d + 1}号",
+            source_path=f"bench-derived-{d:04d}.txt",
+            content_hash=f"derived-{tag}-{d}",
+        )
+        parts.documents[doc.doc_id] = doc
+        made += _derive_document(pool, doc, by_doc[base_doc.doc_id], min(DERIVED_DOC_SIZE, derived - made), how, parts)
+
+
+def _derive_document(pool: Pool, doc: Document, bases: list[int], count: int, how: _Deriving, parts: _Parts) -> int:
+    """`count` variants of chunks drawn from `bases`, as the chunks of `doc`; returns count."""
+    offset = 0
+    new_vectors = []
+    for k in range(count):
+        b = how.rng.choice(bases)
+        base = pool.chunks[b]
+        if b not in how.sentence_tokens:
+            how.sentence_tokens[b] = [how.tokenizer.tokens(s) for s in sentences(base.text)]
+        key = (doc.jurisdiction, base.section)
+        if key not in how.prefix_tokens:  # what the index text puts before the chunk's own words
+            how.prefix_tokens[key] = how.tokenizer.tokens(chunk_index_text(replace(base, text=""), doc))
+        text, toks = _variant(base, how.sentence_tokens[b], how.prefix_tokens[key], how.rng)
+        parts.chunks.append(
+            replace(
+                base,
+                chunk_id=f"{doc.doc_id}#{k:05d}",
+                doc_id=doc.doc_id,
+                text=text,
+                start=offset,
+                end=offset + len(text),
+            )
+        )
+        offset += len(text) + 1
+        parts.tokens.append(toks)
+        new_vectors.append(b)
+    noisy = pool.vectors[new_vectors] + how.nprng.normal(0.0, NOISE_SIGMA, (len(new_vectors), pool.vectors.shape[1]))
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    parts.vectors.append(noisy.astype(np.float32))
+    return len(new_vectors)
+
+
+def _write_tier(settings: Settings, parts: _Parts, model: str, progress: Callable[[int], None] | None) -> str:
+    """Store, write and publish the tier as a new generation; returns its name."""
+    chunks, documents = parts.chunks, parts.documents
+    matrix = np.concatenate(parts.vectors).astype(np.float32)
     layout = Layout(settings)
     layout.root.mkdir(parents=True, exist_ok=True)
     generation = layout.new_generation()
@@ -276,6 +311,6 @@ def build_tier(
         counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
     entries = {d: DocEntry(doc, doc.content_hash, counts[d], counts[d]) for d, doc in documents.items()}
     store.close()
-    layout.write_generation(generation, Manifest(generation, model, time.time(), entries), chunks, tokens, matrix)
+    layout.write_generation(generation, Manifest(generation, model, time.time(), entries), chunks, parts.tokens, matrix)
     layout.publish(generation)
-    return Tier(size, n_real, derived, settings, generation, time.perf_counter() - started)
+    return generation

@@ -7,6 +7,7 @@ raises the same message as an error (through ui.errors).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,9 +18,10 @@ from assistant.app.repository import Repository
 from assistant.core.errors import PolicyAssistantError
 from assistant.core.records import Answer
 from assistant.service import Assistant, clean_question
-from ui.errors import user_error
+from ui.errors import user_errors, user_message
 from ui.views.render import answer_status, md_text, render_answer
 
+log = logging.getLogger("ui")
 SCOPES = {"全部": None, "国家": "national", "上海": "shanghai"}
 THUMBS = {"有帮助": "up", "没帮助": "down"}
 THINKING = "正在检索政策条款……"
@@ -68,14 +70,12 @@ def api_asker(assistant: Assistant, repo: Repository) -> Callable:
 
     def ask(text: str, scope_label: str, state: dict | None):
         state = state or new_session()
-        try:
+        with user_errors(action="question"):
             cleaned = clean_question(text, assistant.settings.max_question_chars)
             for messages, new_state, status, _ in answer_steps(
                 assistant, repo, cleaned, SCOPES.get(scope_label), state
             ):
                 yield messages, "", new_state, status
-        except PolicyAssistantError as exc:
-            raise user_error(exc, "question") from exc
 
     return ask
 
@@ -91,15 +91,16 @@ def page_asker(assistant: Assistant, repo: Repository) -> Callable:
         try:
             cleaned = clean_question(text, assistant.settings.max_question_chars)
         except PolicyAssistantError as exc:
-            yield gr.skip(), gr.skip(), state, gr.skip(), inline_error(str(exc)), gr.skip()
+            log.info("refused question: %s", user_message(exc)[:200])
+            yield gr.skip(), gr.skip(), state, gr.skip(), inline_error(user_message(exc)), gr.skip()
             return
         try:
             for messages, new_state, status, answer in answer_steps(assistant, repo, cleaned, jurisdiction, state):
                 widen = gr.Button(visible=bool(answer and answer.refused and jurisdiction))
                 yield messages, "", new_state, status, NO_ERROR, widen
         except PolicyAssistantError as exc:
-            user_error(exc, "question")  # logged as one line
-            yield state["messages"], text, state, "", inline_error(str(exc)), gr.Button(visible=False)
+            log.warning("question failed: %s", user_message(exc)[:200])
+            yield state["messages"], text, state, "", inline_error(user_message(exc)), gr.Button(visible=False)
 
     return ask_on_page
 
@@ -115,7 +116,7 @@ def log_answer(
     """The answer in the app's log, with the settings it was given under; returns its record id."""
     settings = assistant.settings
     options: dict[str, Any] = {
-        "retriever": settings.retriever,
+        "retriever": settings.retriever.value,
         "jurisdiction": jurisdiction,
         "top_k": settings.top_k,
         "embedding_model": settings.embedding_model,

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.core.errors import IngestError, PolicyAssistantError
 from assistant.core.records import Chunk
 from assistant.index.build import IngestReport, ingest
 from assistant.index.embeddings import make_embedder
 from assistant.service import Assistant
 from ingest.loaders import SUPPORTED
-from ui.errors import user_error
+from ui.errors import page_error, user_errors
 from ui.tabs import locate as locate_panel
 from ui.tabs.access import AdminArea, admin_area, require_admin
 from ui.views.documents import DOC_HEADERS, clause_paths, doc_rows, render_clause, render_tree, section_name
@@ -269,17 +268,13 @@ def _wire_uploader(
 def run_ingest(assistant: Assistant, progress: gr.Progress) -> IngestReport:
     """Bring the index in line with the corpus folder, reporting progress to the page."""
     settings = assistant.settings
-    embedder = assistant.embedder or make_embedder(
-        settings.embedding_model, settings.embedding_batch_size, settings.embedding_device
-    )
+    embedder = assistant.embedder or make_embedder(settings)
 
     def report(stage: str, done: int, total: int) -> None:
         progress((done, total) if total else None, desc=STAGES.get(stage, stage))
 
-    try:
+    with user_errors(action="ingest"):
         return ingest(settings, embedder, assistant.tokenizer, progress=report)
-    except PolicyAssistantError as exc:
-        raise user_error(exc, "ingest") from exc
 
 
 def _upload_indexer(assistant: Assistant) -> Callable:
@@ -288,13 +283,11 @@ def _upload_indexer(assistant: Assistant) -> Callable:
     def upload_and_index(path: str | None, replace_existing: bool, ok: bool, progress=gr.Progress()):
         require_admin(assistant, ok, "upload")
         if not path:
-            raise user_error("请先选择要上传的文件。", "upload")
+            raise page_error("请先选择要上传的文件。", "upload")
         existed = False
-        try:
+        with user_errors(action="upload"):
             existed = (settings.corpus_dir / safe_filename(Path(path).name)).exists()
             stored = save_upload(path, Path(path).name, settings, bool(replace_existing))
-        except IngestError as exc:
-            raise user_error(exc, "upload") from exc
         result = run_ingest(assistant, progress)
         mine = next((d for d in result.docs if Path(d.path).name == stored.name), None)
         note = ""

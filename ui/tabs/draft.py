@@ -11,9 +11,8 @@ import gradio as gr
 
 from assistant.app.drafts import STATUSES, DraftStore
 from assistant.app.repository import Repository
-from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
-from ui.errors import user_error
+from ui.errors import page_error, user_errors
 from ui.tabs import draft_queue
 from ui.tabs.chat_flow import SCOPES
 from ui.views.drafting import KINDS, build_draft, clean_title, is_complex, write_draft_files
@@ -111,11 +110,9 @@ def _wire(view: DraftView, assistant: Assistant, workdir: Path) -> None:
 
 def _drafter(assistant: Assistant) -> Callable:
     def make_draft(text: str, name: str, scope_label: str, kind: str = "不指定"):
-        try:
+        with user_errors(action="draft"):
             # A formal reply quotes the clauses' own words: always the extractive answer.
             answer = assistant.ask(text, [], jurisdiction=SCOPES.get(scope_label), llm=False)
-        except PolicyAssistantError as exc:
-            raise user_error(exc, "draft") from exc
         meta = {"question": answer.question, "title": clean_title(answer.question), "complex": is_complex(answer)}
         today = draft_queue.today_in(assistant.settings)
         text = build_draft(answer, name or "", today=today, kind=kind)
@@ -127,7 +124,7 @@ def _drafter(assistant: Assistant) -> Callable:
 def _exporter(workdir: Path) -> Callable:
     def export_files(text: str):
         if not (text or "").strip():
-            raise user_error("草稿为空，请先生成答复草稿。", "draft_files")
+            raise page_error("草稿为空，请先生成答复草稿。", "draft_files")
         md_path, docx_path = write_draft_files(text, workdir)
         return [str(md_path), str(docx_path)]
 

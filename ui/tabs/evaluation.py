@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
-from ui.errors import user_error
+from ui.errors import user_errors
 from ui.tabs.access import require_admin
 from ui.views.drafting import fresh_folder
 from ui.views.evaluation import (
@@ -69,7 +68,7 @@ def _layout(assistant: Assistant, tools: ReviewTools) -> EvalView:
                     ("向量检索 dense", "dense"),
                     ("全部", "all"),
                 ],
-                value=settings.retriever,
+                value=settings.retriever.value,
                 label="检索方式",
             )
         run = gr.Button("运行评测", variant="primary", interactive=settings.admin_enabled)
@@ -125,16 +124,17 @@ def _eval_runner(assistant: Assistant, workdir: Path, tools: ReviewTools) -> Cal
         progress(None, desc="正在运行评测……")
         run = new_run(settings.data_dir, settings.timezone)
         try:
-            summary = tools.run_eval(
-                settings,
-                Path(dataset_path) if dataset_path else tools.default_dataset,
-                run.folder,
-                mode or settings.retriever,
-                assistant=assistant,
-            )
-        except (PolicyAssistantError, ValueError, KeyError) as exc:
+            with user_errors(ValueError, KeyError, prefix="评测失败：", action="run_eval"):
+                summary = tools.run_eval(
+                    settings,
+                    Path(dataset_path) if dataset_path else tools.default_dataset,
+                    run.folder,
+                    mode or settings.retriever.value,
+                    assistant=assistant,
+                )
+        except gr.Error:
             shutil.rmtree(run.folder, ignore_errors=True)
-            raise user_error(f"评测失败：{exc}", "run_eval") from exc
+            raise
         keep_latest(run)
         return _header(run, summary) + metric_table(summary, tools.metric_labels), _chart(run, workdir), run.name
 

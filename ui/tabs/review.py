@@ -12,7 +12,7 @@ import gradio as gr
 from assistant.app.repository import RATINGS, Repository
 from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
-from ui.errors import user_error
+from ui.errors import page_error, user_errors
 from ui.tabs import evaluation
 from ui.tabs.access import ADMIN_DISABLED, ADMIN_REQUIRED, AdminArea, admin_area, require_admin
 from ui.views.drafting import fresh_folder
@@ -249,10 +249,8 @@ def _rater(ctx: Context) -> Callable:
             return "请先输入或选择记录编号。", gr.skip(), gr.skip(), gr.skip()
         if verdict not in RATINGS:
             return "请先选择评审结论。", gr.skip(), gr.skip(), gr.skip()
-        try:
+        with user_errors(action="rate"):
             ctx.repo.rate(int(record_id), verdict, text or "")
-        except PolicyAssistantError as exc:
-            raise user_error(exc, "rate") from exc
         message = f"已保存：记录 #{int(record_id)} 评为“{RATING_LABELS.get(verdict, verdict)}”。"
         rows = review_rows(ctx.repo.list_answers(unrated_only=bool(only_unrated), limit=LIST_LIMIT), ctx.tz)
         return message, "", rows, render_accuracy(ctx.repo.accuracy())
@@ -265,7 +263,7 @@ def _exporter(ctx: Context) -> Callable[[str, bool], str]:
         require_admin(ctx.assistant, ok, f"export_{kind}")
         rows = ctx.repo.rated()
         if not rows:
-            raise user_error("还没有评审记录可以导出。", "export")
+            raise page_error("还没有评审记录可以导出。", "export")
         out = fresh_folder(ctx.workdir / "exports")
         if kind == "csv":
             path = out / "ratings.csv"
@@ -273,7 +271,7 @@ def _exporter(ctx: Context) -> Callable[[str, bool], str]:
         else:
             path = out / "ratings-dataset.jsonl"
             if not ctx.tools.write_jsonl(rows, path):
-                raise user_error("没有评为“正确”或“部分正确”的记录，评测集为空。", "export")
+                raise page_error("没有评为“正确”或“部分正确”的记录，评测集为空。", "export")
         return str(path)
 
     return export

@@ -153,7 +153,6 @@ def _answered_values(answer: Answer) -> dict[str, str]:
         "body": answer.answer.strip(),
         "clauses": "相关条款原文如下：\n\n" + "\n\n".join(clauses),
         "basis": f"以上答复依据{'、'.join(references)}。",
-        "references": "、".join(references),
         "department": first.issuers[0] if first.issuers else FALLBACK_DEPARTMENT,
     }
 

@@ -12,6 +12,7 @@ from ui.views.render import md_text, source_block
 
 RATING_LABELS = {"correct": "正确", "partial": "部分正确", "wrong": "错误", "citation-wrong": "引用错误"}
 SCOPE_LABELS = {None: "全部", "national": "国家", "shanghai": "上海"}
+CHANNEL_LABELS = {"chat": "网页对话", "api": "HTTP API"}
 TZ_NAMES = {"Asia/Shanghai": "北京时间"}
 SUMMARY_CHARS = 60
 HISTORY_CHARS = 300
@@ -92,7 +93,8 @@ def render_record(row: dict, feedback: list[dict], history: list[dict] | None = 
     lines += [
         "",
         f"检索方式：{md_text(str(settings.get('retriever', '—')))} · 回答方式：{answerer} · 范围："
-        f"{SCOPE_LABELS.get(settings.get('jurisdiction'), md_text(str(settings.get('jurisdiction'))))}",
+        f"{SCOPE_LABELS.get(settings.get('jurisdiction'), md_text(str(settings.get('jurisdiction'))))}"
+        f" · 渠道：{CHANNEL_LABELS.get(row.get('channel', 'chat'), '—')}",
     ]
     if row["rating"]:
         lines.append(f"当前评审：**{RATING_LABELS.get(row['rating'], row['rating'])}** {md_text(row['note'] or '')}")

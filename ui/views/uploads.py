@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assistant.core.errors import IngestError
 from assistant.core.settings import Settings
-from ingest.loaders import SUPPORTED, read_pages
+from ingest.loaders import check_file, read_pages
 from ui.views.messages import chinese_reason
 
 MAX_NAME_CHARS = 100
@@ -51,16 +51,7 @@ def save_upload(source: Path | str, original_name: str | None, settings: Setting
     Raises IngestError (with a Chinese reason) when the file is refused."""
     source = Path(source)
     name = safe_filename(original_name or source.name)
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED:
-        raise IngestError(name, f"不支持的文件类型“{suffix or '无扩展名'}”，仅支持 {'、'.join(SUPPORTED)}")
-    if not source.is_file():
-        raise IngestError(name, "上传的文件不存在")
-    size = source.stat().st_size
-    if size == 0:
-        raise IngestError(name, "文件为空（0 字节）")
-    if size > settings.max_file_mb * 1024 * 1024:
-        raise IngestError(name, f"文件 {size / 1048576:.1f} MB，超过 {settings.max_file_mb:g} MB 的上限")
+    suffix = check_file(source, settings.max_file_mb, name=name, language="zh")
 
     corpus = settings.corpus_dir.resolve()
     corpus.mkdir(parents=True, exist_ok=True)
