@@ -18,8 +18,18 @@ from ingest.structure import extract_meta, parse_clauses
 PIPELINE_VERSION = "3"  # bump when cleaning or chunking changes, so unchanged files are parsed again
 MIN_TEXT_CHARS = 20
 MIN_QUALITY = 0.6
-SIDECAR_FIELDS = {"title", "doc_number", "issuers", "date", "jurisdiction", "status", "source_url", "implements"}
-OPTIONAL_FIELDS = {"doc_number", "date", "source_url", "implements"}  # may be null
+SIDECAR_FIELDS = {
+    "title",
+    "doc_number",
+    "issuers",
+    "date",
+    "jurisdiction",
+    "status",
+    "source_url",
+    "implements",
+    "contents",
+}
+OPTIONAL_FIELDS = {"doc_number", "date", "source_url", "implements", "contents"}  # may be null
 
 
 @dataclass(frozen=True)

@@ -199,7 +199,7 @@ def test_admin_features_disabled_without_credentials(env, tmp_path):
     from types import SimpleNamespace
 
     from assistant.service import Assistant
-    from ui.tabs.docs import ADMIN_DISABLED
+    from ui.tabs.access import ADMIN_DISABLED
 
     settings = env.settings.replace(admin_user=None, admin_password=None)
     no_admin = SimpleNamespace(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_fixtures import ARTIFACTS
 from tests.ui_fixtures import build_env, close_env, running_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -48,6 +49,8 @@ def browser(tmp_path, monkeypatch):
 
 def save_screenshot(driver, path: Path) -> None:
     assert driver.save_screenshot(str(path)) and path.stat().st_size > 10_000
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # kept for a human to look at (git-ignored)
+    shutil.copyfile(path, ARTIFACTS / f"browser-{path.name}")
     if os.environ.get("PA_UI_SCREENSHOT_DIR"):  # keep a copy for a human to look at
         keep = Path(os.environ["PA_UI_SCREENSHOT_DIR"])
         keep.mkdir(parents=True, exist_ok=True)

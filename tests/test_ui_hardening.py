@@ -192,7 +192,7 @@ ADMIN_CALLS = [
 @pytest.mark.parametrize("configured", [True, False], ids=["not-logged-in", "no-admin-account"])
 def test_admin_endpoints_refuse_without_login(env, url, no_admin_url, tmp_path, configured):
     from assistant.index.layout import Layout
-    from ui.tabs.docs import ADMIN_DISABLED, ADMIN_REQUIRED
+    from ui.tabs.access import ADMIN_DISABLED, ADMIN_REQUIRED
 
     address, notice = (url, ADMIN_REQUIRED) if configured else (no_admin_url, ADMIN_DISABLED)
     client = connect(address)
@@ -241,7 +241,7 @@ def test_admin_endpoints_refuse_without_login(env, url, no_admin_url, tmp_path, 
 
 
 def test_admin_controls_are_disabled_with_a_notice(no_admin_url):
-    from ui.tabs.docs import ADMIN_DISABLED
+    from ui.tabs.access import ADMIN_DISABLED
 
     components = httpx.get(f"{no_admin_url}config", timeout=30).json()["components"]
     notices = [c for c in components if c["type"] == "markdown" and c["props"].get("value") == ADMIN_DISABLED]

@@ -13,8 +13,9 @@ from assistant.core.errors import IngestError
 from assistant.core.records import Answer, Chunk, Citation, Document
 from assistant.core.settings import Settings
 from evals.ratings import numbers_in, to_dataset_item, write_csv, write_jsonl
+from ui.views.documents import clause_paths, render_tree
 from ui.views.drafting import build_draft, write_draft_files
-from ui.views.render import clause_paths, md_text, render_answer, render_tree
+from ui.views.render import md_text, render_answer
 from ui.views.uploads import check_credentials, safe_filename, save_upload
 
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
@@ -210,7 +211,10 @@ def test_reply_draft(tmp_path):
     assert "请联系政策发文部门：上海市经济和信息化委员会。" in text
     assert "2025年7月1日" in text and not re.search(r"\$\{?\w+", text)
     refused = build_draft(make_answer(refused=True))
-    assert "尊敬的企业负责人：" in refused and "未找到可直接引用的条款" in refused and "相关主管部门" in refused
+    # issue 14: the default salutation is neutral (it was "尊敬的企业负责人", wrong for a citizen); the officer
+    # chooses 单位 or 个人 (tests/test_ui_drafting.py)
+    assert "\n您好：\n" in refused and "企业负责人" not in refused
+    assert "未找到可直接引用的条款" in refused and "相关主管部门" in refused
     md_path, docx_path = write_draft_files(text, tmp_path)
     assert md_path.read_text(encoding="utf-8") == text
     paragraphs = [p.text for p in docx.Document(str(docx_path)).paragraphs]

@@ -12,8 +12,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import logging  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gradio as gr  # noqa: E402
@@ -27,6 +25,7 @@ from ui.tabs import chat as chat_tab  # noqa: E402
 from ui.tabs import docs as docs_tab
 from ui.tabs import draft as draft_tab
 from ui.tabs import review as review_tab
+from ui.tabs.access import ADMIN_DISABLED, show_admin
 from ui.views.uploads import check_credentials  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -48,14 +47,22 @@ def theme() -> gr.themes.Base:
     )
 
 
+def head() -> str:
+    """ui/static/app.js and page.css, inline in the page's <head> (no extra request, nothing from outside)."""
+    script = (STATIC / "app.js").read_text(encoding="utf-8")
+    style = (STATIC / "page.css").read_text(encoding="utf-8")
+    return f"<style>{style}</style><script>{script}</script>"
+
+
 def launch_options(settings: Settings, **overrides) -> dict:
-    """Keyword arguments for Blocks.launch(): theme and CSS go here in Gradio 6, not to Blocks()."""
+    """Keyword arguments for Blocks.launch(): theme, CSS and head go here in Gradio 6, not to Blocks()."""
     options = dict(
         server_name=settings.host,
         server_port=settings.port,
         show_error=True,
         theme=theme(),
         css_paths=[STATIC / "app.css"],
+        head=head(),
         head_paths=[STATIC / "embed.html"],  # ?embed=1: the chat alone, for an <iframe>
         footer_links=["api"],
         share=False,
@@ -64,6 +71,20 @@ def launch_options(settings: Settings, **overrides) -> dict:
     )  # bigger uploads are refused unread
     options.update(overrides)
     return options
+
+
+def _login_box(settings: Settings):
+    with gr.Accordion("管理员登录（上传文件、重建索引、答案评审）", open=False, elem_id="pa-login"):
+        if not settings.admin_enabled:
+            gr.Markdown(ADMIN_DISABLED)
+        with gr.Row():
+            user = gr.Textbox(label="用户名", interactive=settings.admin_enabled, min_width=120)
+            password = gr.Textbox(label="密码", type="password", interactive=settings.admin_enabled, min_width=120)
+        with gr.Row():
+            login = gr.Button("登录", variant="primary", size="sm", interactive=settings.admin_enabled)
+            logout = gr.Button("退出", size="sm", interactive=settings.admin_enabled)
+        login_status = gr.Markdown("", elem_id="pa-login-status")
+    return user, password, login, logout, login_status
 
 
 def build_app(
@@ -75,55 +96,36 @@ def build_app(
     workdir = workdir or Path(tempfile.gettempdir()) / "policy-assistant-ui"
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         authed = gr.State(False)
-        gr.Markdown(INTRO, elem_id="pa-intro")
-        login = _login_panel(settings)
+        with gr.Row(elem_id="pa-header", equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                gr.Markdown(INTRO, elem_id="pa-intro")
+            with gr.Column(scale=2, min_width=280):
+                user, password, login, logout, login_status = _login_box(settings)
         with gr.Tabs():
             with gr.Tab("政策问答", id="chat", elem_id="pa-tab-chat"):
-                chat_tab.build(assistant, repo)
+                chat_tab.build(assistant, repo, workdir)
             with gr.Tab("答复起草", id="draft", elem_id="pa-tab-draft"):
-                draft_tab.build(assistant, workdir / "drafts")
+                drafts = draft_tab.build(assistant, workdir / "drafts", repo)
             with gr.Tab("政策文件", id="docs", elem_id="pa-tab-docs"):
-                doc_table, doc_select, load_documents = docs_tab.build(assistant, authed)
+                doc_table, doc_select, load_documents, upload_area = docs_tab.build(assistant, authed, workdir)
             with gr.Tab("答案评审", id="review", elem_id="pa-tab-review"):
-                qa_table, accuracy, unrated, list_answers = review_tab.build(assistant, repo, authed, workdir, tools)
-        _wire_login(login, settings, authed, list_answers, inputs=[unrated, authed], outputs=[qa_table, accuracy])
+                review = review_tab.build(assistant, repo, authed, workdir, tools)
+        _wire_login(settings, authed, (user, password, login, logout, login_status), review, upload_area)
         app.load(load_documents, outputs=[doc_table, doc_select], api_name="load_documents", api_visibility="private")
+        app.load(drafts[0], inputs=drafts[1], outputs=drafts[2], api_visibility="private")
     return app
 
 
-@dataclass
-class Login:
-    user: gr.Textbox
-    password: gr.Textbox
-    login: gr.Button
-    logout: gr.Button
-    status: gr.Markdown
-
-
-def _login_panel(settings: Settings) -> Login:
-    with gr.Accordion("管理员登录（上传文件、重建索引、答案评审）", open=False, elem_id="pa-login"):
-        if not settings.admin_enabled:
-            gr.Markdown(docs_tab.ADMIN_DISABLED)
-        with gr.Row():
-            user = gr.Textbox(label="用户名", interactive=settings.admin_enabled, scale=2)
-            password = gr.Textbox(label="密码", type="password", interactive=settings.admin_enabled, scale=2)
-            login = gr.Button("登录", variant="primary", interactive=settings.admin_enabled, scale=1)
-            logout = gr.Button("退出", interactive=settings.admin_enabled, scale=1)
-        status = gr.Markdown("")
-    return Login(user, password, login, logout, status)
-
-
-def _wire_login(
-    view: Login, settings: Settings, authed: gr.State, list_answers: Callable, inputs: list, outputs: list
-) -> None:
-    """Log in and out; the review tab's list follows (`list_answers` with `inputs` into `outputs`)."""
+def _wire_login(settings: Settings, authed: gr.State, box: tuple, review: review_tab.AfterLogin, upload_area) -> None:
+    """Login and logout; then the admin areas, the answer list and the eval runs follow the login state."""
+    user, password, login, logout, login_status = box
 
     def do_login(name: str, secret: str):
         if check_credentials(settings, name, secret):
             log.info("admin login")
             return True, f"已以管理员 {name} 登录。", ""
         if not settings.admin_enabled:
-            return False, docs_tab.ADMIN_DISABLED, ""
+            return False, ADMIN_DISABLED, ""
         log.warning("failed admin login")
         time.sleep(FAILED_LOGIN_DELAY_S)
         return False, "用户名或密码错误。", ""
@@ -131,16 +133,21 @@ def _wire_login(
     def do_logout():
         return False, "已退出管理员登录。", ""
 
-    gr.on(
-        [view.login.click, view.password.submit],
-        do_login,
-        inputs=[view.user, view.password],
-        outputs=[authed, view.status, view.password],
-        api_name="login",
-    ).then(list_answers, inputs=inputs, outputs=outputs, api_name="list_after_login", api_visibility="private")
-    view.logout.click(do_logout, outputs=[authed, view.status, view.password], api_name="logout").then(
-        list_answers, inputs=inputs, outputs=outputs, api_name="list_after_logout", api_visibility="private"
+    areas = [review.area, upload_area]
+    logged_in = gr.on(
+        [login.click, password.submit], do_login, [user, password], [authed, login_status, password], api_name="login"
     )
+    logged_out = logout.click(do_logout, outputs=[authed, login_status, password], api_name="logout")
+    for event, suffix in ((logged_in, "login"), (logged_out, "logout")):
+        event.then(
+            review.list_answers,
+            inputs=review.list_inputs,
+            outputs=review.list_outputs,
+            api_name=f"list_after_{suffix}",
+            api_visibility="private",
+        ).then(show_admin(areas), [authed], [c for a in areas for c in a.outputs()], api_visibility="private").then(
+            review.list_runs, [authed], [review.runs], api_visibility="private"
+        )
 
 
 def launch(assistant: Assistant, settings: Settings, tools: review_tab.ReviewTools) -> None:

@@ -1,13 +1,22 @@
-"""Domain errors → the web app's error message: one translation for every tab."""
+"""Domain errors → the web app's error message: one translation for every tab.
+
+A PolicyAssistantError becomes a gr.Error only here (`user_errors`); the chat's page path, which shows
+the message inline instead of raising, takes it from `user_message`. Every refusal is logged as one
+line, never with a traceback, and the page's toast is titled in Chinese.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import gradio as gr
 
 from assistant.core.errors import IngestError, PolicyAssistantError
+
+log = logging.getLogger("ui")
+TITLE = "提示"
 
 
 def user_message(exc: Exception) -> str:
@@ -17,12 +26,25 @@ def user_message(exc: Exception) -> str:
     return str(exc)
 
 
+def page_error(message: str, action: str = "") -> gr.Error:
+    """A gr.Error for a refused request (one log line, no traceback)."""
+    log.info("refused %s: %s", action or "request", message[:200])
+    return gr.Error(message, title=TITLE, print_exception=False)
+
+
 @contextmanager
-def user_errors(*also: type[Exception], prefix: str = "") -> Iterator[None]:
+def user_errors(*also: type[Exception], prefix: str = "", action: str = "") -> Iterator[None]:
     """Run the block; a PolicyAssistantError (or an error of a type in `also`) raised in it is shown on the
     page as a gr.Error with `prefix` and its message, instead of the generic error of an unexpected crash."""
     caught: tuple[type[Exception], ...] = (PolicyAssistantError, *also)
     try:
         yield
     except caught as exc:
-        raise gr.Error(prefix + user_message(exc)) from exc
+        raise page_error(prefix + user_message(exc), action) from exc
+
+
+def refused(action: str, message: str) -> gr.Error:
+    """A gr.Error for an admin action without a login (logged as one warning line, no traceback)."""
+    why = "no admin account configured" if "未配置" in message else "not logged in"
+    log.warning("refused admin action %s: %s", action, why)
+    return gr.Error(message, title=TITLE, print_exception=False)

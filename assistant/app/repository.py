@@ -1,4 +1,4 @@
-"""App database: the question/answer log, user feedback and evaluator ratings (SQLAlchemy 2 Core).
+"""App database: the question/answer log, user feedback, evaluator ratings and reply drafts (SQLAlchemy 2 Core).
 
 One small repository object per process, built at the entry point from ``settings.db_url`` and
 passed in. Every write runs in its own transaction (``engine.begin()``). Times are stored in UTC.
@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -83,6 +84,23 @@ ratings = Table(
 )
 
 
+# reply drafts of the help desk (assistant/app/drafts.py): status 草稿 / 待审核 / 已审核
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("question", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("reviewer", String(100), nullable=False, default=""),
+    Column("due", Date, nullable=True, index=True),
+    Column("complex", Boolean, nullable=False, default=False),
+)
+
+
 class RecordNotFound(PolicyAssistantError):
     """A question/answer record id that does not exist (or was purged)."""
 
@@ -91,7 +109,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _new_id(result: CursorResult) -> int:
+def inserted_id(result: CursorResult) -> int:
     """The primary key of the row an INSERT just added."""
     key = result.inserted_primary_key
     if key is None:
@@ -143,7 +161,7 @@ class Repository:
             "channel": channel,
         }
         with self.engine.begin() as conn:
-            return _new_id(conn.execute(insert(qa_log).values(**row)))
+            return inserted_id(conn.execute(insert(qa_log).values(**row)))
 
     def add_feedback(self, qa_id: int, thumb: str, comment: str = "") -> int:
         if thumb not in THUMBS:
@@ -153,7 +171,7 @@ class Repository:
             result = conn.execute(
                 insert(feedback).values(qa_id=qa_id, thumb=thumb, comment=(comment or "").strip(), created_at=utcnow())
             )
-            return _new_id(result)
+            return inserted_id(result)
 
     def rate(self, qa_id: int, rating: str, note: str = "") -> int:
         if rating not in RATINGS:
@@ -163,7 +181,7 @@ class Repository:
             result = conn.execute(
                 insert(ratings).values(qa_id=qa_id, rating=rating, note=(note or "").strip(), created_at=utcnow())
             )
-            return _new_id(result)
+            return inserted_id(result)
 
     def purge_older_than(self, days: int, now: datetime | None = None) -> int:
         """Delete answers logged more than `days` ago with their feedback and ratings; returns the count."""

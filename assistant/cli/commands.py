@@ -128,10 +128,17 @@ def serve(settings: Settings, host, port, no_ingest):
 def review_tools():
     """The eval harness as the review tab uses it."""
     from evals.ratings import write_csv, write_jsonl
+    from evals.report import METRIC_LABELS
     from evals.runner import DEFAULT_DATASET, run_eval
     from ui.tabs.review import ReviewTools
 
-    return ReviewTools(default_dataset=DEFAULT_DATASET, run_eval=run_eval, write_csv=write_csv, write_jsonl=write_jsonl)
+    return ReviewTools(
+        default_dataset=DEFAULT_DATASET,
+        run_eval=run_eval,
+        write_csv=write_csv,
+        write_jsonl=write_jsonl,
+        metric_labels=METRIC_LABELS,
+    )
 
 
 @cli.command(name="eval")

@@ -36,6 +36,7 @@ class Document:
     status: str = "现行有效"
     source_url: str | None = None
     implements: str | None = None  # 文号 of a higher-level document this one implements
+    contents: str | None = None  # what the indexed file holds, when it is not the whole document (sidecar)
 
     @property
     def place(self) -> str:

@@ -84,6 +84,10 @@ class Settings:
     admin_user: str | None = None
     admin_password: str | None = None
     log_retention_days: int = 365
+    timezone: str = "Asia/Shanghai"  # times shown in the app (stored in UTC)
+    # reply drafts: due after this many working days (Monday to Friday) for a simple / a complex reply
+    draft_due_simple_days: int = 1
+    draft_due_complex_days: int = 3
 
     # HTTP API (/v1/chat/completions, /api/ask): comma-separated bearer keys; without keys it answers
     # loopback clients only. Requests per minute and key (per client address without keys); 0: no limit.

@@ -1,19 +1,26 @@
-"""Tab 1 政策问答: multi-turn chat with streamed, cited answers, a scope filter and feedback."""
+"""Tab 1 政策问答: multi-turn chat with cited answers, a scope filter, feedback and 原文定位."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 import gradio as gr
 
 from assistant.app.repository import Repository
-from assistant.core.records import Answer
-from assistant.service import Assistant, clean_question
-from ui.errors import user_errors
-from ui.views.render import answer_status, md_text, render_answer
+from assistant.service import Assistant
+from ui.tabs import locate as locate_panel
+from ui.tabs.chat_flow import (
+    SCOPES,
+    THUMBS,
+    api_asker,
+    clear_chat,
+    feedback_saver,
+    last_question,
+    liker,
+    new_session,
+    page_asker,
+)
 
 EXAMPLES = [
     "上海对中试平台有哪些支持政策？",
@@ -24,15 +31,8 @@ EXAMPLES = [
     "上海的中试平台方案文号是多少？",
     "北京的中试补贴标准是多少？",
 ]
-SCOPES = {"全部": None, "国家": "national", "上海": "shanghai"}
-THUMBS = {"有帮助": "up", "没帮助": "down"}
-THINKING = "正在检索政策条款……"
-
-
-def new_session() -> dict:
-    """Per-browser-session chat state: plain-text turns for the assistant, rendered messages for the
-    chatbot, and the log record id of each answer (by message index) for feedback."""
-    return {"id": uuid.uuid4().hex, "turns": [], "messages": [], "qa_ids": {}, "last_qa": None}
+FOLLOW_JS = "() => { if (window.paFollow) window.paFollow(); }"
+TO_ANSWER_JS = "() => { setTimeout(() => window.paScrollToAnswer && window.paScrollToAnswer(), 30); }"
 
 
 @dataclass
@@ -40,183 +40,189 @@ class ChatView:
     """The components of the tab."""
 
     session: gr.State
+    pending: gr.State
     scope: gr.Radio
     clear: gr.Button
     chatbot: gr.Chatbot
+    like_note: gr.Markdown
     question: gr.Textbox
     send: gr.Button
+    question_error: gr.Markdown
     status: gr.Markdown
+    widen: gr.Button
+    examples: gr.Dataset
+    api_ask: gr.Button
     thumb: gr.Radio
     comment: gr.Textbox
     give: gr.Button
     feedback_status: gr.Markdown
+    locate: locate_panel.LocatePanel
 
 
-def build(assistant: Assistant, repo: Repository) -> None:
+def build(assistant: Assistant, repo: Repository, workdir: Path) -> None:
     view = _layout()
-    _wire(view, assistant, repo)
+    _wire_asking(view, assistant, repo)
+    _wire_feedback(view, repo)
+    locate_panel.wire(view.locate, assistant, workdir, api_name="locate")
 
 
 # ---- layout ------------------------------------------------------------------------------------
 
 
 def _layout() -> ChatView:
-    session = gr.State(None)
-    with gr.Row():
-        scope = gr.Radio(list(SCOPES), value="全部", label="政策范围", scale=3, elem_id="pa-scope")
-        clear = gr.Button("新对话", variant="secondary", scale=1, elem_id="pa-clear")
+    session, pending, key = gr.State(None), gr.State(""), locate_panel.bridge("locate")
+    with gr.Row(elem_id="pa-chat-top", equal_height=True):
+        scope = gr.Radio(
+            list(SCOPES), value="全部", label="政策范围", show_label=False, container=False, scale=3, elem_id="pa-scope"
+        )
+        clear = gr.Button("新对话", variant="secondary", size="sm", scale=0, min_width=80, elem_id="pa-clear")
+    with gr.Row(elem_id="pa-chat-main"):
+        with gr.Column(scale=3, min_width=300):
+            chatbot, like_note = _conversation()
+            question, send, question_error, status, widen = _input_area()
+            examples = gr.Dataset(
+                components=["textbox"],
+                samples=[[q] for q in EXAMPLES],
+                type="index",
+                label="示例问题（点击即发送）",
+                elem_id="pa-examples",
+                samples_per_page=len(EXAMPLES),
+            )
+            api_ask = gr.Button(visible=False)  # the trigger of /ask for API callers; the page uses its own event
+            thumb, comment, give, feedback_status = _feedback_form()
+        located = locate_panel.layout("pa-chat", key)
+    return ChatView(
+        session,
+        pending,
+        scope,
+        clear,
+        chatbot,
+        like_note,
+        question,
+        send,
+        question_error,
+        status,
+        widen,
+        examples,
+        api_ask,
+        thumb,
+        comment,
+        give,
+        feedback_status,
+        located,
+    )
+
+
+def _conversation() -> tuple[gr.Chatbot, gr.Markdown]:
     chatbot = gr.Chatbot(
         label="对话",
-        height=520,
+        height="calc(100vh - 320px)",
+        min_height=300,
+        max_height=720,
         elem_id="pa-chatbot",
         sanitize_html=True,
         allow_tags=False,
+        autoscroll=False,  # ui/static/app.js scrolls to the start of a new answer instead of its end
         feedback_options=("Like", "Dislike"),
         buttons=["copy"],
         placeholder="请输入您关心的中试政策问题，答案将注明政策出处。",
     )
-    with gr.Row():
+    like_note = gr.Markdown("", elem_id="pa-like-note")
+    return chatbot, like_note
+
+
+def _input_area():
+    with gr.Row(elem_id="pa-input-row", equal_height=True):
         question = gr.Textbox(
-            placeholder="例如：新建中试平台采购设备最高补贴多少？",
+            placeholder="请输入问题，如：新建中试平台补贴多少？",
             show_label=False,
             lines=1,
             max_lines=4,
             scale=5,
             elem_id="pa-question",
-            autofocus=True,
+            html_attributes=gr.InputHTMLAttributes(enterkeyhint="send", autocomplete="off"),
         )
-        send = gr.Button("发送", variant="primary", scale=1, elem_id="pa-send")
+        send = gr.Button("发送", variant="primary", scale=0, min_width=72, elem_id="pa-send")
+    question_error = gr.Markdown("", elem_id="pa-question-error")
     status = gr.Markdown("", elem_id="pa-status")
-    gr.Examples(EXAMPLES, inputs=[question], label="示例问题")
+    widen = gr.Button("在全部文件中重新查找", size="sm", visible=False, elem_id="pa-widen")
+    return question, send, question_error, status, widen
+
+
+def _feedback_form():
     with gr.Accordion("对最新回答的反馈", open=False, elem_id="pa-feedback"):
         with gr.Row():
             thumb = gr.Radio(list(THUMBS), value="有帮助", label="评价", scale=1)
             comment = gr.Textbox(label="意见（可选）", placeholder="哪里不准确、缺了什么……", scale=3)
         give = gr.Button("提交反馈")
-        feedback_status = gr.Markdown("")
-    return ChatView(session, scope, clear, chatbot, question, send, status, thumb, comment, give, feedback_status)
+        feedback_status = gr.Markdown("", elem_id="pa-feedback-status")
+    return thumb, comment, give, feedback_status
 
 
-def _wire(view: ChatView, assistant: Assistant, repo: Repository) -> None:
-    gr.on(
-        [view.send.click, view.question.submit],
-        _asker(assistant, repo),
+# ---- wiring ------------------------------------------------------------------------------------
+
+
+def _wire_asking(view: ChatView, assistant: Assistant, repo: Repository) -> None:
+    ask_on_page = page_asker(assistant, repo)
+
+    def then_ask(event, question: gr.components.Component) -> None:
+        event.then(None, js=FOLLOW_JS).then(
+            ask_on_page,
+            inputs=[question, view.scope, view.session],
+            outputs=[view.chatbot, view.question, view.session, view.status, view.question_error, view.widen],
+            api_visibility="private",
+            concurrency_limit=8,
+        ).then(None, js=TO_ANSWER_JS)
+
+    then_ask(
+        gr.on([view.send.click, view.question.submit], None, js="() => {}", api_visibility="private"), view.question
+    )
+    then_ask(
+        view.examples.click(lambda index: EXAMPLES[index], [view.examples], [view.pending], api_visibility="private"),
+        view.pending,
+    )
+    then_ask(
+        view.widen.click(
+            lambda state: (last_question(state), "全部"),
+            [view.session],
+            [view.pending, view.scope],
+            api_visibility="private",
+        ),
+        view.pending,
+    )
+    view.api_ask.click(
+        api_asker(assistant, repo),
         inputs=[view.question, view.scope, view.session],
         outputs=[view.chatbot, view.question, view.session, view.status],
         api_name="ask",
         concurrency_limit=8,
     )
-    view.clear.click(clear_chat, outputs=[view.chatbot, view.question, view.session, view.status], api_name="clear")
+    view.clear.click(
+        clear_chat, outputs=[view.chatbot, view.question, view.session, view.status], api_name="clear"
+    ).then(
+        lambda: ("", "", gr.Button(visible=False)),
+        outputs=[view.question_error, view.like_note, view.widen],
+        api_visibility="private",
+    )
     view.chatbot.clear(
         lambda: (new_session(), ""),
         outputs=[view.session, view.status],
         api_name="chatbot_clear",
         api_visibility="private",
     )
+
+
+def _wire_feedback(view: ChatView, repo: Repository) -> None:
     view.give.click(
-        _feedback_saver(repo),
+        feedback_saver(repo),
         inputs=[view.thumb, view.comment, view.session],
         outputs=[view.feedback_status, view.comment],
         api_name="feedback",
     )
     view.chatbot.like(
-        _liker(repo),
+        liker(repo),
         inputs=[view.comment, view.session],
-        outputs=[view.feedback_status, view.comment],
+        outputs=[view.like_note, view.comment],
         api_name="like",
         api_visibility="private",
     )
-
-
-# ---- handlers ----------------------------------------------------------------------------------
-
-
-def _asker(assistant: Assistant, repo: Repository) -> Callable:
-    def ask(text: str, scope_label: str, state: dict | None):
-        state = state or new_session()
-        with user_errors():
-            cleaned = clean_question(text, assistant.settings.max_question_chars)
-        jurisdiction = SCOPES.get(scope_label)
-        messages = [
-            *state["messages"],
-            {"role": "user", "content": md_text(cleaned)},
-            {"role": "assistant", "content": THINKING},
-        ]
-        yield messages, "", state, "正在检索……"
-        answer: Answer | None = None
-        with user_errors():
-            for shown, final in assistant.ask_stream(cleaned, state["turns"], jurisdiction=jurisdiction):
-                if final is None:
-                    messages[-1] = {"role": "assistant", "content": md_text(shown)}
-                    yield messages, "", state, gr.skip()
-                answer = final
-        if answer is None:  # ask_stream always ends with the answer
-            raise RuntimeError("the answer stream ended without an answer")
-        qa_id = log_answer(repo, assistant, state["id"], answer, jurisdiction)
-        messages[-1] = {"role": "assistant", "content": render_answer(answer)}
-        yield messages, "", answered_state(state, messages, qa_id, answer), answer_status(answer, qa_id)
-
-    return ask
-
-
-def log_answer(
-    repo: Repository, assistant: Assistant, session_id: str, answer: Answer, jurisdiction: str | None
-) -> int:
-    """The answer in the app's log, with the settings it was given under; returns its record id."""
-    settings = assistant.settings
-    options: dict[str, Any] = {
-        "retriever": settings.retriever.value,
-        "jurisdiction": jurisdiction,
-        "top_k": settings.top_k,
-        "embedding_model": settings.embedding_model,
-        "mode": answer.mode,
-        "resolved_question": answer.resolved_question,
-        "latency_ms": round(answer.latency_ms, 1),
-    }
-    citations = [c.to_dict() for c in answer.citations]
-    return repo.log_answer(session_id, answer.question, answer.answer, answer.refused, citations, options)
-
-
-def answered_state(state: dict, messages: list[dict], qa_id: int, answer: Answer) -> dict:
-    """The session after an answer: its messages, its log record and the two new plain-text turns."""
-    return {
-        **state,
-        "messages": messages,
-        "last_qa": qa_id,
-        "qa_ids": {**state["qa_ids"], len(messages) - 1: qa_id},
-        "turns": [
-            *state["turns"],
-            {"role": "user", "content": answer.question},
-            {"role": "assistant", "content": answer.answer},
-        ],
-    }
-
-
-def clear_chat():
-    return [], "", new_session(), ""
-
-
-def _feedback_saver(repo: Repository) -> Callable:
-    def save_feedback(thumb_label: str, text: str, state: dict | None):
-        qa_id = (state or {}).get("last_qa")
-        if qa_id is None:
-            raise gr.Error("还没有可以反馈的回答，请先提问。")
-        repo.add_feedback(qa_id, THUMBS.get(thumb_label, "up"), text or "")
-        return f"已记录对回答 #{qa_id} 的反馈，谢谢！", ""
-
-    return save_feedback
-
-
-def _liker(repo: Repository) -> Callable:
-    def like(text: str, state: dict | None, data: gr.LikeData):
-        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        qa_id = (state or {}).get("qa_ids", {}).get(index)
-        if qa_id is None:
-            return gr.skip(), gr.skip()
-        if data.liked in (None, ""):
-            return "已取消评价（之前的反馈仍保留在记录中）。", gr.skip()
-        liked = data.liked is True or data.liked == "Like"
-        repo.add_feedback(qa_id, "up" if liked else "down", text or "")
-        return f"已记录对回答 #{qa_id} 的{'好评' if liked else '差评'}，谢谢！", ""
-
-    return like

@@ -1,24 +1,26 @@
-"""Tab 4 答案评审: logged answers, evaluator ratings, accuracy, CSV/JSONL export and the eval run."""
+"""Tab 4 答案评审: logged answers, evaluator ratings, accuracy, CSV/JSONL export and the eval run (admins only)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from assistant.app.repository import Repository
+from assistant.app.repository import RATINGS, Repository
+from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
-from ui.errors import user_errors
-from ui.tabs.docs import ADMIN_DISABLED, ADMIN_REQUIRED, require_admin
+from ui.errors import page_error, user_errors
+from ui.tabs import evaluation
+from ui.tabs.access import ADMIN_DISABLED, ADMIN_REQUIRED, AdminArea, admin_area, require_admin
 from ui.views.drafting import fresh_folder
-from ui.views.render import RATING_LABELS, SCOPE_LABELS, render_accuracy, render_record
+from ui.views.records import RATING_LABELS, render_accuracy, render_record, review_headers, review_rows
 
-HEADERS = ["编号", "时间（UTC）", "问题", "答案摘要", "拒答", "范围", "评审"]
 LIST_LIMIT = 500
+# 编号, 时间, 问题, 答案摘要, 拒答, 范围, 评审: fixed widths, long cells cut with "…" (the detail has the full text)
+COLUMN_WIDTHS: list[str | int] = ["64px", "136px", "34%", "28%", "56px", "64px", "84px"]
 
 
 @dataclass(frozen=True)
@@ -29,12 +31,14 @@ class ReviewTools:
     run_eval: Callable[..., dict[str, Any]]
     write_csv: Callable[[list[dict], Path], Any]
     write_jsonl: Callable[[list[dict], Path], Any]
+    metric_labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class Review:
     """The components of the tab, section by section."""
 
+    area: AdminArea
     accuracy: gr.Markdown
     unrated: gr.Checkbox
     refresh: gr.Button
@@ -49,11 +53,6 @@ class Review:
     export_csv: gr.Button
     export_jsonl: gr.Button
     export_files: gr.File
-    dataset: gr.File
-    retriever: gr.Dropdown
-    run: gr.Button
-    eval_table: gr.Markdown
-    chart: gr.Image
 
 
 @dataclass(frozen=True)
@@ -65,47 +64,60 @@ class Context:
     workdir: Path
     tools: ReviewTools
 
-
-def _rows(repo: Repository, unrated_only: bool) -> list[list]:
-    rows = []
-    for r in repo.list_answers(unrated_only=bool(unrated_only), limit=LIST_LIMIT):
-        summary = r["answer"].replace("\n", " ")
-        rows.append(
-            [
-                r["id"],
-                f"{r['created_at']:%m-%d %H:%M}",
-                r["question"],
-                summary[:60] + ("…" if len(summary) > 60 else ""),
-                "是" if r["refused"] else "",
-                SCOPE_LABELS.get(r["settings"].get("jurisdiction"), "—"),
-                RATING_LABELS.get(r["rating"], "未评审") if r["rating"] else "未评审",
-            ]
-        )
-    return rows
+    @property
+    def tz(self) -> str:
+        return self.assistant.settings.timezone
 
 
-def build(assistant: Assistant, repo: Repository, authed: gr.State, workdir: Path, tools: ReviewTools):
-    """Returns (table, accuracy, unrated checkbox, list fn) for the app's login event."""
+@dataclass(frozen=True)
+class AfterLogin:
+    """What the app refreshes after a login or logout: the admin area, the answer list, the eval runs."""
+
+    area: AdminArea
+    list_answers: Callable
+    list_inputs: list
+    list_outputs: list
+    list_runs: Callable
+    runs: gr.Dropdown
+
+
+def build(assistant: Assistant, repo: Repository, authed: gr.State, workdir: Path, tools: ReviewTools) -> AfterLogin:
     settings = assistant.settings
-    if not settings.admin_enabled:
-        gr.Markdown(ADMIN_DISABLED)
     gr.Markdown("每条已回答的问题都会记录在此。评审人员登录后可逐条评定答案质量，导出评审结果，或运行评测集。")
-    view = Review(**_log_layout(), **_rating_layout(assistant), **_export_layout(), **_eval_layout(assistant, tools))
-    ctx = Context(assistant, repo, workdir, tools)
+    area = admin_area(settings, "答案评审")
+    with area.controls:
+        view = Review(area, **_log_layout(settings.timezone), **_rating_layout(assistant), **_export_layout())
+        ctx = Context(assistant, repo, workdir, tools)
+        evals = evaluation.build(ctx.assistant, authed, workdir, tools)
     list_answers = _answer_lister(ctx)
     _wire(view, ctx, authed, list_answers)
-    return view.table, view.accuracy, view.unrated, list_answers
+    return AfterLogin(
+        area,
+        list_answers,
+        [view.unrated, authed],
+        [view.table, view.accuracy],
+        evaluation.refresh_runs(assistant),
+        evals.runs,
+    )
 
 
 # ---- layout ------------------------------------------------------------------------------------
 
 
-def _log_layout() -> dict[str, Any]:
+def _log_layout(tz: str) -> dict[str, Any]:
     accuracy = gr.Markdown("", elem_id="pa-accuracy")
     with gr.Row():
         unrated = gr.Checkbox(label="只看未评审", value=False, scale=1)
         refresh = gr.Button("刷新", size="sm", scale=1)
-    table = gr.Dataframe(headers=HEADERS, interactive=False, wrap=True, max_height=420, elem_id="pa-qa-table")
+    table = gr.Dataframe(
+        headers=review_headers(tz),
+        interactive=False,
+        wrap=False,
+        column_widths=COLUMN_WIDTHS,
+        max_height=420,
+        elem_id="pa-qa-table",
+        elem_classes=["pa-hover-table"],
+    )
     return {"accuracy": accuracy, "unrated": unrated, "refresh": refresh, "table": table}
 
 
@@ -116,10 +128,15 @@ def _rating_layout(assistant: Assistant) -> dict[str, Any]:
             show = gr.Button("查看记录", size="sm")
             detail = gr.Markdown("", elem_id="pa-qa-detail")
         with gr.Column(scale=2):
-            rating = gr.Radio([(label, key) for key, label in RATING_LABELS.items()], label="评审结论", value="correct")
-            note = gr.Textbox(label="备注", lines=2)
+            rating = gr.Radio(
+                [(label, key) for key, label in RATING_LABELS.items()],
+                label="评审结论（已评审的记录显示其当前结论）",
+                value=None,
+                elem_id="pa-rating",
+            )
+            note = gr.Textbox(label="备注", lines=2, elem_id="pa-rating-note")
             save = gr.Button("保存评审", variant="primary", interactive=assistant.settings.admin_enabled)
-            rate_status = gr.Markdown("")
+            rate_status = gr.Markdown("", elem_id="pa-rate-status")
     return {
         "qa_id": qa_id,
         "show": show,
@@ -144,40 +161,26 @@ def _export_layout() -> dict[str, Any]:
     return {"export_csv": export_csv, "export_jsonl": export_jsonl, "export_files": export_files}
 
 
-def _eval_layout(assistant: Assistant, tools: ReviewTools) -> dict[str, Any]:
-    settings = assistant.settings
-    with gr.Accordion("运行评测集", open=False):
-        with gr.Row():
-            dataset = gr.File(
-                label=f"评测集（JSONL，可选；默认 {tools.default_dataset.name}）",
-                file_types=[".jsonl"],
-                type="filepath",
-            )
-            retriever = gr.Dropdown(
-                ["hybrid", "lexical", "dense", "all"], value=settings.retriever.value, label="检索方式"
-            )
-        run = gr.Button("运行评测", variant="primary", interactive=settings.admin_enabled)
-        eval_table = gr.Markdown("", elem_id="pa-eval-table")
-        chart = gr.Image(label="评测指标", type="filepath", interactive=False)
-    return {"dataset": dataset, "retriever": retriever, "run": run, "eval_table": eval_table, "chart": chart}
-
-
 def _wire(view: Review, ctx: Context, authed: gr.State, list_answers: Callable) -> None:
     listing, shown = [view.unrated, authed], [view.table, view.accuracy]
     view.refresh.click(list_answers, inputs=listing, outputs=shown, api_name="list_answers")
     view.unrated.change(
         list_answers, inputs=listing, outputs=shown, api_name="list_on_filter", api_visibility="private"
     )
-    detail = _detail_reader(ctx)
+    detail, saved = _detail_reader(ctx), _rating_reader(ctx)
     view.table.select(pick, outputs=[view.qa_id], api_name="pick_row", api_visibility="private").then(
         detail, inputs=[view.qa_id, authed], outputs=[view.detail], api_name="detail_on_pick", api_visibility="private"
+    ).then(saved, [view.qa_id, authed], [view.rating, view.note], api_visibility="private")
+    view.show.click(detail, inputs=[view.qa_id, authed], outputs=[view.detail], api_name="answer_detail").then(
+        saved, [view.qa_id, authed], [view.rating, view.note], api_visibility="private"
     )
-    view.show.click(detail, inputs=[view.qa_id, authed], outputs=[view.detail], api_name="answer_detail")
     view.save.click(
         _rater(ctx),
         inputs=[view.qa_id, view.rating, view.note, view.unrated, authed],
         outputs=[view.rate_status, view.note, view.table, view.accuracy],
         api_name="rate",
+    ).success(detail, [view.qa_id, authed], [view.detail], api_visibility="private").then(
+        saved, [view.qa_id, authed], [view.rating, view.note], api_visibility="private"
     )
     export = _exporter(ctx)
     view.export_csv.click(
@@ -185,13 +188,6 @@ def _wire(view: Review, ctx: Context, authed: gr.State, list_answers: Callable) 
     )
     view.export_jsonl.click(
         lambda ok: export("jsonl", ok), inputs=[authed], outputs=[view.export_files], api_name="export_jsonl"
-    )
-    view.run.click(
-        _eval_runner(ctx),
-        inputs=[view.dataset, view.retriever, authed],
-        outputs=[view.eval_table, view.chart],
-        api_name="run_eval",
-        concurrency_limit=1,
     )
 
 
@@ -209,42 +205,65 @@ def _answer_lister(ctx: Context) -> Callable:
     def list_answers(only_unrated: bool, ok: bool):
         if not ok:
             return [], ADMIN_REQUIRED if settings.admin_enabled else ADMIN_DISABLED
-        return _rows(ctx.repo, only_unrated), render_accuracy(ctx.repo.accuracy())
+        rows = review_rows(ctx.repo.list_answers(unrated_only=bool(only_unrated), limit=LIST_LIMIT), ctx.tz)
+        return rows, render_accuracy(ctx.repo.accuracy())
 
     return list_answers
 
 
 def _detail_reader(ctx: Context) -> Callable:
+    """The record with its earlier turns and resolved question; a missing record is said in its place."""
+
     def answer_detail(record_id, ok: bool):
-        require_admin(ctx.assistant, ok)
+        require_admin(ctx.assistant, ok, "answer_detail")
         if not record_id:
-            raise gr.Error("请先输入或选择记录编号。")
-        with user_errors():
+            return "请先输入或选择记录编号。"
+        try:
             row = ctx.repo.get(int(record_id))
-        return render_record(row, ctx.repo.feedback_for(row["id"]))
+        except PolicyAssistantError as exc:
+            return str(exc)
+        return render_record(row, ctx.repo.feedback_for(row["id"]), ctx.repo.history(row["id"]), ctx.tz)
 
     return answer_detail
 
 
+def _rating_reader(ctx: Context) -> Callable:
+    """The record's current rating and note into the form, or an empty choice for an unrated record."""
+
+    def saved_rating(record_id, ok: bool):
+        if not ok or not record_id:
+            return gr.skip(), gr.skip()
+        try:
+            row = ctx.repo.get(int(record_id))
+        except PolicyAssistantError:
+            return None, ""
+        return (row["rating"] if row["rating"] in RATINGS else None), row["note"] or ""
+
+    return saved_rating
+
+
 def _rater(ctx: Context) -> Callable:
-    def rate(record_id, verdict: str, text: str, only_unrated: bool, ok: bool):
-        require_admin(ctx.assistant, ok)
+    def rate(record_id, verdict: str | None, text: str, only_unrated: bool, ok: bool):
+        require_admin(ctx.assistant, ok, "rate")
         if not record_id:
-            raise gr.Error("请先输入或选择记录编号。")
-        with user_errors(ValueError):
+            return "请先输入或选择记录编号。", gr.skip(), gr.skip(), gr.skip()
+        if verdict not in RATINGS:
+            return "请先选择评审结论。", gr.skip(), gr.skip(), gr.skip()
+        with user_errors(action="rate"):
             ctx.repo.rate(int(record_id), verdict, text or "")
         message = f"已保存：记录 #{int(record_id)} 评为“{RATING_LABELS.get(verdict, verdict)}”。"
-        return message, "", _rows(ctx.repo, only_unrated), render_accuracy(ctx.repo.accuracy())
+        rows = review_rows(ctx.repo.list_answers(unrated_only=bool(only_unrated), limit=LIST_LIMIT), ctx.tz)
+        return message, "", rows, render_accuracy(ctx.repo.accuracy())
 
     return rate
 
 
 def _exporter(ctx: Context) -> Callable[[str, bool], str]:
     def export(kind: str, ok: bool) -> str:
-        require_admin(ctx.assistant, ok)
+        require_admin(ctx.assistant, ok, f"export_{kind}")
         rows = ctx.repo.rated()
         if not rows:
-            raise gr.Error("还没有评审记录可以导出。")
+            raise page_error("还没有评审记录可以导出。", "export")
         out = fresh_folder(ctx.workdir / "exports")
         if kind == "csv":
             path = out / "ratings.csv"
@@ -252,33 +271,7 @@ def _exporter(ctx: Context) -> Callable[[str, bool], str]:
         else:
             path = out / "ratings-dataset.jsonl"
             if not ctx.tools.write_jsonl(rows, path):
-                raise gr.Error("没有评为“正确”或“部分正确”的记录，评测集为空。")
+                raise page_error("没有评为“正确”或“部分正确”的记录，评测集为空。", "export")
         return str(path)
 
     return export
-
-
-def _eval_runner(ctx: Context) -> Callable:
-    settings, tools = ctx.assistant.settings, ctx.tools
-
-    def run_eval_ui(dataset_path: str | None, mode: str, ok: bool, progress=gr.Progress()):
-        require_admin(ctx.assistant, ok)
-        progress(None, desc="正在运行评测……")
-        out = settings.data_dir / "eval-ui"
-        with user_errors(ValueError, KeyError, prefix="评测失败："):
-            summary = tools.run_eval(
-                settings,
-                Path(dataset_path) if dataset_path else tools.default_dataset,
-                out,
-                mode or settings.retriever.value,
-                assistant=ctx.assistant,
-            )
-        png = out / "metrics.png"
-        shown = None
-        if png.is_file():
-            shown = fresh_folder(ctx.workdir / "charts") / "metrics.png"
-            shutil.copyfile(png, shown)
-        header = f"评测集 {summary.get('dataset_items', '?')} 题，报告保存在 `{out / 'summary.md'}`。\n\n"
-        return header + summary["table_md"], str(shown) if shown else None
-
-    return run_eval_ui

@@ -1,21 +1,32 @@
-"""Answers, documents and clause trees → escaped Markdown/HTML for the web app (no gradio import).
+"""Answers → escaped Markdown/HTML for the chat (no gradio import).
 
 Every piece of document or user text passes through `md_text` (Markdown context) or `html_text`
 (HTML context), so markup or script inside a question or a policy file renders as plain text.
-Source blocks are kept free of blank lines so Markdown treats each as one raw HTML block.
+Source blocks are kept free of blank lines so Markdown treats each as one raw HTML block. The only
+markup added is ours: `[n]` markers become `<span class="pa-ref pa-ref-n">` (ui/static/app.js opens source
+`pa-src-n` on a click) and each source gets a `<span class="pa-open pa-chunk-<chunk id>">` that opens the
+original page at the clause. The chatbot's sanitiser drops data-* attributes, so the keys are class names.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections import OrderedDict
+from collections.abc import Iterable
 
-from assistant.core.records import Answer, Chunk, Document
+from assistant.core.records import Answer, Document
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+\-.!|~>])")
+_ESCAPED_MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
 REFUSAL_BANNER = "⚠️ **收录的政策文件未覆盖此问题**"
 LLM_LABEL = "由大模型依据所引条款生成，数字与引用已逐句核验。"
+SCOPE_NAMES = {"national": "国家", "shanghai": "上海"}
+FOLLOWUP_NOTE_CHARS = 30
+_CONTEXT_SUFFIX = re.compile(r"^(?P<ask>.*?)[（(]接上文[:：](?P<context>.*)[）)]\s*$", re.S)
+_ELLIPTICAL = re.compile(
+    r"^(?:那|那么|那如果|还有|另外|此外|同样)|呢[？?。！!]*$|它|其|这个|那个|这些|那些|该|上述|上面|刚才|前面|以上"
+)
+_PUNCT = re.compile(r"[\s，,。？?！!、；;：:“”\"'‘’（）()《》]")
 
 
 def html_text(text: str | None) -> str:
@@ -28,6 +39,19 @@ def md_text(text: str | None) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text or "", quote=False))
 
 
+def link_markers(escaped: str, markers: Iterable[int]) -> str:
+    """`\\[n\\]` in md_text output → a clickable marker, for the markers that have a source."""
+    known = set(markers)
+
+    def link(match: re.Match) -> str:
+        n = int(match.group(1))
+        if n not in known:
+            return match.group(0)
+        return f'<span class="pa-ref pa-ref-{n}" role="button" tabindex="0" title="查看来源 [{n}]">[{n}]</span>'
+
+    return _ESCAPED_MARKER.sub(link, escaped)
+
+
 def pages_label(pages: tuple[int, ...] | list[int] | None) -> str:
     if not pages:
         return ""
@@ -36,7 +60,14 @@ def pages_label(pages: tuple[int, ...] | list[int] | None) -> str:
 
 
 def source_block(
-    marker: int, document: Document | None, doc_number: str | None, title: str, section: str, pages, text: str
+    marker: int,
+    document: Document | None,
+    doc_number: str | None,
+    title: str,
+    section: str,
+    pages,
+    text: str,
+    chunk_id: str | None = None,
 ) -> str:
     number = doc_number or (document.doc_number if document else None)
     head = [f"[{marker}]", f"《{html_text(title)}》"]
@@ -44,9 +75,15 @@ def source_block(
         head.append(f"（{html_text(number)}）")
     meta = [f"条款：{html_text(section)}" if section else "", html_text(pages_label(pages))]
     summary = "".join(head) + " " + " · ".join(m for m in meta if m)
+    opener = (
+        f'<span class="pa-open pa-chunk-{html.escape(chunk_id, quote=True)}" role="button" tabindex="0">'
+        "查看原文定位（原文页面，本条款高亮）</span>"
+        if chunk_id
+        else ""
+    )
     return (
-        f'<details class="pa-source"><summary>{summary}</summary>'
-        f'<div class="pa-clause">{html_text(text)}</div></details>'
+        f'<details class="pa-source pa-src-{marker}"><summary>{summary}</summary>'
+        f'<div class="pa-clause">{html_text(text)}</div>{opener}</details>'
     )
 
 
@@ -55,22 +92,81 @@ def render_sources(answer: Answer) -> str:
         return ""
     blocks = [
         source_block(
-            c.marker, c.document, c.document.doc_number, c.document.title, c.chunk.section, c.chunk.pages, c.chunk.text
+            c.marker,
+            c.document,
+            c.document.doc_number,
+            c.document.title,
+            c.chunk.section,
+            c.chunk.pages,
+            c.chunk.text,
+            c.chunk.chunk_id,
         )
         for c in answer.citations
     ]
     label = "可参考的相关条款" if answer.refused else "来源"
-    return f'<div class="pa-sources"><strong>{label}（点击展开条款原文）</strong>' + "".join(blocks) + "</div>"
+    return (
+        f'<div class="pa-sources"><strong>{label}（点击 [n] 或条目展开条款原文）</strong>' + "".join(blocks) + "</div>"
+    )
 
 
-def render_answer(answer: Answer) -> str:
-    """The chat message for an answer: banner if not covered, the text with its [n] markers, the sources."""
+def _bare(text: str) -> str:
+    return _PUNCT.sub("", text or "")
+
+
+def _short(text: str, limit: int) -> str:
+    text = text.strip().rstrip("？?。！!")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def followup_note(question: str, resolved: str | None) -> str | None:
+    """ "理解为：…" when resolving the follow-up changed the question, else None; at most ~30 characters.
+
+    The engine may give a rewritten question, or the question with "（接上文：previous question）"
+    appended; the latter counts as a change only for an elliptical question ("那已建的呢？", "它的文号？")."""
+    if not resolved or _bare(resolved) == _bare(question):
+        return None
+    parts = _CONTEXT_SUFFIX.match(resolved)
+    if parts is None:
+        return f"理解为：{_short(resolved, FOLLOWUP_NOTE_CHARS)}"
+    ask, context = parts.group("ask"), parts.group("context")
+    if _bare(ask) != _bare(question):
+        return f"理解为：{_short(ask, FOLLOWUP_NOTE_CHARS)}"
+    if not _ELLIPTICAL.search(question.strip()) and len(_bare(question)) > 6:
+        return None
+    return f"理解为：接上一问“{_short(context, FOLLOWUP_NOTE_CHARS - 9)}”"
+
+
+def scope_note(answer: Answer, jurisdiction: str | None) -> str | None:
+    """For a refusal under a scope filter: say that only that scope was searched."""
+    if not answer.refused or not jurisdiction:
+        return None
+    place = SCOPE_NAMES.get(jurisdiction, jurisdiction)
+    return f"当前政策范围为“{place}”，只查找了{place}的文件。可点击下方“在全部文件中重新查找”。"
+
+
+def contents_note(answer: Answer) -> str | None:
+    """For a refusal that touches a document indexed only in part: what the index holds of it."""
+    if not answer.refused:
+        return None
+    documents = [c.document for c in answer.citations] + [h.document for h in answer.contexts[:3]]
+    partial = next((d for d in documents if d.contents), None)
+    if partial is None:
+        return None
+    return f"说明：《{partial.title}》{partial.contents}。"
+
+
+def render_answer(answer: Answer, jurisdiction: str | None = None) -> str:
+    """The chat message for an answer: banner if not covered, notes, the text with its [n] markers, the sources."""
     parts = []
     if answer.refused:
         parts.append(REFUSAL_BANNER)
-    if answer.resolved_question:
-        parts.append(f"*已结合上文理解为：{md_text(answer.resolved_question)}*")
-    parts.append(md_text(answer.answer))
+    note = followup_note(answer.question, answer.resolved_question)
+    if note:
+        parts.append(f'<span class="pa-note">{md_text(note)}</span>')
+    for extra in (scope_note(answer, jurisdiction), contents_note(answer)):
+        if extra:
+            parts.append(f"*{md_text(extra)}*")
+    parts.append(link_markers(md_text(answer.answer), (c.marker for c in answer.citations)))
     if answer.notice:
         parts.append(f"*{md_text(answer.notice)}*")
     elif answer.mode == "llm":
@@ -86,123 +182,3 @@ def answer_status(answer: Answer, qa_id: int | None) -> str:
     if answer.refused:
         return f"⚠️ 该问题不在收录的政策文件范围内，助手未作答{ref}。请换个问法，或咨询相关主管部门。"
     return f"已作答，引用 {len(answer.citations)} 处条款，用时 {answer.latency_ms:.0f} 毫秒{ref}。"
-
-
-# ---- documents ---------------------------------------------------------------------------------
-
-DOC_HEADERS = ["标题", "文号", "发文机关", "成文日期", "地区", "页数", "条款数", "状态"]
-
-
-def doc_rows(documents: dict[str, Document], chunks: list[Chunk]) -> list[list]:
-    clauses: dict[str, set] = {}
-    for c in chunks:
-        clauses.setdefault(c.doc_id, set()).add(c.path)
-    rows = []
-    for doc in sorted(documents.values(), key=lambda d: (d.jurisdiction != "national", d.date or "", d.title)):
-        rows.append(
-            [
-                doc.title,
-                doc.doc_number or "—",
-                "、".join(doc.issuers) or "—",
-                doc.date or "—",
-                doc.place,
-                doc.page_count,
-                len(clauses.get(doc.doc_id, ())),
-                doc.status,
-            ]
-        )
-    return rows
-
-
-def clause_paths(chunks: list[Chunk], doc_id: str) -> OrderedDict[tuple[str, ...], list[Chunk]]:
-    """The document's clauses in reading order, each with its chunks (parts of a long clause)."""
-    grouped: OrderedDict[tuple[str, ...], list[Chunk]] = OrderedDict()
-    for c in sorted((c for c in chunks if c.doc_id == doc_id), key=lambda c: (c.start, c.part)):
-        grouped.setdefault(c.path, []).append(c)
-    return grouped
-
-
-def clause_text(chunks: list[Chunk]) -> str:
-    return "\n".join(c.text for c in sorted(chunks, key=lambda c: c.part))
-
-
-def render_tree(document: Document, grouped: OrderedDict[tuple[str, ...], list[Chunk]]) -> str:
-    """Nested lists of the heading paths, as escaped HTML."""
-    out = [f'<div class="pa-tree"><div class="pa-tree-title">{html_text(document.citation_title)}</div>']
-    open_path: tuple[str, ...] = ()
-    out.append("<ul>")
-    for path in grouped:
-        path = path or ("（正文）",)
-        common = 0
-        while common < min(len(open_path), len(path)) and open_path[common] == path[common]:
-            common += 1
-        out.append("</ul></li>" * (len(open_path) - common))
-        for depth in range(common, len(path)):
-            out.append(f"<li>{html_text(path[depth])}<ul>")
-        open_path = path
-    out.append("</ul></li>" * len(open_path))
-    out.append("</ul></div>")
-    return "".join(out)
-
-
-def render_clause(document: Document, path: tuple[str, ...], chunks: list[Chunk]) -> str:
-    pages = sorted({p for c in chunks for p in c.pages})
-    head = f"**{md_text(document.citation_title)}**  \n{md_text(' > '.join(path) or '（正文）')}"
-    if pages:
-        head += f" · {pages_label(tuple(pages))}"
-    body = "  \n".join(md_text(line) for line in clause_text(chunks).splitlines() if line.strip())
-    return f"{head}\n\n{body}"
-
-
-# ---- review ------------------------------------------------------------------------------------
-
-RATING_LABELS = {"correct": "正确", "partial": "部分正确", "wrong": "错误", "citation-wrong": "引用错误"}
-SCOPE_LABELS = {None: "全部", "national": "国家", "shanghai": "上海"}
-CHANNEL_LABELS = {"chat": "网页对话", "api": "HTTP API"}
-
-
-def render_record(row: dict, feedback: list[dict]) -> str:
-    lines = [
-        f"#### 记录 #{row['id']} · {row['created_at']:%Y-%m-%d %H:%M} UTC",
-        f"**问题：** {md_text(row['question'])}",
-        "",
-        f"**答案{'（未覆盖，已拒答）' if row['refused'] else ''}：** {md_text(row['answer'])}",
-        "",
-    ]
-    for c in row["citations"]:
-        lines.append(
-            source_block(
-                c.get("marker", 0),
-                None,
-                c.get("doc_number"),
-                c.get("doc_title", ""),
-                c.get("section", ""),
-                [c["page"]] if c.get("page") else [],
-                c.get("text", ""),
-            )
-        )
-    settings = row["settings"]
-    answerer = "大模型（已核验）" if settings.get("mode") == "llm" else "条款原文摘录"
-    lines += [
-        "",
-        f"检索方式：{md_text(str(settings.get('retriever', '—')))} · 回答方式：{answerer} · 范围："
-        f"{SCOPE_LABELS.get(settings.get('jurisdiction'), md_text(str(settings.get('jurisdiction'))))}"
-        f" · 渠道：{CHANNEL_LABELS.get(row.get('channel', 'chat'), '—')}",
-    ]
-    if row["rating"]:
-        lines.append(f"当前评审：**{RATING_LABELS.get(row['rating'], row['rating'])}** {md_text(row['note'] or '')}")
-    for f in feedback:
-        lines.append(f"用户反馈：{'有帮助' if f['thumb'] == 'up' else '没帮助'} {md_text(f['comment'])}")
-    return "\n".join(lines)
-
-
-def render_accuracy(stats: dict) -> str:
-    if not stats["rated"]:
-        return f"共记录 {stats['total']} 条问答，尚无评审。"
-    counts = stats["counts"]
-    detail = "，".join(f"{RATING_LABELS[k]} {v}" for k, v in counts.items())
-    return (
-        f"共记录 {stats['total']} 条问答，已评审 {stats['rated']} 条（{detail}）。  \n"
-        f"**评审准确率 {stats['accuracy']:.1%}**（正确 / 已评审）；"
-        f"计部分正确为半对时 {stats['lenient_accuracy']:.1%}。"
-    )

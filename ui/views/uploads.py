@@ -17,6 +17,7 @@ from pathlib import Path
 from assistant.core.errors import IngestError
 from assistant.core.settings import Settings
 from ingest.loaders import check_file, read_pages
+from ui.views.messages import chinese_reason
 
 MAX_NAME_CHARS = 100
 _UNSAFE = re.compile(r"[^\w\u3000-\u303f().\-]+")
@@ -68,7 +69,7 @@ def save_upload(source: Path | str, original_name: str | None, settings: Setting
         try:
             pages, _ = read_pages(tmp, settings.max_file_mb)
         except IngestError as exc:
-            raise IngestError(name, f"文件无法读取：{exc.reason}") from exc
+            raise IngestError(name, f"文件无法读取：{chinese_reason(exc.reason)}") from exc
         if not any(page.strip() for page in pages):
             raise IngestError(name, "文件中没有可提取的文字（扫描件需先做文字识别）")
         os.replace(tmp, target)
