@@ -4,27 +4,34 @@ from __future__ import annotations
 
 import logging
 import re
+import zipfile
+import zlib
 from pathlib import Path
 
 from assistant.core.errors import IngestError
 
 log = logging.getLogger(__name__)
 SUPPORTED = (".pdf", ".txt", ".md", ".docx")
+# Markdown marks at a line start; blanks within the line only ([ \t], not \s), so a run of empty lines is
+# never scanned again from each of its lines.
+MD_HEADING = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]*")
+MD_BULLET = re.compile(r"(?m)^[ \t]*[-*+][ \t]+")
+MD_EMPHASIS = re.compile(r"\*\*|__|`")
 
 
 def check_file(path: Path, max_mb: float) -> str:
     """The file's lower-case suffix, or IngestError if it is missing, of an unsupported type, empty or
     over the size limit. Looks at nothing but the name and the size."""
     if not path.is_file():
-        raise IngestError(path, "not a file")
+        raise IngestError(path, "不是文件（不存在，或是目录）")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise IngestError(path, f"unsupported file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED)})")
+        raise IngestError(path, f"不支持的文件类型“{suffix or path.name}”，仅支持 {'、'.join(SUPPORTED)}")
     size = path.stat().st_size
     if size == 0:
-        raise IngestError(path, "empty file (0 bytes)")
+        raise IngestError(path, "文件为空（0 字节）")
     if size > max_mb * 1024 * 1024:
-        raise IngestError(path, f"file is {size / 1048576:.1f} MB, over the {max_mb:g} MB limit")
+        raise IngestError(path, f"文件 {size / 1048576:.1f} MB，超过 {max_mb:g} MB 的上限")
     return suffix
 
 
@@ -34,7 +41,7 @@ def read_pages(path: Path, max_mb: float) -> tuple[list[str], str | None]:
     if suffix == ".pdf":
         return _read_pdf(path)
     if suffix == ".docx":
-        return _read_docx(path), None
+        return _read_docx(path, max_mb), None
     text = decode_text(path.read_bytes(), path)
     if suffix == ".md":
         text = strip_markdown(text)
@@ -49,7 +56,7 @@ def _read_pdf(path: Path) -> tuple[list[str], str | None]:
     try:
         reader = pypdf.PdfReader(str(path), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise IngestError(path, "encrypted PDF: a password is required to read it")
+            raise IngestError(path, "PDF 已加密，需要密码才能打开")
         pages = [page.extract_text() or "" for page in reader.pages]
         title = reader.metadata.get("/Title") if reader.metadata else None
     except IngestError:
@@ -67,21 +74,43 @@ def _read_pdf(path: Path) -> tuple[list[str], str | None]:
         RecursionError,
         AssertionError,
     ) as exc:
-        raise IngestError(path, f"corrupt or truncated PDF ({type(exc).__name__}: {exc})") from exc
+        log.warning("%s: %s: %s", path, type(exc).__name__, exc)
+        raise IngestError(path, f"PDF 文件损坏或不完整（{type(exc).__name__}）") from exc
     if not pages:
-        raise IngestError(path, "PDF has no pages")
+        raise IngestError(path, "PDF 没有页面")
     return pages, str(title).strip() if title else None
 
 
-def _read_docx(path: Path) -> list[str]:
+def _read_docx(path: Path, max_mb: float) -> list[str]:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import LxmlError
 
+    expanded = _docx_expanded_size(path)
+    if expanded > max_mb * 1024 * 1024:
+        raise IngestError(path, f"DOCX 解压后 {expanded / 1048576:.1f} MB，超过 {max_mb:g} MB 的上限")
     try:
         document = docx.Document(str(path))
+        return ["\n".join(p.text for p in document.paragraphs)]
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        log.warning("%s: %s: %s", path, type(exc).__name__, exc)
+        raise IngestError(path, "DOCX 文件损坏：压缩数据无法解压或校验失败") from exc
+    except LxmlError as exc:
+        log.warning("%s: %s: %s", path, type(exc).__name__, exc)
+        raise IngestError(path, "DOCX 文件损坏：文档内容不是有效的 XML") from exc
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise IngestError(path, f"corrupt DOCX ({exc})") from exc
-    return ["\n".join(p.text for p in document.paragraphs)]
+        log.warning("%s: %s: %s", path, type(exc).__name__, exc)
+        raise IngestError(path, "DOCX 文件损坏或不是 Word 文档") from exc
+
+
+def _docx_expanded_size(path: Path) -> int:
+    """The size of every part once unzipped, as the archive declares it: zipfile reads no more than that (and
+    fails the CRC if a part is longer), so a small file that inflates to gigabytes is refused unread."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise IngestError(path, "DOCX 文件损坏或不是 Word 文档（不是有效的 zip 压缩包）") from exc
 
 
 def decode_text(data: bytes, path: Path | str = "<text>") -> str:
@@ -95,11 +124,11 @@ def decode_text(data: bytes, path: Path | str = "<text>") -> str:
 
     best = from_bytes(data).best()
     if best is None:
-        raise IngestError(path, "text file in an unknown encoding")
+        raise IngestError(path, "文本文件的编码无法识别")
     return str(best)
 
 
 def strip_markdown(text: str) -> str:
-    text = re.sub(r"(?m)^\s{0,3}#{1,6}\s*", "", text)
-    text = re.sub(r"(?m)^\s*[-*+]\s+", "", text)
-    return re.sub(r"(\*\*|__|`)", "", text)
+    text = MD_HEADING.sub("", text)
+    text = MD_BULLET.sub("", text)
+    return MD_EMPHASIS.sub("", text)

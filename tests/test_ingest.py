@@ -172,13 +172,13 @@ def oversized(path: Path) -> None:
 
 
 BROKEN = {
-    "corrupt": (corrupt, r"^corrupt or truncated PDF \("),
-    "truncated": (truncated, r"^corrupt or truncated PDF \("),
-    "encrypted": (encrypted, r"^encrypted PDF: a password is required"),
-    "zero-byte": (zero_bytes, r"^empty file \(0 bytes\)$"),
-    "text-less": (textless, r"^no text layer"),
-    "garbage": (garbage, r"^text layer decodes to garbage \(\d+% unreadable characters\)$"),
-    "over the size limit": (oversized, r"^file is 51\.0 MB, over the 50 MB limit$"),
+    "corrupt": (corrupt, r"^PDF 文件损坏或不完整（\w+）$"),
+    "truncated": (truncated, r"^PDF 文件损坏或不完整（\w+）$"),
+    "encrypted": (encrypted, r"^PDF 已加密，需要密码才能打开$"),
+    "zero-byte": (zero_bytes, r"^文件为空（0 字节）$"),
+    "text-less": (textless, r"^没有文字层（扫描件或纯图片文件？），请先做文字识别（OCR）$"),
+    "garbage": (garbage, r"^文字层解码为乱码（\d+% 的字符无法识别）$"),
+    "over the size limit": (oversized, r"^文件 51\.0 MB，超过 50 MB 的上限$"),
 }
 
 
@@ -252,8 +252,8 @@ def test_unsupported_or_missing_explicit_paths_fail_clearly(ingested, embedder, 
     rtf.write_text(NOTE, encoding="utf-8")
     report, docs = run(ingested, embedder, tokenizer, paths=[rtf, tmp_path / "missing.pdf"])
     assert docs["notes.rtf"].status == "failed"
-    assert docs["notes.rtf"].reason == "unsupported file type '.rtf' (supported: .pdf, .txt, .md, .docx)"
-    assert (docs["missing.pdf"].status, docs["missing.pdf"].reason) == ("failed", "not a file")
+    assert docs["notes.rtf"].reason == "不支持的文件类型“.rtf”，仅支持 .pdf、.txt、.md、.docx"
+    assert (docs["missing.pdf"].status, docs["missing.pdf"].reason) == ("failed", "不是文件（不存在，或是目录）")
     assert not report.changed and set(index_state(ingested)[1]) == {SH, NAT}
 
 
@@ -293,12 +293,12 @@ def test_sidecar_overrides_metadata(ingested, embedder, tokenizer):
 @pytest.mark.parametrize(
     "content, reason",
     [
-        ('{"jurisdiction": "national", "owner": "x"}', "unknown metadata fields ['owner']"),
-        ("null", "metadata JSON must be an object"),
-        ('[{"status": "已废止"}]', "metadata JSON must be an object"),
-        ('{"issuers": 5}', "metadata field 'issuers' must be a list of names"),
-        ('{"date": 20240101}', "metadata fields ['date'] must be strings"),
-        ("{not json", "invalid metadata JSON"),
+        ('{"jurisdiction": "national", "owner": "x"}', "未知的元数据字段 ['owner']"),
+        ("null", "元数据 JSON 必须是一个对象"),
+        ('[{"status": "已废止"}]', "元数据 JSON 必须是一个对象"),
+        ('{"issuers": 5}', "元数据字段 'issuers' 必须是名称列表"),
+        ('{"date": 20240101}', "元数据字段 ['date'] 必须是字符串"),
+        ("{not json", "元数据 JSON 无效"),
     ],
 )
 def test_bad_sidecar_fails_that_file_only(ingested, embedder, tokenizer, content, reason):

@@ -51,6 +51,8 @@ class Settings:
 
     # Chunking
     chunk_max_chars: int = 360
+    # a run without a sentence end is cut at this length (a longer sentence otherwise stays whole)
+    max_run_chars: int = 2000
 
     # Answers
     max_question_chars: int = 2000
@@ -59,7 +61,8 @@ class Settings:
     answer_subject_share: float = 0.5
 
     # Ingest
-    max_file_mb: float = 50.0
+    max_file_mb: float = 50.0  # also the limit for a DOCX once unzipped
+    parse_timeout: float = 120.0  # seconds to read and parse one file, in a child process
 
     # App
     host: str = "127.0.0.1"

@@ -16,6 +16,7 @@ from assistant.core.settings import Settings
 from assistant.index.embeddings import Embedder
 from assistant.index.lexical import ChineseTokenizer, index_text
 from assistant.index.snapshot import DocEntry, Layout, Manifest, acquire_lock, exclusive_lock, release_lock
+from ingest.isolated import ParseWorker
 from ingest.loaders import SUPPORTED, check_file
 from ingest.parse import Parsed, doc_id_for, file_hash, parse_file
 
@@ -90,39 +91,8 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
     full_corpus = paths is None
     files = corpus_files(settings.corpus_dir) if full_corpus else [Path(p) for p in paths]
 
-    docs: list[DocReport] = []
-    parsed: dict[str, Parsed] = {}
-    seen: set[str] = set()
     t0 = time.perf_counter()
-    for i, path in enumerate(files):
-        progress("parse", i, len(files))
-        doc_id = doc_id_for(path)
-        seen.add(doc_id)
-        t_doc = time.perf_counter()
-        try:
-            check_file(path, settings.max_file_mb)  # before hashing: an oversized file is never read
-            digest = file_hash(path)
-            old = old_entries.get(doc_id)
-            if old and old.file_hash == digest:
-                docs.append(DocReport(str(path), "unchanged", old.document, old.clauses, old.chunks))
-                continue
-            result = parse_file(path, settings.max_file_mb, settings.chunk_max_chars, digest)
-        except IngestError as exc:
-            log.warning("%s", exc)
-            docs.append(DocReport(str(path), "failed", reason=exc.reason))
-            continue
-        parsed[doc_id] = result
-        docs.append(
-            DocReport(
-                str(path),
-                "updated" if doc_id in old_entries else "new",
-                result.document,
-                result.clauses,
-                len(result.chunks),
-                time.perf_counter() - t_doc,
-            )
-        )
-    progress("parse", len(files), len(files))
+    docs, parsed, seen = _parse_files(settings, files, old_entries, progress)
     timings["parse"] = time.perf_counter() - t0
 
     removed = [d for d in old_entries if full_corpus and d not in seen]
@@ -150,6 +120,44 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
     layout.remove_stale(keep={generation})
     log.info("published index generation %s", generation)
     return IngestReport(generation, True, docs, timings=timings)
+
+
+def _parse_files(
+    settings: Settings, files: list[Path], old_entries: dict[str, DocEntry], progress: Progress
+) -> tuple[list[DocReport], dict[str, Parsed], set[str]]:
+    """Each changed file parsed in a child process under the per-file time limit. Whatever goes wrong with
+    one file (unreadable, corrupt, too slow, a crash of the parser) is that file's reason; the others go on."""
+    docs: list[DocReport] = []
+    parsed: dict[str, Parsed] = {}
+    seen: set[str] = set()
+    with ParseWorker(settings.parse_timeout) as worker:
+        for i, path in enumerate(files):
+            progress("parse", i, len(files))
+            doc_id = doc_id_for(path)
+            seen.add(doc_id)
+            t_doc = time.perf_counter()
+            try:
+                check_file(path, settings.max_file_mb)  # before hashing: an oversized file is never read
+                digest = file_hash(path)
+                old = old_entries.get(doc_id)
+                if old and old.file_hash == digest:
+                    docs.append(DocReport(str(path), "unchanged", old.document, old.clauses, old.chunks))
+                    continue
+                result = worker.call(path, parse_file, path, settings, digest)
+            except OSError as exc:
+                log.warning("%s: %s", path, exc)
+                docs.append(DocReport(str(path), "failed", reason=f"无法读取文件（{type(exc).__name__}）"))
+                continue
+            except IngestError as exc:
+                log.warning("%s", exc)
+                docs.append(DocReport(str(path), "failed", reason=exc.reason))
+                continue
+            parsed[doc_id] = result
+            status = "updated" if doc_id in old_entries else "new"
+            seconds = time.perf_counter() - t_doc
+            docs.append(DocReport(str(path), status, result.document, result.clauses, len(result.chunks), seconds))
+    progress("parse", len(files), len(files))
+    return docs, parsed, seen
 
 
 def _build_generation(

@@ -218,7 +218,7 @@ def _chunk_seconds(files: list[Path], settings: Settings) -> float:
         clean = clean_pages(pages)
         clauses = parse_clauses(clean.text, extract_meta(clean.text, title).title or path.stem)
         t0 = time.perf_counter()
-        chunk_clauses(doc_id_for(path), clauses, clean, settings.chunk_max_chars)
+        chunk_clauses(doc_id_for(path), clauses, clean, settings.chunk_max_chars, settings.max_run_chars)
         total += time.perf_counter() - t0
     return total
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from assistant.core.errors import IngestError
 from assistant.core.settings import Settings
+from ingest.isolated import ParseWorker
 from ingest.loaders import SUPPORTED, read_pages
 
 MAX_NAME_CHARS = 100
@@ -75,7 +76,8 @@ def save_upload(source: Path | str, original_name: str | None, settings: Setting
         with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
             shutil.copyfileobj(src, out)
         try:
-            pages, _ = read_pages(tmp, settings.max_file_mb)
+            with ParseWorker(settings.parse_timeout) as worker:  # a file that hangs the parser fails alone
+                pages, _ = worker.call(tmp, read_pages, tmp, settings.max_file_mb)
         except IngestError as exc:
             raise IngestError(name, f"文件无法读取：{exc.reason}") from exc
         if not any(page.strip() for page in pages):
