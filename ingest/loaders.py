@@ -97,7 +97,7 @@ def _read_docx(path: Path, max_mb: float) -> list[str]:
         raise IngestError(path, "DOCX 文件损坏：压缩数据无法解压或校验失败") from exc
     except LxmlError as exc:
         log.warning("%s: %s: %s", path, type(exc).__name__, exc)
-        raise IngestError(path, "DOCX 文件损坏：文档内容不是有效的 XML") from exc
+        raise IngestError(path, "DOCX 文件损坏：文档内容不是有效的 XML（或其中一段文字过长）") from exc
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
         log.warning("%s: %s: %s", path, type(exc).__name__, exc)
         raise IngestError(path, "DOCX 文件损坏或不是 Word 文档") from exc

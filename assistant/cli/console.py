@@ -46,21 +46,21 @@ def run_ingest(settings: Settings, paths: list[Path] | None, rebuild: bool):
     )
     for col in ("文件", "标题", "文号", "页数", "条款", "分块", "秒", "状态"):
         table.add_column(col, overflow="fold")
-    for d in report.docs:
+    for d in report.docs:  # file names, titles and reasons are data: markup in them is shown as written
         doc = d.document
         table.add_row(
-            Path(d.path).name,
-            doc.title if doc else "",
-            (doc.doc_number or "") if doc else "",
+            escape(Path(d.path).name),
+            escape(doc.title) if doc else "",
+            escape(doc.doc_number or "") if doc else "",
             str(doc.page_count) if doc else "",
             str(d.clauses or ""),
             str(d.chunks or ""),
             f"{d.seconds:.2f}",
-            d.status if not d.reason else f"[red]failed: {d.reason}[/red]",
+            d.status if not d.reason else f"[red]failed: {escape(d.reason)}[/red]",
         )
     console.print(table)
     for d in report.failed:
-        console.print(f"[red]error[/red] {d.path}: {d.reason}")
+        console.print(f"[red]error[/red] {escape(d.path)}: {escape(d.reason or '')}")
     return report
 
 
@@ -79,12 +79,12 @@ def print_docs(settings: Settings) -> None:
     for e in manifest.entries.values():
         d = e.document
         table.add_row(
-            d.doc_id,
-            d.title,
-            d.doc_number or "",
-            "、".join(d.issuers),
+            escape(d.doc_id),
+            escape(d.title),
+            escape(d.doc_number or ""),
+            escape("、".join(d.issuers)),
             d.date or "",
-            d.jurisdiction,
+            escape(d.jurisdiction),
             str(d.page_count),
             str(e.clauses),
             str(e.chunks),
@@ -105,7 +105,7 @@ def read_history(handle) -> list[Turn]:
 
 def print_answer(answer: Answer) -> None:
     if answer.resolved_question:
-        console.print(f"[dim]理解为：{answer.resolved_question}[/dim]")
+        console.print(f"[dim]理解为：{escape(answer.resolved_question)}[/dim]")
     console.print(answer.answer, markup=False)
     if answer.notice:
         console.print(f"[yellow]{escape(answer.notice)}[/yellow]")
@@ -114,7 +114,7 @@ def print_answer(answer: Answer) -> None:
     for c in answer.citations:
         doc = c.document
         page = f"第{c.chunk.page}页" if c.chunk.page else ""
-        console.print(f"[{c.marker}] {doc.citation_title} {c.chunk.section} {page}")
+        console.print(escape(f"[{c.marker}] {doc.citation_title} {c.chunk.section} {page}"))
         console.print(f"    [dim]{escape(c.chunk.text)}[/dim]")
     mode = "大模型生成，已核验引用与数字" if answer.mode == "llm" else "条款原文摘录"
     console.print(f"[dim]{mode} · {answer.latency_ms:.0f} ms[/dim]")
