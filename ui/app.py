@@ -50,7 +50,7 @@ def launch_options(settings: Settings, **overrides) -> dict:
     options = dict(
         server_name=settings.host,
         server_port=settings.port,
-        show_error=True,
+        show_error=False,  # only gr.Error messages reach a page: an unexpected exception's text stays in the log
         theme=theme(),
         css_paths=[STATIC / "app.css"],
         footer_links=["api"],

@@ -26,6 +26,11 @@ class StoreLocked(PolicyAssistantError):
     """Another process holds the embedded index or an ingest is running."""
 
 
+class StorageError(PolicyAssistantError):
+    """The app database (answer log, feedback, ratings) cannot be read or written. Chat goes on without it;
+    the message is one Chinese line, the database's own error stays in the log."""
+
+
 class ConfigError(PolicyAssistantError):
     """A setting has an unusable value."""
 

@@ -13,6 +13,7 @@ import gradio as gr
 from assistant.app.repository import Repository
 from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
+from ui.errors import shown_in_page
 from ui.tabs.docs import ADMIN_DISABLED, ADMIN_REQUIRED, require_admin
 from ui.views.drafting import fresh_folder
 from ui.views.render import RATING_LABELS, SCOPE_LABELS, render_accuracy, render_record
@@ -207,7 +208,8 @@ def _answer_lister(ctx: Context) -> Callable:
     def list_answers(only_unrated: bool, ok: bool):
         if not ok:
             return [], ADMIN_REQUIRED if settings.admin_enabled else ADMIN_DISABLED
-        return _rows(ctx.repo, only_unrated), render_accuracy(ctx.repo.accuracy())
+        with shown_in_page():
+            return _rows(ctx.repo, only_unrated), render_accuracy(ctx.repo.accuracy())
 
     return list_answers
 
@@ -217,11 +219,9 @@ def _detail_reader(ctx: Context) -> Callable:
         require_admin(ctx.assistant, ok)
         if not record_id:
             raise gr.Error("请先输入或选择记录编号。")
-        try:
+        with shown_in_page():
             row = ctx.repo.get(int(record_id))
-        except PolicyAssistantError as exc:
-            raise gr.Error(str(exc)) from exc
-        return render_record(row, ctx.repo.feedback_for(row["id"]))
+            return render_record(row, ctx.repo.feedback_for(row["id"]))
 
     return answer_detail
 
@@ -232,11 +232,13 @@ def _rater(ctx: Context) -> Callable:
         if not record_id:
             raise gr.Error("请先输入或选择记录编号。")
         try:
-            ctx.repo.rate(int(record_id), verdict, text or "")
-        except (PolicyAssistantError, ValueError) as exc:
+            with shown_in_page():
+                ctx.repo.rate(int(record_id), verdict, text or "")
+        except ValueError as exc:
             raise gr.Error(str(exc)) from exc
         message = f"已保存：记录 #{int(record_id)} 评为“{RATING_LABELS.get(verdict, verdict)}”。"
-        return message, "", _rows(ctx.repo, only_unrated), render_accuracy(ctx.repo.accuracy())
+        with shown_in_page():
+            return message, "", _rows(ctx.repo, only_unrated), render_accuracy(ctx.repo.accuracy())
 
     return rate
 
@@ -244,7 +246,8 @@ def _rater(ctx: Context) -> Callable:
 def _exporter(ctx: Context) -> Callable[[str, bool], str]:
     def export(kind: str, ok: bool) -> str:
         require_admin(ctx.assistant, ok)
-        rows = ctx.repo.rated()
+        with shown_in_page():
+            rows = ctx.repo.rated()
         if not rows:
             raise gr.Error("还没有评审记录可以导出。")
         out = fresh_folder(ctx.workdir / "exports")

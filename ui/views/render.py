@@ -81,11 +81,13 @@ def render_answer(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def answer_status(answer: Answer, qa_id: int | None) -> str:
+def answer_status(answer: Answer, qa_id: int | None, recorded: bool = True) -> str:
+    """The status line under the chat; `recorded` False when the answer could not be logged."""
     ref = f"（记录编号 #{qa_id}）" if qa_id is not None else ""
+    unrecorded = "" if recorded else "反馈/记录暂不可用。"
     if answer.refused:
-        return f"⚠️ 该问题不在收录的政策文件范围内，助手未作答{ref}。请换个问法，或咨询相关主管部门。"
-    return f"已作答，引用 {len(answer.citations)} 处条款，用时 {answer.latency_ms:.0f} 毫秒{ref}。"
+        return f"⚠️ 该问题不在收录的政策文件范围内，助手未作答{ref}。请换个问法，或咨询相关主管部门。{unrecorded}"
+    return f"已作答，引用 {len(answer.citations)} 处条款，用时 {answer.latency_ms:.0f} 毫秒{ref}。{unrecorded}"
 
 
 # ---- documents ---------------------------------------------------------------------------------
