@@ -22,6 +22,7 @@ MIN_QUALITY = 0.6
 SIDECAR_FIELDS = {"title", "doc_number", "issuers", "date", "jurisdiction", "status", "source_url", "implements"}
 OPTIONAL_FIELDS = {"doc_number", "date", "source_url", "implements"}  # may be null
 HASH_BLOCK = 1 << 20
+ID_UNSAFE = re.compile(r"[^\w\-.]")
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ def sidecar_path(path: Path) -> Path:
 
 
 def doc_id_for(path: Path) -> str:
-    return re.sub(r"[^\w\-.]+", "-", path.stem).strip("-") or "document"
+    """The file name with its extension, every character but word characters, "-" and "." as %XX (UTF-8): one
+    id per file name, so x.txt and x.md, or "a b.txt" and "a-b.txt", never share one."""
+    return ID_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8")), path.name)
 
 
 def file_hash(path: Path) -> str:

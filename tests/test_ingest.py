@@ -14,7 +14,7 @@ from assistant.index.build import chunk_index_text, ingest
 from assistant.index.snapshot import Layout, Snapshot
 from tests.corpus_fixtures import NATIONAL_PDF, SHANGHAI_PDF
 
-SH, NAT = SHANGHAI_PDF.stem, NATIONAL_PDF.stem
+SH, NAT = SHANGHAI_PDF.name, NATIONAL_PDF.name  # doc ids: the file names
 SH_CHUNKS, NAT_CHUNKS = 19, 20
 NOTE = "上海市中试平台补充说明\n第一条 本说明适用于上海市中试平台的认定，中试服务券补贴比例不超过百分之五十。\n"
 
@@ -122,11 +122,11 @@ def test_new_txt_is_picked_up(ingested, embedder, tokenizer):
         NATIONAL_PDF.name: "unchanged",
     }
     gen, entries, by_doc, count = index_state(ingested)
-    assert count == SH_CHUNKS + NAT_CHUNKS + 1 and entries["note"].document.jurisdiction == "shanghai"
-    assert [c.path for c in by_doc["note"]] == [
+    assert count == SH_CHUNKS + NAT_CHUNKS + 1 and entries["note.txt"].document.jurisdiction == "shanghai"
+    assert [c.path for c in by_doc["note.txt"]] == [
         ("第一条本说明适用于上海市中试平台的认定，中试服务券补贴比例不超过百分之五十",)
     ]
-    assert search(ingested, tokenizer, embedder, "中试服务券补贴比例", "note")[0] == ["note#0000"]
+    assert search(ingested, tokenizer, embedder, "中试服务券补贴比例", "note.txt")[0] == ["note.txt#0000"]
 
 
 def test_explicit_paths_add_without_removing(ingested, embedder, tokenizer, tmp_path):
@@ -134,7 +134,7 @@ def test_explicit_paths_add_without_removing(ingested, embedder, tokenizer, tmp_
     extra.write_text(NOTE, encoding="utf-8")
     report, docs = run(ingested, embedder, tokenizer, paths=[extra])
     assert [d.status for d in docs.values()] == ["new"]
-    assert set(index_state(ingested)[1]) == {SH, NAT, "elsewhere"}
+    assert set(index_state(ingested)[1]) == {SH, NAT, "elsewhere.txt"}
 
 
 # ---------------------------------------------------------------- bad input
@@ -242,7 +242,7 @@ def test_gbk_txt_is_decoded(settings, embedder, tokenizer):
     (settings.corpus_dir / "gbk.txt").write_bytes(NOTE.encode("gbk"))
     report, docs = run(settings, embedder, tokenizer)
     assert docs["gbk.txt"].status == "new"
-    chunk = index_state(settings)[2]["gbk"][0]
+    chunk = index_state(settings)[2]["gbk.txt"][0]
     assert chunk.text == NOTE.split("\n")[1].replace(" ", "")
     assert docs["gbk.txt"].document.title == "上海市中试平台补充说明"
 
@@ -261,7 +261,7 @@ def test_unsupported_or_missing_explicit_paths_fail_clearly(ingested, embedder, 
 
 
 def test_sidecar_overrides_metadata(ingested, embedder, tokenizer):
-    side = ingested.corpus_dir / f"{SH}.meta.json"
+    side = ingested.corpus_dir / f"{SHANGHAI_PDF.stem}.meta.json"
     side.write_text(
         json.dumps(
             {"jurisdiction": "national", "status": "已废止", "source_url": "https://sheitc.sh.gov.cn/x.html"},
@@ -302,7 +302,7 @@ def test_sidecar_overrides_metadata(ingested, embedder, tokenizer):
     ],
 )
 def test_bad_sidecar_fails_that_file_only(ingested, embedder, tokenizer, content, reason):
-    (ingested.corpus_dir / f"{SH}.meta.json").write_text(content, encoding="utf-8")
+    (ingested.corpus_dir / f"{SHANGHAI_PDF.stem}.meta.json").write_text(content, encoding="utf-8")
     report, docs = run(ingested, embedder, tokenizer)
     assert docs[SHANGHAI_PDF.name].status == "failed" and docs[SHANGHAI_PDF.name].reason.startswith(reason)
     assert docs[NATIONAL_PDF.name].status == "unchanged" and SH in index_state(ingested)[1]

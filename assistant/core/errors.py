@@ -27,8 +27,9 @@ class StoreLocked(PolicyAssistantError):
 
 
 class StorageError(PolicyAssistantError):
-    """The app database (answer log, feedback, ratings) cannot be read or written. Chat goes on without it;
-    the message is one Chinese line, the database's own error stays in the log."""
+    """Data on disk cannot be read or written: the app database (answer log, feedback, ratings; chat goes on
+    without it) or a new index generation (a full disk; the published index stays). The message is one Chinese
+    line, the underlying error stays in the log or the exception's cause."""
 
 
 class ConfigError(PolicyAssistantError):

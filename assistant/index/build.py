@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -10,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.core.errors import IngestError
+from assistant.core.errors import IngestError, StorageError
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import Settings
 from assistant.index.embeddings import Embedder
@@ -22,6 +25,10 @@ from ingest.parse import Parsed, doc_id_for, file_hash, parse_file
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+DISK_FULL_SIGNS = ("database or disk is full", "No space left on device", "os error 28")
+# a build that fails with less free space than this failed for want of it (Chroma reports some ENOSPC as
+# "Error in compaction: Failed to apply logs to the metadata segment")
+LOW_DISK_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -87,7 +94,7 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
     previous_gen = layout.current()
     previous = layout.load_manifest(previous_gen) if previous_gen else None
     same_model = previous is not None and previous.model == embedder.name
-    old_entries = previous.entries if previous and same_model and not rebuild else {}
+    old_entries, renamed = _by_file_name(previous.entries if previous and same_model and not rebuild else {})
     full_corpus = paths is None
     files = corpus_files(settings.corpus_dir) if full_corpus else [Path(p) for p in paths]
 
@@ -99,27 +106,65 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
     docs.extend(DocReport(old_entries[d].document.source_path, "removed", old_entries[d].document) for d in removed)
     model_changed = previous is not None and not same_model
     retokenize = previous is not None and previous.tokenizer != tokenizer.fingerprint
-    if not parsed and not removed and not model_changed and not retokenize and not rebuild and previous_gen:
+    unchanged = not (parsed or removed or model_changed or retokenize or rebuild or renamed)
+    if unchanged and previous_gen:
+        layout.remove_stale(keep={previous_gen})  # generations left by killed ingests go even when nothing changed
         return IngestReport(previous_gen, False, docs, timings=timings)
+    if renamed:
+        log.info("doc ids now carry the file extension: %d documents renamed, no re-embedding", len(renamed))
 
     generation = layout.new_generation()
-    _build_generation(
-        layout,
-        generation,
-        previous_gen if old_entries else None,
-        old_entries,
-        parsed,
-        removed,
-        embedder,
-        tokenizer,
-        progress,
-        timings,
-        retokenize,
-    )
-    layout.publish(generation)
+    try:
+        _build_generation(
+            layout,
+            generation,
+            previous_gen if old_entries else None,
+            old_entries,
+            parsed,
+            removed,
+            embedder,
+            tokenizer,
+            progress,
+            timings,
+            retokenize,
+            renamed,
+        )
+        layout.publish(generation)
+    except BaseException as exc:
+        full = disk_full(exc) or _free_bytes(layout.root) < LOW_DISK_BYTES  # Chroma may hide the ENOSPC
+        layout.discard(generation)  # the published index is untouched; the space the new one took is freed
+        log.info("building index generation %s failed: %r", generation, exc)
+        if full:
+            raise StorageError(
+                f"磁盘空间不足：{layout.root} 所在磁盘已满，索引未更新（已发布的索引不变）。"
+                "请清理磁盘后重新运行 ingest。"
+            ) from exc
+        raise
     layout.remove_stale(keep={generation})
     log.info("published index generation %s", generation)
     return IngestReport(generation, True, docs, timings=timings)
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether `exc`, or an exception it was raised from, says the disk is full (ENOSPC from Python, SQLite's
+    "database or disk is full" from Chroma)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(sign in str(current) for sign in DISK_FULL_SIGNS):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _free_bytes(path: Path) -> int:
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return LOW_DISK_BYTES
 
 
 def _parse_files(
@@ -134,8 +179,11 @@ def _parse_files(
         for i, path in enumerate(files):
             progress("parse", i, len(files))
             doc_id = doc_id_for(path)
-            seen.add(doc_id)
             t_doc = time.perf_counter()
+            if doc_id in seen:  # explicit paths from two folders
+                docs.append(DocReport(str(path), "failed", reason="与本次已处理的另一个文件同名，未重复收录"))
+                continue
+            seen.add(doc_id)
             try:
                 check_file(path, settings.max_file_mb)  # before hashing: an oversized file is never read
                 digest = file_hash(path)
@@ -172,6 +220,7 @@ def _build_generation(
     progress: Progress,
     timings: dict[str, float],
     retokenize: bool,
+    renamed: dict[str, str],
 ) -> None:
     """A fresh store with the unchanged documents' vectors (read from the base generation's vectors.npy,
     never from its store, which a running app may have open) and the new documents' vectors."""
@@ -187,7 +236,7 @@ def _build_generation(
         store = layout.open_store(generation, embedder.name, create=True)
 
         t0 = time.perf_counter()
-        kept_chunks, kept_tokens, kept_vectors = _kept(layout, base, set(kept_ids), documents, embedder)
+        kept_chunks, kept_tokens, kept_vectors = _kept(layout, base, set(kept_ids), documents, embedder, renamed)
         kept_texts = [chunk_index_text(c, documents[c.doc_id]) for c in kept_chunks]
         if retokenize:  # the dictionary, the synonyms or the stop words changed since the base generation
             log.info("tokenizer changed since %s: re-tokenizing %d unchanged chunks", base, len(kept_chunks))
@@ -221,13 +270,41 @@ def _build_generation(
         release_lock(lock)
 
 
+def _by_file_name(entries: dict[str, DocEntry]) -> tuple[dict[str, DocEntry], dict[str, str]]:
+    """The entries under the doc id their file name gives now, and {old id: new id} for those that changed
+    (indexes built before doc ids kept the extension used the stem, so x.txt and x.md collided)."""
+    migrated: dict[str, DocEntry] = {}
+    renamed: dict[str, str] = {}
+    for old_id, entry in entries.items():
+        doc_id = doc_id_for(Path(entry.document.source_path))
+        if doc_id != old_id:
+            renamed[old_id] = doc_id
+            entry = dataclasses.replace(entry, document=dataclasses.replace(entry.document, doc_id=doc_id))
+        migrated[doc_id] = entry
+    return migrated, renamed
+
+
+def _renamed(chunk: Chunk, renamed: dict[str, str]) -> Chunk:
+    doc_id = renamed.get(chunk.doc_id)
+    if doc_id is None:
+        return chunk
+    return dataclasses.replace(chunk, doc_id=doc_id, chunk_id=doc_id + "#" + chunk.chunk_id.rpartition("#")[2])
+
+
 def _kept(
-    layout: Layout, base: str | None, doc_ids: set[str], documents: dict[str, Document], embedder: Embedder
+    layout: Layout,
+    base: str | None,
+    doc_ids: set[str],
+    documents: dict[str, Document],
+    embedder: Embedder,
+    renamed: dict[str, str],
 ) -> tuple[list[Chunk], list[list[str]], np.ndarray]:
-    """Chunks, tokens and vectors of the unchanged documents, from the base generation's files."""
+    """Chunks (under their current doc ids), tokens and vectors of the unchanged documents, from the base
+    generation's files."""
     if not base or not doc_ids:
         return [], [], _stack([])
     chunks, tokens = layout.load_chunks(base)
+    chunks = [_renamed(c, renamed) for c in chunks]
     keep = [i for i, c in enumerate(chunks) if c.doc_id in doc_ids]
     chunks, tokens = [chunks[i] for i in keep], [tokens[i] for i in keep]
     vectors = layout.load_vectors(base)

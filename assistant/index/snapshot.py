@@ -147,6 +147,13 @@ class Layout:
             except StoreLocked:
                 log.debug("generation %s still in use", path.name)
 
+    def discard(self, generation: str) -> None:
+        """Delete an unpublished generation this process was building (its open.lock is already released)."""
+        if self.settings.chroma_url:
+            _drop_server_collection(self.settings, generation)
+        shutil.rmtree(self.gen_dir(generation), ignore_errors=True)
+        log.info("discarded the unpublished index generation %s", generation)
+
     def load_manifest(self, generation: str) -> Manifest:
         data = json.loads((self.gen_dir(generation) / "manifest.json").read_text(encoding="utf-8"))
         return Manifest.from_dict(data)
