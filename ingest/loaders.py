@@ -35,6 +35,18 @@ def check_file(path: Path, max_mb: float) -> str:
     return suffix
 
 
+def check_link(path: Path, folder: Path) -> None:
+    """IngestError for a symbolic link that points nowhere or out of `folder` (the corpus): its target's text
+    would become public in the app. Links within the folder are read as files."""
+    if not path.is_symlink():
+        return
+    target = path.resolve()
+    if not target.exists():
+        raise IngestError(path, f"符号链接指向的文件不存在（{path.readlink()}）")
+    if not target.is_relative_to(folder.resolve()):
+        raise IngestError(path, f"符号链接指向语料目录之外（{target}），出于安全考虑不予收录")
+
+
 def read_pages(path: Path, max_mb: float) -> tuple[list[str], str | None]:
     """(page texts, title from the file's own metadata if any)."""
     suffix = check_file(path, max_mb)

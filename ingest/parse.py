@@ -13,7 +13,7 @@ from assistant.core.records import Chunk, Document
 from assistant.core.settings import Settings
 from ingest.chunk import chunk_clauses
 from ingest.clean import clean_pages, text_quality
-from ingest.loaders import read_pages
+from ingest.loaders import check_link, read_pages
 from ingest.structure import extract_meta, parse_clauses
 
 PIPELINE_VERSION = "3"  # bump when cleaning or chunking changes, so unchanged files are parsed again
@@ -56,6 +56,7 @@ def read_sidecar(path: Path) -> dict:
     side = sidecar_path(path)
     if not side.exists():
         return {}
+    check_link(side, path.parent)
     try:
         data = json.loads(side.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -109,4 +110,6 @@ def parse_file(path: Path, settings: Settings, digest: str | None = None) -> Par
     document = replace(document, **read_sidecar(path))
     clauses = parse_clauses(clean.text, document.title)
     chunks = chunk_clauses(doc_id, clauses, clean, settings.chunk_max_chars, settings.max_run_chars)
+    if not chunks:
+        raise IngestError(path, "解析后没有可收录的正文（0 个片段；文件只有一行标题？）")
     return Parsed(document, len(clauses), chunks)

@@ -60,7 +60,7 @@ def run_ingest(settings: Settings, paths: list[Path] | None, rebuild: bool):
         )
     console.print(table)
     for d in report.failed:
-        console.print(f"[red]error[/red] {escape(d.path)}: {escape(d.reason or '')}")
+        console.print(f"[red]error[/red] {escape(d.path)}: {escape(d.reason or '')}", soft_wrap=True)  # one line
     return report
 
 

@@ -20,7 +20,7 @@ from assistant.index.embeddings import Embedder
 from assistant.index.lexical import ChineseTokenizer, index_text
 from assistant.index.snapshot import DocEntry, Layout, Manifest, acquire_lock, exclusive_lock, release_lock
 from ingest.isolated import ParseWorker
-from ingest.loaders import SUPPORTED, check_file
+from ingest.loaders import SUPPORTED, check_file, check_link
 from ingest.parse import Parsed, doc_id_for, file_hash, parse_file
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,13 @@ class IngestReport:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The supported files of the corpus folder, symbolic links too (broken ones included: they are reported)."""
     if not corpus_dir.is_dir():
         return []
     return sorted(
-        p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
+        p
+        for p in corpus_dir.iterdir()
+        if (p.is_file() or p.is_symlink()) and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
     )
 
 
@@ -99,7 +102,7 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
     files = corpus_files(settings.corpus_dir) if full_corpus else [Path(p) for p in paths]
 
     t0 = time.perf_counter()
-    docs, parsed, seen = _parse_files(settings, files, old_entries, progress)
+    docs, parsed, seen = _parse_files(settings, files, old_entries, progress, full_corpus)
     timings["parse"] = time.perf_counter() - t0
 
     removed = [d for d in old_entries if full_corpus and d not in seen]
@@ -168,7 +171,7 @@ def _free_bytes(path: Path) -> int:
 
 
 def _parse_files(
-    settings: Settings, files: list[Path], old_entries: dict[str, DocEntry], progress: Progress
+    settings: Settings, files: list[Path], old_entries: dict[str, DocEntry], progress: Progress, in_corpus: bool
 ) -> tuple[list[DocReport], dict[str, Parsed], set[str]]:
     """Each changed file parsed in a child process under the per-file time limit. Whatever goes wrong with
     one file (unreadable, corrupt, too slow, a crash of the parser) is that file's reason; the others go on."""
@@ -180,8 +183,14 @@ def _parse_files(
             progress("parse", i, len(files))
             doc_id = doc_id_for(path)
             t_doc = time.perf_counter()
-            if doc_id in seen:  # explicit paths from two folders
-                docs.append(DocReport(str(path), "failed", reason="与本次已处理的另一个文件同名，未重复收录"))
+            try:
+                if in_corpus:  # a link out of the corpus is not part of it: an indexed version is removed too
+                    check_link(path, settings.corpus_dir)
+                if doc_id in seen:  # explicit paths from two folders
+                    raise IngestError(path, "与本次已处理的另一个文件同名，未重复收录")
+            except IngestError as exc:
+                log.warning("%s", exc)
+                docs.append(DocReport(str(path), "failed", reason=exc.reason))
                 continue
             seen.add(doc_id)
             try:
