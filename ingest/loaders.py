@@ -73,9 +73,10 @@ def _read_pdf(path: Path) -> tuple[list[str], str | None]:
         title = reader.metadata.get("/Title") if reader.metadata else None
     except IngestError:
         raise
+    except DependencyError as exc:  # AES needs `cryptography`, a dependency of the project
+        raise IngestError(path, f"读取该 PDF 需要安装额外的依赖（{exc}）") from exc
     except (
         PyPdfError,
-        DependencyError,
         ValueError,
         KeyError,
         TypeError,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import tests.pdf_fixtures as F
 from assistant.core.errors import IngestError
 from assistant.core.settings import Settings
 from assistant.index.build import ingest
@@ -59,3 +60,19 @@ def test_an_upload_of_a_broken_docx_is_refused_in_chinese(tmp_path, make):
     assert refused.value.reason.startswith(("文件无法读取：DOCX 文件损坏", "文件无法读取：DOCX 解压后"))
     assert not re.search(r"lxml|Error|zlib|CRC-32|<string>", refused.value.reason), refused.value.reason
     assert not any(settings.corpus_dir.iterdir()), "nothing is stored"
+
+
+PLAN = ["上海市中试平台认定管理办法", "第一条 对认定的市级中试平台，给予最高不超过1000万元的支持。"]
+
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_aes_encrypted_pdfs_with_an_owner_password_only_are_read(settings, embedder, tokenizer, algorithm):
+    F.aes_pdf(settings.corpus_dir / "aes.pdf", PLAN, algorithm)
+    F.aes_pdf(settings.corpus_dir / "locked.pdf", PLAN, algorithm, user_password="reader-secret")
+    report = ingest(settings, embedder, tokenizer)
+    docs = {Path(d.path).name: d for d in report.docs}
+    assert (docs["aes.pdf"].status, docs["aes.pdf"].chunks) == ("new", 2)
+    assert (docs["locked.pdf"].status, docs["locked.pdf"].reason) == ("failed", "PDF 已加密，需要密码才能打开")
+    layout = Layout(settings)
+    texts = [c.text for c in layout.load_chunks(layout.current())[0] if c.doc_id == "aes.pdf"]
+    assert texts == [PLAN[0], PLAN[1].replace(" ", "")]
