@@ -211,7 +211,7 @@ def test_reply_draft(tmp_path):
     assert "2025年7月1日" in text and not re.search(r"\$\{?\w+", text)
     refused = build_draft(make_answer(refused=True))
     assert "尊敬的企业负责人：" in refused and "未找到可直接引用的条款" in refused and "相关主管部门" in refused
-    md_path, docx_path = write_draft_files(text, tmp_path)
+    md_path, docx_path = write_draft_files(text, tmp_path, Settings().max_draft_chars)
     assert md_path.read_text(encoding="utf-8") == text
     paragraphs = [p.text for p in docx.Document(str(docx_path)).paragraphs]
     assert paragraphs[0].startswith("关于“新建中试平台补贴多少”") and any("1亿元" in p for p in paragraphs)

@@ -10,6 +10,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import logging  # noqa: E402
+import math  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -24,6 +25,8 @@ from ui.tabs import chat as chat_tab  # noqa: E402
 from ui.tabs import docs as docs_tab
 from ui.tabs import draft as draft_tab
 from ui.tabs import review as review_tab
+from ui.views.login import LoginGuard  # noqa: E402
+from ui.views.render import md_text  # noqa: E402
 from ui.views.uploads import check_credentials  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,7 @@ def build_app(
     offered for download (drafts, exports, charts), by default a folder in the system temp dir."""
     settings = assistant.settings
     workdir = workdir or Path(tempfile.gettempdir()) / "policy-assistant-ui"
+    guard = LoginGuard(settings.login_max_failures, settings.login_lockout_s)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         authed = gr.State(False)
         gr.Markdown(INTRO, elem_id="pa-intro")
@@ -91,13 +95,19 @@ def build_app(
             with gr.Tab("答案评审", id="review", elem_id="pa-tab-review"):
                 qa_table, accuracy, unrated, list_answers = review_tab.build(assistant, repo, authed, workdir, tools)
 
-        def do_login(name: str, secret: str):
-            if check_credentials(settings, name, secret):
-                log.info("admin login")
-                return True, f"已以管理员 {name} 登录。", ""
+        def do_login(name: str, secret: str, request: gr.Request):
             if not settings.admin_enabled:
                 return False, docs_tab.ADMIN_DISABLED, ""
-            log.warning("failed admin login")
+            client = request.client.host if request is not None and request.client is not None else "unknown"
+            wait = guard.locked_for(client)
+            if wait:
+                return False, f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试。", ""
+            if check_credentials(settings, name, secret):
+                guard.succeeded(client)
+                log.info("admin login")
+                return True, f"已以管理员 {md_text(name)} 登录。", ""
+            guard.failed(client)
+            log.warning("failed admin login from %s", client)
             time.sleep(FAILED_LOGIN_DELAY_S)
             return False, "用户名或密码错误。", ""
 

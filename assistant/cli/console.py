@@ -24,22 +24,25 @@ def run_ingest(settings: Settings, paths: list[Path] | None, rebuild: bool):
     from assistant.index.lexical import ChineseTokenizer
 
     embedder = make_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_device)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        tasks: dict[str, TaskID] = {}
+    if console.is_terminal:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            tasks: dict[str, TaskID] = {}
 
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(STAGES.get(stage, stage), total=total)
-            progress.update(tasks[stage], completed=done, total=total)
+            def update(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(STAGES.get(stage, stage), total=total)
+                progress.update(tasks[stage], completed=done, total=total)
 
-        report = ingest(settings, embedder, ChineseTokenizer(), paths, rebuild, update)
+            report = ingest(settings, embedder, ChineseTokenizer(), paths, rebuild, update)
+    else:  # a log, a pipe, `make run` under a supervisor: a plain line per tenth of each stage
+        report = ingest(settings, embedder, ChineseTokenizer(), paths, rebuild, PlainProgress())
     table = Table(
         title=f"ingest: {'index updated' if report.changed else 'nothing changed'} "
         f"({report.seconds:.1f} s, generation {report.generation})"
@@ -62,6 +65,21 @@ def run_ingest(settings: Settings, paths: list[Path] | None, rebuild: bool):
     for d in report.failed:
         console.print(f"[red]error[/red] {escape(d.path)}: {escape(d.reason or '')}", soft_wrap=True)  # one line
     return report
+
+
+class PlainProgress:
+    """Progress as plain lines ("计算向量 3840/39746（9%）"): the first and the last of a stage, and one per tenth."""
+
+    def __init__(self) -> None:
+        self._shown: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        tenth = 10 * done // total if total else 10
+        if self._shown.get(stage) == tenth or (stage not in self._shown and total == 0):
+            return
+        self._shown[stage] = tenth
+        share = f"（{done / total:.0%}）" if total else ""
+        console.print(f"{STAGES.get(stage, stage)} {done}/{total}{share}", highlight=False, soft_wrap=True)
 
 
 def print_docs(settings: Settings) -> None:

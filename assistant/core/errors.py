@@ -6,7 +6,7 @@ class PolicyAssistantError(Exception):
 
 
 class InvalidQuestion(PolicyAssistantError):
-    """The question is empty, too long or otherwise unusable."""
+    """The question, or another text a user submitted (a reply draft), is empty, too long or otherwise unusable."""
 
 
 class IngestError(PolicyAssistantError):

@@ -70,6 +70,9 @@ class Settings:
     database_url: str | None = None  # default: sqlite under data_dir
     admin_user: str | None = None
     admin_password: str | None = None
+    login_max_failures: int = 5  # failed admin logins in a row before a client is locked out
+    login_lockout_s: float = 300.0
+    max_draft_chars: int = 20_000  # a reply draft exported as .md/.docx
     log_retention_days: int = 365
 
     # Optional LLM behind an OpenAI-compatible endpoint

@@ -16,9 +16,11 @@ import numpy as np
 from assistant.core.errors import IngestError, StorageError
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import Settings
+from assistant.index.chroma_store import ChromaStore
 from assistant.index.embeddings import Embedder
 from assistant.index.lexical import ChineseTokenizer, index_text
 from assistant.index.snapshot import DocEntry, Layout, Manifest, acquire_lock, exclusive_lock, release_lock
+from assistant.index.writer import GenerationWriter
 from ingest.isolated import ParseWorker
 from ingest.loaders import SUPPORTED, check_file, check_link
 from ingest.parse import Parsed, doc_id_for, file_hash, parse_file
@@ -254,25 +256,17 @@ def _build_generation(
         timings["copy"] = time.perf_counter() - t0
 
         new_chunks = [c for p in parsed.values() for c in p.chunks]
-        texts = [chunk_index_text(c, documents[c.doc_id]) for c in new_chunks]
-        t0 = time.perf_counter()
-        new_tokens = [tokenizer.tokens(t) for t in texts]
-        timings["tokenize"] = time.perf_counter() - t0
-        new_vectors = _embed_and_store(store, new_chunks, texts, documents, embedder, progress, timings)
-        store.close()  # flushed and released before anyone else may open it
+        with GenerationWriter(gen_dir, len(kept_chunks) + len(new_chunks)) as out:
+            out.add(kept_chunks, kept_tokens, kept_vectors)
+            del kept_chunks, kept_tokens, kept_vectors, kept_texts
+            _embed_and_store(store, new_chunks, documents, embedder, tokenizer, out, progress, timings)
+            store.close()  # flushed and released before anyone else may open it
 
-        entries = {d: old_entries[d] for d in kept_ids}
-        entries.update(
-            {d: DocEntry(p.document, p.document.content_hash, p.clauses, len(p.chunks)) for d, p in parsed.items()}
-        )
-        manifest = Manifest(generation, embedder.name, time.time(), entries, tokenizer.fingerprint)
-        layout.write_generation(
-            generation,
-            manifest,
-            kept_chunks + new_chunks,
-            kept_tokens + new_tokens,
-            _stack([kept_vectors, new_vectors]),
-        )
+            entries = {d: old_entries[d] for d in kept_ids}
+            entries.update(
+                {d: DocEntry(p.document, p.document.content_hash, p.clauses, len(p.chunks)) for d, p in parsed.items()}
+            )
+            out.finish(Manifest(generation, embedder.name, time.time(), entries, tokenizer.fingerprint).to_dict())
     finally:
         if store is not None:
             store.close()
@@ -335,19 +329,32 @@ def _embed(embedder: Embedder, texts: list[str]) -> np.ndarray:
     return _stack([embedder.embed(texts[i : i + EMBED_BATCH]) for i in range(0, len(texts), EMBED_BATCH)])
 
 
-def _embed_and_store(store, chunks, texts, documents, embedder, progress, timings) -> np.ndarray:
-    embed_s = store_s = 0.0
-    parts = []
+def _embed_and_store(
+    store: ChromaStore,
+    chunks: list[Chunk],
+    documents: dict[str, Document],
+    embedder: Embedder,
+    tokenizer: ChineseTokenizer,
+    out: GenerationWriter,
+    progress: Progress,
+    timings: dict[str, float],
+) -> None:
+    """Batch by batch: index texts, lexical tokens, vectors, the store and the generation's files. Nothing of a
+    batch is kept once it is written, so a document of any size needs the memory of one batch."""
+    spent = {"tokenize": 0.0, "embed": 0.0, "store": 0.0}
     for start in range(0, len(chunks), EMBED_BATCH):
         progress("embed", start, len(chunks))
+        batch = chunks[start : start + EMBED_BATCH]
+        texts = [chunk_index_text(c, documents[c.doc_id]) for c in batch]
         t0 = time.perf_counter()
-        vectors = embedder.embed(texts[start : start + EMBED_BATCH])
+        tokens = [tokenizer.tokens(t) for t in texts]
         t1 = time.perf_counter()
-        store.add(chunks[start : start + EMBED_BATCH], vectors, documents, texts[start : start + EMBED_BATCH])
-        parts.append(vectors)
-        embed_s += t1 - t0
-        store_s += time.perf_counter() - t1
+        vectors = embedder.embed(texts)
+        t2 = time.perf_counter()
+        store.add(batch, vectors, documents, texts)
+        out.add(batch, tokens, np.asarray(vectors, dtype=np.float32))
+        spent["tokenize"] += t1 - t0
+        spent["embed"] += t2 - t1
+        spent["store"] += time.perf_counter() - t2
     progress("embed", len(chunks), len(chunks))
-    timings["embed"] = embed_s
-    timings["store"] = store_s
-    return _stack(parts)
+    timings.update(spent)

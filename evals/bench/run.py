@@ -34,6 +34,7 @@ from assistant.index.snapshot import Layout
 from assistant.service import Assistant
 from evals.bench.baseline import METHOD as BASELINE_METHOD
 from evals.bench.baseline import run_langchain_baseline
+from evals.bench.large import large_txt
 from evals.bench.load import load_figures
 from evals.bench.proc import api_rss, ask_over_http, cold_ask, environment, serve_run, vm_hwm_mb
 from evals.bench.report import latency_stats, render, stats, targets
@@ -70,11 +71,20 @@ class Plan:
     max_questions: int | None = None  # None: every eval item
     load_sessions: int = 20  # concurrent chat users against the last cold-started `serve` process
     load_turns: int = 10
+    large_txt_mb: float = 20.0  # one TXT ingested by a fresh process: time and peak RSS
 
     @classmethod
     def make(cls, quick: bool, **overrides) -> Plan:
         base = (
-            cls(tiers=(1_000, 10_000), cold_runs=1, synthetic_chunks=500, raw_sample=200, load_sessions=4, load_turns=2)
+            cls(
+                tiers=(1_000, 10_000),
+                cold_runs=1,
+                synthetic_chunks=500,
+                raw_sample=200,
+                load_sessions=4,
+                load_turns=2,
+                large_txt_mb=0.5,
+            )
             if quick
             else cls()
         )
@@ -141,6 +151,7 @@ def run_bench(
         ("langchain baseline", baseline),
         ("synthetic ingest", synthetic_ingest),
         ("scale tiers", scale_tiers),
+        ("large TXT ingest", large_txt_ingest),
     ]
     with tempfile.TemporaryDirectory(prefix="pa-bench-") as tmp:
         run = Run(settings, plan, Path(tmp), items)
@@ -184,6 +195,10 @@ def run_bench(
     (out / "report.md").write_text(report, encoding="utf-8")
     log.info("bench finished in %.0f s: %s", results["meta"]["duration_s"], out / "report.md")
     return report
+
+
+def large_txt_ingest(run: Run) -> None:
+    run.results["large_txt"] = large_txt(run.settings, run.work / "large", run.plan.large_txt_mb)
 
 
 def _cpu_seconds() -> float:

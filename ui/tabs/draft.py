@@ -8,6 +8,7 @@ import gradio as gr
 
 from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
+from ui.errors import shown_in_page
 from ui.tabs.chat import SCOPES
 from ui.views.drafting import build_draft, write_draft_files
 from ui.views.render import answer_status
@@ -48,9 +49,8 @@ def build(assistant: Assistant, workdir: Path) -> None:
         return build_draft(answer, name or ""), answer_status(answer, None)
 
     def export_files(text: str):
-        if not (text or "").strip():
-            raise gr.Error("草稿为空，请先生成答复草稿。")
-        md_path, docx_path = write_draft_files(text, workdir / "drafts")
+        with shown_in_page():
+            md_path, docx_path = write_draft_files(text or "", workdir / "drafts", assistant.settings.max_draft_chars)
         return [str(md_path), str(docx_path)]
 
     make.click(make_draft, inputs=[question, company, scope], outputs=[draft, status], api_name="draft")
