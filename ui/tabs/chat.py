@@ -13,7 +13,7 @@ from assistant.app.repository import Repository
 from assistant.core.errors import PolicyAssistantError, StorageError
 from assistant.core.records import Answer
 from assistant.service import Assistant, clean_question
-from ui.errors import RECORDS_UNAVAILABLE
+from ui.errors import RECORDS_UNAVAILABLE, page_error
 from ui.views.render import answer_status, md_text, render_answer
 
 EXAMPLES = [
@@ -138,7 +138,7 @@ def _asker(assistant: Assistant, repo: Repository) -> Callable:
         try:
             cleaned = clean_question(text, assistant.settings.max_question_chars)
         except PolicyAssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise page_error(str(exc)) from exc
         jurisdiction = SCOPES.get(scope_label)
         messages = [
             *state["messages"],
@@ -154,7 +154,7 @@ def _asker(assistant: Assistant, repo: Repository) -> Callable:
                     yield messages, "", state, gr.skip()
                 answer = final
         except PolicyAssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise page_error(str(exc)) from exc
         if answer is None:  # ask_stream always ends with the answer
             raise RuntimeError("the answer stream ended without an answer")
         try:

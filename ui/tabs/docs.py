@@ -13,7 +13,8 @@ from assistant.index.build import IngestReport, ingest
 from assistant.index.embeddings import make_embedder
 from assistant.service import Assistant
 from ingest.loaders import SUPPORTED
-from ui.views.render import DOC_HEADERS, clause_paths, doc_rows, render_clause, render_tree
+from ui.errors import page_error
+from ui.views.render import DOC_HEADERS, clause_paths, doc_rows, md_text, render_clause, render_tree
 from ui.views.uploads import safe_filename, save_upload
 
 STAGES = {"parse": "解析文件", "embed": "向量化并写入索引"}
@@ -32,11 +33,12 @@ def require_admin(assistant: Assistant, authed: bool) -> None:
 
 
 def report_text(report: IngestReport) -> str:
+    """The ingest report as Markdown; titles, file names and reasons are document text, shown as written."""
     changed = "已更新" if report.changed else "无变化"
     lines = [f"索引{changed}（版本 {report.generation or '—'}，用时 {report.seconds:.1f} 秒）："]
     for d in report.docs:
-        title = d.document.citation_title if d.document else Path(d.path).name
-        reason = f"：{d.reason}" if d.reason else ""
+        title = md_text(d.document.citation_title if d.document else Path(d.path).name)
+        reason = f"：{md_text(d.reason)}" if d.reason else ""
         lines.append(
             f"- {STATUS.get(d.status, d.status)} · {title}{reason}"
             + (f"（{d.chunks} 个片段）" if d.status in ("new", "updated") else "")
@@ -211,7 +213,7 @@ def run_ingest(assistant: Assistant, progress: gr.Progress) -> IngestReport:
     try:
         return ingest(settings, embedder, assistant.tokenizer, progress=report)
     except PolicyAssistantError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise page_error(str(exc)) from exc
 
 
 def _upload_indexer(assistant: Assistant) -> Callable:
@@ -226,7 +228,7 @@ def _upload_indexer(assistant: Assistant) -> Callable:
             existed = (settings.corpus_dir / safe_filename(Path(path).name)).exists()
             stored = save_upload(path, Path(path).name, settings, bool(replace_existing))
         except IngestError as exc:
-            raise gr.Error(f"{exc.path}：{exc.reason}") from exc
+            raise page_error(f"{exc.path}：{exc.reason}") from exc
         result = run_ingest(assistant, progress)
         mine = next((d for d in result.docs if Path(d.path).name == stored.name), None)
         note = ""

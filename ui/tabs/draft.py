@@ -8,7 +8,7 @@ import gradio as gr
 
 from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
-from ui.errors import shown_in_page
+from ui.errors import page_error, shown_in_page
 from ui.tabs.chat import SCOPES
 from ui.views.drafting import build_draft, write_draft_files
 from ui.views.render import answer_status
@@ -45,7 +45,7 @@ def build(assistant: Assistant, workdir: Path) -> None:
             # A formal reply quotes the clauses' own words: always the extractive answer.
             answer = assistant.ask(text, [], jurisdiction=SCOPES.get(scope_label), llm=False)
         except PolicyAssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise page_error(str(exc)) from exc
         return build_draft(answer, name or ""), answer_status(answer, None)
 
     def export_files(text: str):

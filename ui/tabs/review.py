@@ -13,7 +13,7 @@ import gradio as gr
 from assistant.app.repository import Repository
 from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
-from ui.errors import shown_in_page
+from ui.errors import page_error, shown_in_page
 from ui.tabs.docs import ADMIN_DISABLED, ADMIN_REQUIRED, require_admin
 from ui.views.drafting import fresh_folder
 from ui.views.render import RATING_LABELS, SCOPE_LABELS, render_accuracy, render_record
@@ -235,7 +235,7 @@ def _rater(ctx: Context) -> Callable:
             with shown_in_page():
                 ctx.repo.rate(int(record_id), verdict, text or "")
         except ValueError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise page_error(str(exc)) from exc
         message = f"已保存：记录 #{int(record_id)} 评为“{RATING_LABELS.get(verdict, verdict)}”。"
         with shown_in_page():
             return message, "", _rows(ctx.repo, only_unrated), render_accuracy(ctx.repo.accuracy())
@@ -279,7 +279,7 @@ def _eval_runner(ctx: Context) -> Callable:
                 assistant=ctx.assistant,
             )
         except (PolicyAssistantError, ValueError, KeyError) as exc:
-            raise gr.Error(f"评测失败：{exc}") from exc
+            raise page_error(f"评测失败：{exc}") from exc
         png = out / "metrics.png"
         shown = None
         if png.is_file():

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from assistant.core.records import Answer, Chunk, Document
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+\-.!|~>])")
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|file)://")
 REFUSAL_BANNER = "⚠️ **收录的政策文件未覆盖此问题**"
 LLM_LABEL = "由大模型依据所引条款生成，数字与引用已逐句核验。"
 
@@ -24,8 +25,11 @@ def html_text(text: str | None) -> str:
 
 
 def md_text(text: str | None) -> str:
-    """Escape for a Markdown context: HTML-escaped, then every Markdown punctuation backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text or "", quote=False))
+    """Escape for a Markdown context: HTML-escaped, then every Markdown punctuation backslash-escaped, and the
+    shapes the renderer turns into links by themselves (`https://…`, `a@b.cn`; `www.` loses its dot above) broken
+    with an entity, so a URL or an address in a question or a document shows as text, never as a link."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(text or "", quote=False))
+    return _AUTOLINK.sub(r"\1&#58;//", escaped).replace("@", "&#64;")
 
 
 def pages_label(pages: tuple[int, ...] | list[int] | None) -> str:
