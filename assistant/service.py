@@ -7,15 +7,15 @@ import logging
 import threading
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from assistant.answer.analysis import META_INTENTS, Lexicon, analyse
+from assistant.answer.analysis import META_INTENTS, Lexicon, QuestionAnalysis, analyse
 from assistant.answer.compose import Composer
 from assistant.answer.followup import Places, Resolved, named_jurisdictions, place_patterns, resolve
 from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner
 from assistant.answer.render import render
 from assistant.core.errors import InvalidQuestion
-from assistant.core.records import Answer, Citation, Hit, Turn
+from assistant.core.records import Answer, Citation, Document, Hit, Turn
 from assistant.core.resources import template
 from assistant.core.settings import Settings
 from assistant.index.embeddings import Embedder, make_embedder
@@ -24,8 +24,10 @@ from assistant.index.snapshot import Layout, Snapshot
 from assistant.llm.chat import ChatModel, condense
 from assistant.llm.generate import Generation
 from assistant.retrieval.retriever import Query, Retriever
+from assistant.retrieval.scope import named_document, without_titles
 
 log = logging.getLogger(__name__)
+OTHER_DOCUMENTS = 3  # other documents among the hits checked for a different figure (a retrieval each)
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -46,6 +48,39 @@ def llm_context(cited: list[Citation], hits: list[Hit], limit: int) -> list[Hit]
     first = [by_id.get(c.chunk.chunk_id) or Hit(c.chunk, c.document, 0.0, 0) for c in cited]
     chosen = {h.chunk.chunk_id for h in first}
     return (first + [h for h in hits if h.chunk.chunk_id not in chosen])[: max(limit, len(first))]
+
+
+def _with_disagreeing(
+    plan: AskPlan,
+    query: Query,
+    hits: list[Hit],
+    answer_for: Callable[[Query], AskPlan],
+    documents: dict[str, Document],
+) -> tuple[list[AskPlan], str]:
+    """The plan, and the answer of another document among the hits that gives the ask a different figure, each
+    headed by its document, with a line saying that they disagree; or the plan alone and no line."""
+    if plan.outcome is not Outcome.ANSWERED or not plan.facts:
+        return [plan], ""
+    cited = {c.chunk.doc_id for c in plan.composition.citations}
+    values = {(f.kind, f.value) for f in plan.facts}
+    others = list(dict.fromkeys(h.chunk.doc_id for h in hits if h.chunk.doc_id not in cited))
+    for other in others[:OTHER_DOCUMENTS]:
+        alternative = answer_for(dataclasses.replace(query, doc_id=other))
+        answered = alternative.outcome is Outcome.ANSWERED and alternative.facts
+        if answered and values.isdisjoint((f.kind, f.value) for f in alternative.facts):
+            both = [_headed(p, documents) for p in (plan, alternative)]
+            stated = "；".join(f"{_source(p, documents).citation_title}：{p.facts[0].span}" for p in both)
+            return both, template("disagreement.txt").strip().format(stated=stated)
+    return [plan], ""
+
+
+def _source(plan: AskPlan, documents: dict[str, Document]) -> Document:
+    return documents[plan.composition.citations[0].chunk.doc_id]
+
+
+def _headed(plan: AskPlan, documents: dict[str, Document]) -> AskPlan:
+    """The plan with its ask's heading naming the document it quotes."""
+    return dataclasses.replace(plan, ask=dataclasses.replace(plan.ask, text=_source(plan, documents).citation_title))
 
 
 class Assistant:
@@ -138,7 +173,7 @@ class Assistant:
         chat = self.chat if llm is not False else None
         snapshot = self.snapshot
         t0 = time.perf_counter()
-        analysis = analyse(text, self.lexicon)
+        analysis, doc_id = self._scoped_analysis(text, doc_id, snapshot)
         places = place_patterns(snapshot.documents.values())
         mode = retriever or self.settings.retriever
         retriever_ = Retriever(snapshot, self.embedder if mode != "lexical" else None, self.settings)
@@ -184,8 +219,20 @@ class Assistant:
             first = first or (resolved, standalone, retrieval)
         assert first is not None
         resolved, standalone, retrieval = first
+        disagreement = ""
+        if len(plans) == 1 and doc_id is None:
+
+            def answer_for(scoped: Query) -> AskPlan:
+                hits = retriever_.search(scoped, top_k, mode).hits
+                return planner.plan(
+                    ask, self.composer.compose(scoped.question, resolved, hits, snapshot), snapshot.chunks
+                )
+
+            plans, disagreement = _with_disagreeing(plans[0], query, retrieval.hits, answer_for, snapshot.documents)
         plan = AnswerPlan(analysis, tuple(plans))
         rendered = render(plan)
+        if disagreement:
+            rendered = dataclasses.replace(rendered, text=disagreement + "\n" + rendered.text)
         self.last_timings = dict(timings, compose_ms=(time.perf_counter() - t0) * 1000)
         composition = plans[0].composition
         verdict = plans[0].verdict
@@ -222,6 +269,18 @@ class Assistant:
                 answer.answer, answer.citations, answer.mode = generation.text, generation.citations, "llm"
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield answer.answer, answer
+
+    def _scoped_analysis(
+        self, text: str, doc_id: str | None, snapshot: Snapshot
+    ) -> tuple[QuestionAnalysis, str | None]:
+        """The question's analysis and the document to answer from: the one given, or the one the question names
+        by its title in 《》, whose words are then no ask's subject (unless the question asks about the document
+        itself: its 文号, issuers, date)."""
+        named = None if doc_id else named_document(text, snapshot.documents.values())
+        analysis = analyse(text, self.lexicon)
+        if named and not any(a.intent in META_INTENTS for a in analysis.asks):
+            analysis = analyse(without_titles(text), self.lexicon)
+        return analysis, doc_id or named
 
     def _resolve(
         self, text: str, turns: list[Turn], chat: ChatModel | None, places: Places, context: str = ""
