@@ -10,8 +10,9 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.answer.analysis import META_INTENTS, Ask, Lexicon, analyse, make_ask
+from assistant.answer.analysis import META_INTENTS, Ask, Lexicon, QuestionAnalysis, analyse, make_ask
 from assistant.answer.compose import Composer, Composition
+from assistant.answer.disagreement import with_disagreeing
 from assistant.answer.followup import Places, Resolved, named_jurisdictions, resolve, switch_document
 from assistant.answer.places import PlaceIndex
 from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner
@@ -28,6 +29,7 @@ from assistant.index.snapshot import Snapshot
 from assistant.llm.chat import ChatModel, condense
 from assistant.llm.generate import Generation
 from assistant.retrieval.retriever import Query, Retrieval, Retriever
+from assistant.retrieval.scope import named_document, without_titles
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ class Found:
 
     resolved: Resolved
     standalone: str | None
+    question: str  # as composed: the ask, or the whole message when the ask alone found nothing
     retrieval: Retrieval
     plan: AskPlan
 
@@ -192,15 +195,25 @@ class Assistant:
         chat = self.chat if llm is not False else None
         snapshot = self.snapshot
         t0 = time.perf_counter()
-        analysis = analyse(text, self.lexicon)
+        analysis, doc_id = self._scoped_analysis(text, doc_id, snapshot)
         scope = Scope(snapshot, self.place_index(snapshot), jurisdiction, doc_id, retriever, top_k)
         found = []
         for n, ask in enumerate(analysis.asks):  # a later ask reads the earlier ones as its context
             context = "，".join([analysis.context, *(a.text for a in analysis.asks[:n])]).strip("，")
             found.append(self._answer_ask(ask, text, context, len(analysis.asks), turns, chat, scope))
-        plan = AnswerPlan(analysis, tuple(f.plan for f in found))
-        rendered = render(plan)
         first = found[0]
+        plans, disagreement = [first.plan], ""
+        if len(found) == 1 and doc_id is None:  # another document may give the ask a different figure
+            plans, disagreement = with_disagreeing(
+                first.plan,
+                first.retrieval.hits,
+                lambda other: self._answer_from(first, scope, other),
+                snapshot.documents,
+            )
+        plan = AnswerPlan(analysis, tuple(plans))
+        rendered = render(plan)
+        if disagreement:
+            rendered = dataclasses.replace(rendered, text=disagreement + "\n" + rendered.text)
         self.last_timings = dict(first.retrieval.timings, compose_ms=(time.perf_counter() - t0) * 1000)
         verdict = plan.asks[0].verdict
         answer = Answer(
@@ -235,19 +248,28 @@ class Assistant:
         if ask.intent in META_INTENTS and resolved.followup:  # "这个方案是谁发的？": the document in context
             own = resolve(ask.text, [], self.tokenizer, places, context)
             resolved = dataclasses.replace(own, jurisdiction=own.jurisdiction or resolved.jurisdiction)
-        retrieval, composition = self._compose(standalone or ask.text, resolved, standalone, scope)
+        question = standalone or ask.text
+        retrieval, composition = self._compose(question, resolved, standalone, scope)
         if composition.refused and asks == 1 and ask.text != text:
             # the whole message, as written, may still find what the ask alone did not
             resolved, standalone = self._resolve(text, turns, chat, places)
-            retrieval, composition = self._compose(standalone or text, resolved, standalone, scope)
-        planner = Planner(
-            self.lexicon, scope.snapshot.bm25.idf, self.tokenizer.synonyms, self.settings.answer_subject_share
-        )
-        ask_plan = planner.plan(ask, composition, scope.snapshot.chunks)
+            question = standalone or text
+            retrieval, composition = self._compose(question, resolved, standalone, scope)
+        ask_plan = self._planner(scope.snapshot).plan(ask, composition, scope.snapshot.chunks)
         if ask_plan.outcome is Outcome.NOT_COVERED and not composition.refused:
             refusal = self.composer.refusal(ask_plan.missing, resolved, retrieval.hits, scope.snapshot, scope.places)
             ask_plan = dataclasses.replace(ask_plan, composition=refusal)
-        return Found(resolved, standalone, retrieval, ask_plan)
+        return Found(resolved, standalone, question, retrieval, ask_plan)
+
+    def _answer_from(self, found: Found, scope: Scope, doc_id: str) -> AskPlan:
+        """The ask of `found`, answered from one document only."""
+        _, composition = self._compose(
+            found.question, found.resolved, found.standalone, dataclasses.replace(scope, doc_id=doc_id)
+        )
+        return self._planner(scope.snapshot).plan(found.plan.ask, composition, scope.snapshot.chunks)
+
+    def _planner(self, snapshot: Snapshot) -> Planner:
+        return Planner(self.lexicon, snapshot.bm25.idf, self.tokenizer.synonyms, self.settings.answer_subject_share)
 
     def _compose(
         self, question: str, resolved: Resolved, standalone: str | None, scope: Scope
@@ -285,6 +307,18 @@ class Assistant:
             answer.notice = template("llm_unavailable.txt" if endpoint else "llm_unverified.txt").strip()
         else:
             answer.answer, answer.citations, answer.mode = generation.text, generation.citations, "llm"
+
+    def _scoped_analysis(
+        self, text: str, doc_id: str | None, snapshot: Snapshot
+    ) -> tuple[QuestionAnalysis, str | None]:
+        """The question's analysis and the document to answer from: the one given, or the one the question names
+        by its title in 《》, whose words are then no ask's subject (unless the question asks about the document
+        itself: its 文号, issuers, date)."""
+        named = None if doc_id else named_document(text, snapshot.documents.values())
+        analysis = analyse(text, self.lexicon)
+        if named and not any(a.intent in META_INTENTS for a in analysis.asks):
+            analysis = analyse(without_titles(text), self.lexicon)
+        return analysis, doc_id or named
 
     def _resolve(
         self, text: str, turns: list[Turn], chat: ChatModel | None, places: Places, context: str = ""

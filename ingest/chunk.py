@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.core.records import Chunk, Clause
-from assistant.core.text import full_sentences, sentences
+from assistant.core.text import SENTENCE, full_sentences, sentences
 from ingest.clean import CleanText
 from ingest.facts import extract_facts
 
@@ -11,13 +11,12 @@ from ingest.facts import extract_facts
 __all__ = ["chunk_clauses", "full_sentences", "sentences", "split_text"]
 
 
-def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:
-    """(start, end) spans of at most max_chars that end at sentence ends (a longer sentence stays whole)."""
+def split_text(text: str, max_chars: int, max_run: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) spans of at most max_chars that end at sentence ends. A longer sentence stays whole up to
+    `max_run` characters; a run beyond that (no sentence end for pages) is cut, so no chunk is unbounded."""
     spans: list[tuple[int, int]] = []
     start = pos = 0
-    for sent in sentences(text):
-        s_start = text.index(sent, pos)
-        s_end = s_start + len(sent)
+    for s_start, s_end in _sentence_spans(text, max_run):
         if s_end - start > max_chars and pos > start:
             spans.append((start, pos))
             start = s_start
@@ -29,10 +28,24 @@ def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:
     ]
 
 
-def chunk_clauses(doc_id: str, clauses: list[Clause], clean: CleanText, max_chars: int) -> list[Chunk]:
+def _sentence_spans(text: str, max_run: int | None) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for match in SENTENCE.finditer(text):
+        a, b = match.span()
+        if not text[a:b].strip():
+            continue
+        step = max_run or b - a
+        spans.extend((i, min(i + step, b)) for i in range(a, b, step))
+    return spans
+
+
+def chunk_clauses(
+    doc_id: str, clauses: list[Clause], clean: CleanText, max_chars: int, max_run: int | None = None
+) -> list[Chunk]:
     chunks: list[Chunk] = []
     for clause in clauses:
-        spans = [(0, len(clause.text))] if clause.kind == "header" else split_text(clause.text, max_chars)
+        whole = clause.kind == "header" and (max_run is None or len(clause.text) <= max_run)
+        spans = [(0, len(clause.text))] if whole else split_text(clause.text, max_chars, max_run)
         for part, (a, b) in enumerate(spans):
             start, end = clause.start + a, clause.start + b
             chunks.append(

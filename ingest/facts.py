@@ -21,6 +21,10 @@ COMPARATORS: list[tuple[Comparator, re.Pattern[str]]] = [
 ]
 AFTER = [(Comparator.ABOUT, re.compile(r"^\s*(?:左右|上下)")), (Comparator.AT_LEAST, re.compile(r"^\s*以上"))]
 SUBJECT = re.compile(r"(?:针对|对于|对)(?P<s>[^，。；]{2,40}?)(?:的项目|，|,)|“(?P<q>[^”]{2,20})”")
+# how far before a figure its subject and measure are looked for (real sentences are shorter): bounded work
+# per figure however long a run of text without punctuation is
+LOOK_BACK = 240
+MAX_FACTS = 16  # per sentence: a policy sentence sets a few figures; a table flattened into one line is no rule
 MEASURE_END = re.compile(r"最高可达|最高不超过|不超过|不高于|最多|至多|不低于|不少于|至少|达到|为|按|约|的?\d")
 
 
@@ -34,27 +38,27 @@ def _comparator(before: str, after: str) -> Comparator:
     return Comparator.EQUAL
 
 
-def _subject(sentence: str, at: int) -> str:
-    """The nearest "针对X" / "对X" / “X” before the figure, else the sentence's first segment."""
+def _subject(sentence: str, at: int, fallback: str) -> str:
+    """The nearest "针对X" / "对X" / “X” in the LOOK_BACK characters before the figure, else `fallback`."""
     best = ""
-    for match in SUBJECT.finditer(sentence[:at]):
+    for match in SUBJECT.finditer(sentence, max(0, at - LOOK_BACK), at):
         best = match.group("s") or match.group("q") or best
-    return best or SEGMENT.split(sentence, maxsplit=1)[0][:40]
+    return best or fallback
 
 
 def sentence_facts(sentence: str) -> list[PolicyFact]:
     out = []
-    for figure in figures(sentence):
-        if figure.kind not in FACT_KINDS:
-            continue
-        seg_start = max((m.end() for m in SEGMENT.finditer(sentence[: figure.start])), default=0)
+    first_segment = SEGMENT.split(sentence, maxsplit=1)[0][:40]
+    for figure in [f for f in figures(sentence) if f.kind in FACT_KINDS][:MAX_FACTS]:
+        look_from = max(0, figure.start - LOOK_BACK)
+        seg_start = max((m.end() for m in SEGMENT.finditer(sentence, look_from, figure.start)), default=look_from)
         before = sentence[seg_start : figure.start]
         after = sentence[figure.start + len(figure.text) : figure.start + len(figure.text) + 4]
         end = MEASURE_END.search(before)
         measure = (before[: end.start()] if end and end.start() > 0 else before).strip()
         out.append(
             PolicyFact(
-                subject=_subject(sentence, figure.start).strip(),
+                subject=_subject(sentence, figure.start, first_segment).strip(),
                 measure=measure[-20:],
                 comparator=_comparator(before, after),
                 kind=figure.kind.value,

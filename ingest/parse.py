@@ -10,9 +10,10 @@ from pathlib import Path
 
 from assistant.core.errors import IngestError
 from assistant.core.records import Chunk, Document
+from assistant.core.settings import Settings
 from ingest.chunk import chunk_clauses
 from ingest.clean import clean_pages, text_quality
-from ingest.loaders import read_pages
+from ingest.loaders import check_link, read_pages
 from ingest.structure import extract_meta, parse_clauses
 
 PIPELINE_VERSION = "3"  # bump when cleaning or chunking changes, so unchanged files are parsed again
@@ -30,6 +31,8 @@ SIDECAR_FIELDS = {
     "contents",
 }
 OPTIONAL_FIELDS = {"doc_number", "date", "source_url", "implements", "contents"}  # may be null
+HASH_BLOCK = 1 << 20
+ID_UNSAFE = re.compile(r"[^\w\-.]")
 
 
 @dataclass(frozen=True)
@@ -44,15 +47,18 @@ def sidecar_path(path: Path) -> Path:
 
 
 def doc_id_for(path: Path) -> str:
-    return re.sub(r"[^\w\-.]+", "-", path.stem).strip("-") or "document"
+    """The file name with its extension, every character but word characters, "-" and "." as %XX (UTF-8): one
+    id per file name, so x.txt and x.md, or "a b.txt" and "a-b.txt", never share one."""
+    return ID_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8")), path.name)
 
 
 def file_hash(path: Path) -> str:
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
-    digest.update(path.read_bytes())
-    side = sidecar_path(path)
-    if side.exists():
-        digest.update(side.read_bytes())
+    for part in (path, sidecar_path(path)):
+        if part is path or part.exists():
+            with open(part, "rb") as fh:
+                while block := fh.read(HASH_BLOCK):
+                    digest.update(block)
     return digest.hexdigest()
 
 
@@ -60,42 +66,43 @@ def read_sidecar(path: Path) -> dict:
     side = sidecar_path(path)
     if not side.exists():
         return {}
+    check_link(side, path.parent)
     try:
         data = json.loads(side.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise IngestError(side, f"invalid metadata JSON ({exc})") from exc
+        raise IngestError(side, f"元数据 JSON 无效（{exc}）") from exc
     if not isinstance(data, dict):
-        raise IngestError(side, f"metadata JSON must be an object with the fields {sorted(SIDECAR_FIELDS)}")
+        raise IngestError(side, f"元数据 JSON 必须是一个对象，字段为 {sorted(SIDECAR_FIELDS)}")
     unknown = set(data) - SIDECAR_FIELDS
     if unknown:
-        raise IngestError(side, f"unknown metadata fields {sorted(unknown)}; allowed: {sorted(SIDECAR_FIELDS)}")
+        raise IngestError(side, f"未知的元数据字段 {sorted(unknown)}；可用字段：{sorted(SIDECAR_FIELDS)}")
     if isinstance(data.get("issuers"), str):
         data["issuers"] = [data["issuers"]]
     if "issuers" in data and not (
         isinstance(data["issuers"], list) and all(isinstance(i, str) for i in data["issuers"])
     ):
-        raise IngestError(side, "metadata field 'issuers' must be a list of names")
+        raise IngestError(side, "元数据字段 'issuers' 必须是名称列表")
     wrong = sorted(
         k
         for k, v in data.items()
         if k != "issuers" and not isinstance(v, str) and not (v is None and k in OPTIONAL_FIELDS)
     )
     if wrong:
-        raise IngestError(side, f"metadata fields {wrong} must be strings")
+        raise IngestError(side, f"元数据字段 {wrong} 必须是字符串")
     if "issuers" in data:
         data["issuers"] = tuple(data["issuers"])
     return data
 
 
-def parse_file(path: Path, max_mb: float, chunk_max_chars: int, digest: str | None = None) -> Parsed:
-    pages, pdf_title = read_pages(path, max_mb)
+def parse_file(path: Path, settings: Settings, digest: str | None = None) -> Parsed:
+    pages, pdf_title = read_pages(path, settings.max_file_mb)
     clean = clean_pages(pages)
     visible = re.sub(r"\s", "", clean.text)
     if len(visible) < MIN_TEXT_CHARS:
-        raise IngestError(path, "no text layer (a scanned or image-only document?); OCR it first")
+        raise IngestError(path, "没有文字层（扫描件或纯图片文件？），请先做文字识别（OCR）")
     quality = text_quality(visible)
     if quality < MIN_QUALITY:
-        raise IngestError(path, f"text layer decodes to garbage ({1 - quality:.0%} unreadable characters)")
+        raise IngestError(path, f"文字层解码为乱码（{1 - quality:.0%} 的字符无法识别）")
     meta = extract_meta(clean.text, fallback_title=pdf_title)
     doc_id = doc_id_for(path)
     document = Document(
@@ -112,4 +119,7 @@ def parse_file(path: Path, max_mb: float, chunk_max_chars: int, digest: str | No
     )
     document = replace(document, **read_sidecar(path))
     clauses = parse_clauses(clean.text, document.title)
-    return Parsed(document, len(clauses), chunk_clauses(doc_id, clauses, clean, chunk_max_chars))
+    chunks = chunk_clauses(doc_id, clauses, clean, settings.chunk_max_chars, settings.max_run_chars)
+    if not chunks:
+        raise IngestError(path, "解析后没有可收录的正文（0 个片段；文件只有一行标题？）")
+    return Parsed(document, len(clauses), chunks)

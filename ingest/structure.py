@@ -9,10 +9,13 @@ from assistant.core.records import JURISDICTION_NAMES, PLACE_SUFFIXES, Clause
 from assistant.core.text import DATE, DOC_NUMBER, HEADING_LEVELS
 
 # An organ's own 办公厅/办公室 is part of its name: 国务院办公厅 is one issuer, not 国务院 + 办公厅.
-_ORGAN = r".+?(?:委员会|人民政府|办公厅|办公室|总局|部|厅|局|署|委|院|中心)(?!办公厅|办公室)"
-ORGAN_LIST = re.compile(rf"^(?:{_ORGAN})+$")
-ORGAN = re.compile(_ORGAN)
-NOTICE_TITLE = re.compile(r"印发\s*《(.+?)》\s*的通知")
+_ORGAN_SUFFIX = r"(?:委员会|人民政府|办公厅|办公室|总局|部|厅|局|署|委|院|中心)"
+ORGAN = re.compile(rf".+?{_ORGAN_SUFFIX}(?!办公厅|办公室)")
+# A line of organ names. "One or more ORGANs to the end of the line" is the same language as "any text
+# ending in an organ's suffix" (each ORGAN may start with any text), and this form cannot backtrack: the
+# repeated form tried every split of a signature that lists many departments (30 names: minutes).
+ORGAN_LINE = re.compile(rf"[^\n]+{_ORGAN_SUFFIX}")
+NOTICE_TITLE = re.compile(r"印发\s{0,4}《([^\n]{1,200}?)》\s{0,4}的通知")
 PLACES = {name[:-1]: slug for slug, name in JURISDICTION_NAMES.items() if slug != "national"}  # 上海 → shanghai
 # A local issuer names its place first: 湖北省经济和信息化厅, 苏州市人民政府, 浦东新区科技和经济委员会.
 _LOCAL_SUFFIX = "|".join("市(?!场)" if s == "市" else s for s in PLACE_SUFFIXES)  # 市场监督管理总局 is no 市
@@ -114,7 +117,7 @@ def extract_meta(text: str, fallback_title: str | None = None) -> Meta:
             date = "{}-{:02d}-{:02d}".format(*map(int, match.groups()))
             block: list[str] = []
             for q in reversed(notice[:i]):
-                if not ORGAN_LIST.match(q.text):
+                if not ORGAN_LINE.fullmatch(q.text):
                     break
                 block[:0] = ORGAN.findall(q.text)
             issuers = tuple(block)

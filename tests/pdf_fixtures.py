@@ -255,3 +255,18 @@ def garbage_pdf(path: Path, text: str) -> Path:
     pdf.showPage()
     pdf.save()
     return path
+
+
+def aes_pdf(path: Path, paragraphs: Sequence[str], algorithm: str, user_password: str = "") -> Path:
+    """A PDF encrypted with AES (`AES-128` or `AES-256`) as official documents are: with an owner password
+    only (anyone may read it) unless `user_password` is given."""
+    import pypdf
+
+    plain = path.with_suffix(".plain.pdf")
+    plain_pdf(plain, paragraphs)
+    writer = pypdf.PdfWriter(clone_from=str(plain))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm=algorithm)
+    with open(path, "wb") as out:
+        writer.write(out)
+    plain.unlink()
+    return path

@@ -36,6 +36,7 @@ def test_quick_bench_writes_a_complete_report(tmp_path: Path):
         "## Query latency by corpus size",
         "## Memory",
         "## Side by side",
+        "## Large TXT ingest",
     ):
         assert heading in report
     load = data["load"]
@@ -53,8 +54,11 @@ def test_quick_bench_writes_a_complete_report(tmp_path: Path):
     assert set(tier["modes"]) == {"lexical", "dense", "hybrid"}
     assert data["baseline"]["langchain"]["hit@5"] is not None
 
+    large = data["large_txt"]
+    assert large["chunks"] >= large["clauses"] > 0 and large["ingest_rss_mb"] > 0 and large["parser_rss_mb"] > 0
+
     verdicts = {row["target"]: row["pass"] for row in data["targets"]}
-    assert len(verdicts) == 5
+    assert len(verdicts) == 6
     assert verdicts["warm ask p95 at 100k chunks (hybrid)"] is None  # no 100k tier in a quick run
     assert all(isinstance(v, bool) for k, v in verdicts.items() if "100k" not in k)
     env = data["meta"]["environment"]

@@ -68,7 +68,7 @@ def test_shanghai_clause_tree(shanghai):
     assert (first.kind, first.path, first.chunk_id) == (
         "header",
         ("印发通知",),
-        "shanghai-pilot-platform-plan-2025#0000",
+        "shanghai-pilot-platform-plan-2025.pdf#0000",
     )
     assert first.text.endswith("2025年5月30日") and "沪经信技〔2025〕365号" in first.text
     assert shanghai.chunk("四、完善中试发展生态", "（十五）支持资源开放共享").text == (

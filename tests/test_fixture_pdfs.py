@@ -12,6 +12,7 @@ from reportlab.lib.pagesizes import A4, A5, B5
 from reportlab.pdfgen import canvas
 
 import tests.pdf_fixtures as F
+from assistant.core.settings import Settings
 from ingest.loaders import read_pages
 from ingest.parse import parse_file
 
@@ -34,13 +35,13 @@ PLAN_TEXT = source_text(F.PLAN, F.PLAN_TITLE)
 @pytest.fixture(scope="module")
 def regulation(tmp_path_factory):
     path = F.regulation_pdf(tmp_path_factory.mktemp("pdf") / "jiangsu-regulation.pdf")
-    return path, read_pages(path, 50)[0], parse_file(path, 50, 360)
+    return path, read_pages(path, 50)[0], parse_file(path, Settings())
 
 
 @pytest.fixture(scope="module")
 def plan(tmp_path_factory):
     path = F.plan_pdf(tmp_path_factory.mktemp("pdf") / "beijing-plan.pdf")
-    return path, read_pages(path, 50)[0], parse_file(path, 50, 360)
+    return path, read_pages(path, 50)[0], parse_file(path, Settings())
 
 
 def test_stsong_light_round_trips_through_pypdf(tmp_path):
@@ -196,7 +197,7 @@ def test_plan_numbered_levels(plan):
 
 
 def test_plan_long_clause_is_split_at_sentence_ends(plan):
-    chunks = parse_file(plan[0], 50, 40).chunks
+    chunks = parse_file(plan[0], Settings(chunk_max_chars=40)).chunks
     parts = [c for c in chunks if c.path == ("三、保障措施",)]
     assert [(c.part, c.text) for c in parts] == [
         (0, "三、保障措施\n加强组织领导，建立市区两级协调机制。"),

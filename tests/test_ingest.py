@@ -15,7 +15,7 @@ from assistant.index.layout import Layout
 from assistant.index.snapshot import Snapshot
 from tests.corpus_fixtures import NATIONAL_PDF, SHANGHAI_PDF
 
-SH, NAT = SHANGHAI_PDF.stem, NATIONAL_PDF.stem
+SH, NAT = SHANGHAI_PDF.name, NATIONAL_PDF.name  # doc ids: the file names
 SH_CHUNKS, NAT_CHUNKS = 19, 20
 NOTE = "上海市中试平台补充说明\n第一条 本说明适用于上海市中试平台的认定，中试服务券补贴比例不超过百分之五十。\n"
 
@@ -123,11 +123,11 @@ def test_new_txt_is_picked_up(ingested, embedder, tokenizer):
         NATIONAL_PDF.name: "unchanged",
     }
     gen, entries, by_doc, count = index_state(ingested)
-    assert count == SH_CHUNKS + NAT_CHUNKS + 1 and entries["note"].document.jurisdiction == "shanghai"
-    assert [c.path for c in by_doc["note"]] == [
+    assert count == SH_CHUNKS + NAT_CHUNKS + 1 and entries["note.txt"].document.jurisdiction == "shanghai"
+    assert [c.path for c in by_doc["note.txt"]] == [
         ("第一条本说明适用于上海市中试平台的认定，中试服务券补贴比例不超过百分之五十",)
     ]
-    assert search(ingested, tokenizer, embedder, "中试服务券补贴比例", "note")[0] == ["note#0000"]
+    assert search(ingested, tokenizer, embedder, "中试服务券补贴比例", "note.txt")[0] == ["note.txt#0000"]
 
 
 def test_explicit_paths_add_without_removing(ingested, embedder, tokenizer, tmp_path):
@@ -135,7 +135,7 @@ def test_explicit_paths_add_without_removing(ingested, embedder, tokenizer, tmp_
     extra.write_text(NOTE, encoding="utf-8")
     report, docs = run(ingested, embedder, tokenizer, paths=[extra])
     assert [d.status for d in docs.values()] == ["new"]
-    assert set(index_state(ingested)[1]) == {SH, NAT, "elsewhere"}
+    assert set(index_state(ingested)[1]) == {SH, NAT, "elsewhere.txt"}
 
 
 # ---------------------------------------------------------------- bad input
@@ -173,13 +173,13 @@ def oversized(path: Path) -> None:
 
 
 BROKEN = {
-    "corrupt": (corrupt, r"^corrupt or truncated PDF \("),
-    "truncated": (truncated, r"^corrupt or truncated PDF \("),
-    "encrypted": (encrypted, r"^encrypted PDF: a password is required"),
-    "zero-byte": (zero_bytes, r"^empty file \(0 bytes\)$"),
-    "text-less": (textless, r"^no text layer"),
-    "garbage": (garbage, r"^text layer decodes to garbage \(\d+% unreadable characters\)$"),
-    "over the size limit": (oversized, r"^file is 51\.0 MB, over the 50 MB limit$"),
+    "corrupt": (corrupt, r"^PDF 文件损坏或不完整（\w+）$"),
+    "truncated": (truncated, r"^PDF 文件损坏或不完整（\w+）$"),
+    "encrypted": (encrypted, r"^PDF 已加密，需要密码才能打开$"),
+    "zero-byte": (zero_bytes, r"^文件为空（0 字节）$"),
+    "text-less": (textless, r"^没有文字层（扫描件或纯图片文件？），请先做文字识别（OCR）$"),
+    "garbage": (garbage, r"^文字层解码为乱码（\d+% 的字符无法识别）$"),
+    "over the size limit": (oversized, r"^文件 51\.0 MB，超过 50 MB 的上限$"),
 }
 
 
@@ -243,7 +243,7 @@ def test_gbk_txt_is_decoded(settings, embedder, tokenizer):
     (settings.corpus_dir / "gbk.txt").write_bytes(NOTE.encode("gbk"))
     report, docs = run(settings, embedder, tokenizer)
     assert docs["gbk.txt"].status == "new"
-    chunk = index_state(settings)[2]["gbk"][0]
+    chunk = index_state(settings)[2]["gbk.txt"][0]
     assert chunk.text == NOTE.split("\n")[1].replace(" ", "")
     assert docs["gbk.txt"].document.title == "上海市中试平台补充说明"
 
@@ -253,8 +253,8 @@ def test_unsupported_or_missing_explicit_paths_fail_clearly(ingested, embedder, 
     rtf.write_text(NOTE, encoding="utf-8")
     report, docs = run(ingested, embedder, tokenizer, paths=[rtf, tmp_path / "missing.pdf"])
     assert docs["notes.rtf"].status == "failed"
-    assert docs["notes.rtf"].reason == "unsupported file type '.rtf' (supported: .pdf, .txt, .md, .docx)"
-    assert (docs["missing.pdf"].status, docs["missing.pdf"].reason) == ("failed", "not a file")
+    assert docs["notes.rtf"].reason == "不支持的文件类型“.rtf”，仅支持 .pdf、.txt、.md、.docx"
+    assert (docs["missing.pdf"].status, docs["missing.pdf"].reason) == ("failed", "不是文件（不存在，或是目录）")
     assert not report.changed and set(index_state(ingested)[1]) == {SH, NAT}
 
 
@@ -262,7 +262,7 @@ def test_unsupported_or_missing_explicit_paths_fail_clearly(ingested, embedder, 
 
 
 def test_sidecar_overrides_metadata(ingested, embedder, tokenizer):
-    side = ingested.corpus_dir / f"{SH}.meta.json"
+    side = ingested.corpus_dir / f"{SHANGHAI_PDF.stem}.meta.json"
     side.write_text(
         json.dumps(
             {"jurisdiction": "national", "status": "已废止", "source_url": "https://sheitc.sh.gov.cn/x.html"},
@@ -294,16 +294,16 @@ def test_sidecar_overrides_metadata(ingested, embedder, tokenizer):
 @pytest.mark.parametrize(
     "content, reason",
     [
-        ('{"jurisdiction": "national", "owner": "x"}', "unknown metadata fields ['owner']"),
-        ("null", "metadata JSON must be an object"),
-        ('[{"status": "已废止"}]', "metadata JSON must be an object"),
-        ('{"issuers": 5}', "metadata field 'issuers' must be a list of names"),
-        ('{"date": 20240101}', "metadata fields ['date'] must be strings"),
-        ("{not json", "invalid metadata JSON"),
+        ('{"jurisdiction": "national", "owner": "x"}', "未知的元数据字段 ['owner']"),
+        ("null", "元数据 JSON 必须是一个对象"),
+        ('[{"status": "已废止"}]', "元数据 JSON 必须是一个对象"),
+        ('{"issuers": 5}', "元数据字段 'issuers' 必须是名称列表"),
+        ('{"date": 20240101}', "元数据字段 ['date'] 必须是字符串"),
+        ("{not json", "元数据 JSON 无效"),
     ],
 )
 def test_bad_sidecar_fails_that_file_only(ingested, embedder, tokenizer, content, reason):
-    (ingested.corpus_dir / f"{SH}.meta.json").write_text(content, encoding="utf-8")
+    (ingested.corpus_dir / f"{SHANGHAI_PDF.stem}.meta.json").write_text(content, encoding="utf-8")
     report, docs = run(ingested, embedder, tokenizer)
     assert docs[SHANGHAI_PDF.name].status == "failed" and docs[SHANGHAI_PDF.name].reason.startswith(reason)
     assert docs[NATIONAL_PDF.name].status == "unchanged" and SH in index_state(ingested)[1]

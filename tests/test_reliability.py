@@ -181,3 +181,54 @@ def test_closing_a_snapshot_while_threads_query_it(settings, embedder, tokenizer
         snapshot.close()
     held = acquire_lock(Layout(settings).gen_dir(snapshot.generation) / "open.lock", what="test")
     release_lock(held)  # nothing kept the store open
+
+
+def test_a_no_op_ingest_removes_a_killed_ingests_generation(settings, embedder, tokenizer, tmp_path):
+    ingest(settings, embedder, tokenizer)
+    layout = Layout(settings)
+    published = layout.current()
+    write_filler_policies(settings.corpus_dir, FILLER_FILES)
+    proc = cli_process(settings, tmp_path / "ingest.log", "ingest")
+    try:
+        half_built = wait_for_build(layout, published, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    assert half_built.is_dir() and not (half_built / "manifest.json").exists()
+    for path in settings.corpus_dir.glob("greening-*.txt"):
+        path.unlink()  # the corpus is as published again: the next ingest has nothing to do
+
+    done = cli(settings, "ingest")
+    assert done.returncode == 0 and "nothing changed" in done.stdout, done.stdout + done.stderr
+    assert layout.current() == published and not half_built.exists()
+    assert sorted(p.name for p in layout.root.iterdir() if p.is_dir()) == [published]
+
+
+def test_a_full_disk_stops_an_ingest_in_one_line_and_frees_its_space(settings, embedder, tokenizer, tmp_path):
+    from tests.db_fixtures import fill, small_tmpfs
+
+    with small_tmpfs(tmp_path / "small", size_kb=8192) as data_dir:
+        on_disk = settings.replace(data_dir=data_dir)
+        ingest(on_disk, embedder, tokenizer)
+        layout = Layout(on_disk)
+        published = layout.current()
+        write_filler_policies(on_disk.corpus_dir, 40)
+        filler = fill(data_dir)
+
+        done = cli(on_disk, "ingest")
+        errors = [ln for ln in done.stderr.splitlines() if ln.startswith("Error:")]
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert errors == [
+            f"Error: 磁盘空间不足：{layout.root} 所在磁盘已满，索引未更新（已发布的索引不变）。"
+            "请清理磁盘后重新运行 ingest。"
+        ]
+        assert layout.current() == published
+        assert sorted(p.name for p in layout.root.iterdir() if p.is_dir()) == [published], "no half-built generation"
+
+        filler.unlink()
+        done = cli(on_disk, "ingest")
+        assert done.returncode == 0 and layout.current() != published, done.stderr
+        assert len(layout.load_chunks(layout.current())[0]) == SHIPPED_CHUNKS + 40 * 20

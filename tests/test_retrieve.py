@@ -26,7 +26,7 @@ def snapshot(settings, embedder, tokenizer):
     [
         ({"jurisdiction": "shanghai"}, 40),
         ({"jurisdiction": "national"}, 3),
-        ({"doc_id": "shanghai-pilot-platform-plan-2025"}, 2),
+        ({"doc_id": "shanghai-pilot-platform-plan-2025.pdf"}, 2),
     ],
 )
 def test_post_filtered_dense_equals_the_filtered_query(

@@ -138,11 +138,11 @@ def test_documents_and_clauses(url, tmp_path):
     table, _ = client.predict(api_name="/documents")
     numbers = {row[1] for row in table["data"]}
     assert {SH_NUMBER, "工信部联科〔2024〕11号"} <= numbers
-    tree, _, first_clause = client.predict("shanghai-pilot-platform-plan-2025", api_name="/clause_tree")
+    tree, _, first_clause = client.predict("shanghai-pilot-platform-plan-2025.pdf", api_name="/clause_tree")
     assert "<li>" in tree and "（十二）支持布局搭建中试线" in tree
     assert first_clause
     section = "四、完善中试发展生态 > （十二）支持布局搭建中试线"
-    clause = client.predict("shanghai-pilot-platform-plan-2025", section, api_name="/clause")
+    clause = client.predict("shanghai-pilot-platform-plan-2025.pdf", section, api_name="/clause")
     assert "1亿元" in clause and "第6页" in clause
 
 

@@ -215,7 +215,7 @@ def test_reply_draft(tmp_path):
     # chooses 单位 or 个人 (tests/test_ui_drafting.py)
     assert "\n您好：\n" in refused and "企业负责人" not in refused
     assert "未找到可直接引用的条款" in refused and "相关主管部门" in refused
-    md_path, docx_path = write_draft_files(text, tmp_path)
+    md_path, docx_path = write_draft_files(text, tmp_path, Settings().max_draft_chars)
     assert md_path.read_text(encoding="utf-8") == text
     paragraphs = [p.text for p in docx.Document(str(docx_path)).paragraphs]
     assert paragraphs[0].startswith("关于“新建中试平台补贴多少”") and any("1亿元" in p for p in paragraphs)

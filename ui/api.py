@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from fastapi.routing import APIRoute
 
 from assistant.app.repository import Repository
-from assistant.core.errors import InvalidQuestion, PolicyAssistantError
+from assistant.core.errors import InvalidQuestion, PolicyAssistantError, StorageError
 from assistant.core.records import Answer
 from assistant.core.settings import Settings
 from assistant.service import Assistant, clean_question
@@ -125,8 +125,11 @@ class ApiService:
             yield event(error.body())
         yield event("[DONE]")
 
-    def log(self, answer: Answer, jurisdiction: str | None, history: list[dict], meta: dict, caller: Caller) -> int:
-        """The answer in the app's answer log (channel "api"), with the conversation it was asked in."""
+    def log(
+        self, answer: Answer, jurisdiction: str | None, history: list[dict], meta: dict, caller: Caller
+    ) -> int | None:
+        """The answer in the app's answer log (channel "api"), with the conversation it was asked in; None when
+        the log cannot be written (the repository logs why): the answer is given all the same."""
         settings = self.assistant.settings
         options: dict[str, Any] = {
             "retriever": settings.retriever,
@@ -141,9 +144,12 @@ class ApiService:
             **meta,
         }
         citations = [c.to_dict() for c in answer.citations]
-        return self.repo.log_answer(
-            uuid.uuid4().hex, answer.question, answer.answer, answer.refused, citations, options, channel="api"
-        )
+        try:
+            return self.repo.log_answer(
+                uuid.uuid4().hex, answer.question, answer.answer, answer.refused, citations, options, channel="api"
+            )
+        except StorageError:
+            return None
 
 
 def _check_question(question: str, param: str, settings: Settings) -> None:

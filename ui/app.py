@@ -10,6 +10,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import logging  # noqa: E402
+import math  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -26,6 +27,8 @@ from ui.tabs import docs as docs_tab
 from ui.tabs import draft as draft_tab
 from ui.tabs import review as review_tab
 from ui.tabs.access import ADMIN_DISABLED, show_admin
+from ui.views.login import LoginGuard  # noqa: E402
+from ui.views.render import md_text  # noqa: E402
 from ui.views.uploads import check_credentials  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,7 @@ def launch_options(settings: Settings, **overrides) -> dict:
     options = dict(
         server_name=settings.host,
         server_port=settings.port,
-        show_error=True,
+        show_error=False,  # only gr.Error messages reach a page: an unexpected exception's text stays in the log
         theme=theme(),
         css_paths=[STATIC / "app.css"],
         head=head(),
@@ -94,6 +97,7 @@ def build_app(
     offered for download (drafts, exports, charts), by default a folder in the system temp dir."""
     settings = assistant.settings
     workdir = workdir or Path(tempfile.gettempdir()) / "policy-assistant-ui"
+    guard = LoginGuard(settings.login_max_failures, settings.login_lockout_s)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         authed = gr.State(False)
         with gr.Row(elem_id="pa-header", equal_height=False):
@@ -110,23 +114,32 @@ def build_app(
                 doc_table, doc_select, load_documents, upload_area = docs_tab.build(assistant, authed, workdir)
             with gr.Tab("答案评审", id="review", elem_id="pa-tab-review"):
                 review = review_tab.build(assistant, repo, authed, workdir, tools)
-        _wire_login(settings, authed, (user, password, login, logout, login_status), review, upload_area)
+        _wire_login(settings, guard, authed, (user, password, login, logout, login_status), review, upload_area)
         app.load(load_documents, outputs=[doc_table, doc_select], api_name="load_documents", api_visibility="private")
         app.load(drafts[0], inputs=drafts[1], outputs=drafts[2], api_visibility="private")
     return app
 
 
-def _wire_login(settings: Settings, authed: gr.State, box: tuple, review: review_tab.AfterLogin, upload_area) -> None:
-    """Login and logout; then the admin areas, the answer list and the eval runs follow the login state."""
+def _wire_login(
+    settings: Settings, guard: LoginGuard, authed: gr.State, box: tuple, review: review_tab.AfterLogin, upload_area
+) -> None:
+    """Login and logout; then the admin areas, the answer list and the eval runs follow the login state. A client
+    that fails too often in a row is locked out for a while (`guard`), right password or not."""
     user, password, login, logout, login_status = box
 
-    def do_login(name: str, secret: str):
-        if check_credentials(settings, name, secret):
-            log.info("admin login")
-            return True, f"已以管理员 {name} 登录。", ""
+    def do_login(name: str, secret: str, request: gr.Request):
         if not settings.admin_enabled:
             return False, ADMIN_DISABLED, ""
-        log.warning("failed admin login")
+        client = request.client.host if request is not None and request.client is not None else "unknown"
+        wait = guard.locked_for(client)
+        if wait:
+            return False, f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试。", ""
+        if check_credentials(settings, name, secret):
+            guard.succeeded(client)
+            log.info("admin login")
+            return True, f"已以管理员 {md_text(name)} 登录。", ""
+        guard.failed(client)
+        log.warning("failed admin login from %s", client)
         time.sleep(FAILED_LOGIN_DELAY_S)
         return False, "用户名或密码错误。", ""
 

@@ -2,11 +2,16 @@
 
 A PolicyAssistantError becomes a gr.Error only here (`user_errors`); the chat's page path, which shows
 the message inline instead of raising, takes it from `user_message`. Every refusal is logged as one
-line, never with a traceback, and the page's toast is titled in Chinese.
+line, never with a traceback, and the page's toast is titled in Chinese. gr.Error renders its message as
+HTML, so whatever text it carries (a file name, a title, a reason) is escaped here.
+
+A database failure reaches an admin as StorageError's one line; its SQL, parameters and driver message stay
+in the server log. Chat users see at most RECORDS_UNAVAILABLE.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +22,7 @@ from assistant.core.errors import IngestError, PolicyAssistantError
 
 log = logging.getLogger("ui")
 TITLE = "提示"
+RECORDS_UNAVAILABLE = "反馈/记录暂不可用"
 
 
 def user_message(exc: Exception) -> str:
@@ -27,9 +33,9 @@ def user_message(exc: Exception) -> str:
 
 
 def page_error(message: str, action: str = "") -> gr.Error:
-    """A gr.Error for a refused request (one log line, no traceback)."""
+    """A gr.Error for a refused request (one log line, no traceback), its message HTML-escaped."""
     log.info("refused %s: %s", action or "request", message[:200])
-    return gr.Error(message, title=TITLE, print_exception=False)
+    return gr.Error(html.escape(message, quote=False), title=TITLE, print_exception=False)
 
 
 @contextmanager
@@ -47,4 +53,4 @@ def refused(action: str, message: str) -> gr.Error:
     """A gr.Error for an admin action without a login (logged as one warning line, no traceback)."""
     why = "no admin account configured" if "未配置" in message else "not logged in"
     log.warning("refused admin action %s: %s", action, why)
-    return gr.Error(message, title=TITLE, print_exception=False)
+    return gr.Error(html.escape(message, quote=False), title=TITLE, print_exception=False)

@@ -9,9 +9,11 @@ kept with the record). Columns added since a database was created are added when
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,15 +37,16 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import CursorResult, Engine, make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.engine import URL, CursorResult, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError, SQLAlchemyError
 
-from assistant.core.errors import PolicyAssistantError
+from assistant.core.errors import ConfigError, PolicyAssistantError, StorageError
+
+log = logging.getLogger(__name__)
 
 THUMBS = ("up", "down")
 RATINGS = ("correct", "partial", "wrong", "citation-wrong")
 CHANNELS = ("chat", "api")
-log = logging.getLogger(__name__)
 
 metadata = MetaData()
 
@@ -117,19 +120,84 @@ def inserted_id(result: CursorResult) -> int:
     return int(key[0])
 
 
+POSTGRES_EXTRA = "pip install 'policy-assistant[postgres]'"
+URL_EXAMPLES = "sqlite:///data/app.db 或 postgresql://用户:密码@主机/库名"
+
+
+def database_url(url: str) -> URL:
+    """The parsed URL; a bare postgresql:// uses psycopg, the driver of the [postgres] extra. ConfigError
+    (one line naming what to install, the password hidden) for a URL that cannot be used."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"PA_DATABASE_URL 无法解析，应形如 {URL_EXAMPLES}（PostgreSQL 驱动：{POSTGRES_EXTRA}）"
+        ) from exc
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError as exc:
+        raise ConfigError(
+            f"PA_DATABASE_URL={shown}：不支持的数据库类型 {parsed.drivername!r}，可用 {URL_EXAMPLES}"
+            f"（PostgreSQL 驱动：{POSTGRES_EXTRA}）"
+        ) from exc
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        hint = f"，请安装：{POSTGRES_EXTRA}" if parsed.get_backend_name() == "postgresql" else "，请先安装它"
+        raise ConfigError(f"PA_DATABASE_URL={shown}：缺少数据库驱动（Python 模块 {exc.name}）{hint}") from exc
+    return parsed
+
+
 class Repository:
-    """Thread-safe (the engine pools connections); close() disposes of the engine."""
+    """Thread-safe (the engine pools connections); close() disposes of the engine.
+
+    A database that cannot be opened or written (read-only, corrupt, full, unreachable) does not stop the app:
+    the constructor logs it and sets `problem`, and every operation that fails raises StorageError. The first
+    failure of an outage is logged with its detail, the rest only at debug level."""
 
     def __init__(self, url: str):
-        parsed = make_url(url)
+        parsed = database_url(url)
         connect_args: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
             connect_args = {"check_same_thread": False, "timeout": 30}
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, connect_args=connect_args, future=True)
-        metadata.create_all(self.engine)
-        _upgrade(self.engine)
+                with contextlib.suppress(OSError):  # a missing folder shows as a database error below
+                    Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(parsed, connect_args=connect_args, future=True)
+        self._failing = threading.Event()
+        self.problem: str | None = None
+        try:
+            with self._storage("打开"):
+                metadata.create_all(self.engine)
+                _upgrade(self.engine)
+                with self.engine.connect() as conn, conn.begin() as transaction:
+                    conn.execute(delete(qa_log).where(qa_log.c.id == -1))  # a write that changes nothing
+                    transaction.rollback()
+        except StorageError as exc:
+            self.problem = str(exc)
+            log.warning(
+                "the answer log %s cannot be written: chat goes on, answers and feedback are not recorded",
+                parsed.render_as_string(hide_password=True),
+            )
+
+    @contextlib.contextmanager
+    def _storage(self, action: str, write: bool = False) -> Iterator[None]:
+        """Database errors as StorageError; logged with their detail once per outage (until a write succeeds)."""
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            if not self._failing.is_set():
+                self._failing.set()
+                log.warning("answer log: %s failed: %s", action, exc)
+            else:
+                log.debug("answer log: %s failed: %s", action, exc)
+            raise StorageError(f"答案记录数据库暂不可用（{action}失败），详情见服务日志。") from exc
+        if write and self._failing.is_set():
+            self._failing.clear()
+            log.warning("answer log: writable again")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -160,13 +228,13 @@ class Repository:
             "settings_json": json.dumps(settings or {}, ensure_ascii=False),
             "channel": channel,
         }
-        with self.engine.begin() as conn:
+        with self._storage("写入问答记录", write=True), self.engine.begin() as conn:
             return inserted_id(conn.execute(insert(qa_log).values(**row)))
 
     def add_feedback(self, qa_id: int, thumb: str, comment: str = "") -> int:
         if thumb not in THUMBS:
             raise ValueError(f"thumb must be one of {THUMBS}, not {thumb!r}")
-        with self.engine.begin() as conn:
+        with self._storage("写入反馈", write=True), self.engine.begin() as conn:
             self._require(conn, qa_id)
             result = conn.execute(
                 insert(feedback).values(qa_id=qa_id, thumb=thumb, comment=(comment or "").strip(), created_at=utcnow())
@@ -176,7 +244,7 @@ class Repository:
     def rate(self, qa_id: int, rating: str, note: str = "") -> int:
         if rating not in RATINGS:
             raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")
-        with self.engine.begin() as conn:
+        with self._storage("写入评审", write=True), self.engine.begin() as conn:
             self._require(conn, qa_id)
             result = conn.execute(
                 insert(ratings).values(qa_id=qa_id, rating=rating, note=(note or "").strip(), created_at=utcnow())
@@ -189,7 +257,7 @@ class Repository:
             raise ValueError("days must not be negative")
         cutoff = (now or utcnow()) - timedelta(days=days)
         old = select(qa_log.c.id).where(qa_log.c.created_at < cutoff)
-        with self.engine.begin() as conn:
+        with self._storage("清理过期记录", write=True), self.engine.begin() as conn:
             conn.execute(delete(feedback).where(feedback.c.qa_id.in_(old)))
             conn.execute(delete(ratings).where(ratings.c.qa_id.in_(old)))
             return conn.execute(delete(qa_log).where(qa_log.c.created_at < cutoff)).rowcount or 0
@@ -197,7 +265,7 @@ class Repository:
     # ---- reads ------------------------------------------------------------------------------
 
     def get(self, qa_id: int) -> dict:
-        with self.engine.connect() as conn:
+        with self._storage("读取记录"), self.engine.connect() as conn:
             rows = self._select(conn, [qa_log.c.id == qa_id])
         if not rows:
             raise RecordNotFound(f"没有编号为 {qa_id} 的问答记录")
@@ -205,31 +273,31 @@ class Repository:
 
     def list_answers(self, unrated_only: bool = False, limit: int | None = None) -> list[dict]:
         """Newest first, each with its current rating (or None)."""
-        with self.engine.connect() as conn:
+        with self._storage("读取记录"), self.engine.connect() as conn:
             return self._select(conn, [ratings.c.id.is_(None)] if unrated_only else [], newest_first=True, limit=limit)
 
     def rated(self) -> list[dict]:
         """Rated answers, oldest first, each with its current rating, note and session history."""
-        with self.engine.connect() as conn:
+        with self._storage("读取记录"), self.engine.connect() as conn:
             rows = [r for r in self._select(conn, []) if r["rating"] is not None]
             for row in rows:
                 row["history"] = self._history(conn, row)
         return rows
 
     def feedback_for(self, qa_id: int) -> list[dict]:
-        with self.engine.connect() as conn:
+        with self._storage("读取反馈"), self.engine.connect() as conn:
             result = conn.execute(select(feedback).where(feedback.c.qa_id == qa_id).order_by(feedback.c.id))
             return [dict(r._mapping) for r in result]
 
     def history(self, qa_id: int) -> list[dict]:
         """The earlier turns of the same chat session, as {"role", "content"} messages."""
-        with self.engine.connect() as conn:
+        with self._storage("读取记录"), self.engine.connect() as conn:
             return self._history(conn, self.get(qa_id))
 
     def accuracy(self) -> dict:
         """Counts of current ratings, and the share rated correct among rated answers."""
         counts = {r: 0 for r in RATINGS}
-        with self.engine.connect() as conn:
+        with self._storage("统计评审"), self.engine.connect() as conn:
             for row in self._select(conn, []):
                 if row["rating"] is not None:
                     counts[row["rating"]] += 1

@@ -7,15 +7,16 @@ import logging
 import threading
 
 from assistant.app.repository import Repository
+from assistant.core.errors import StorageError
 
 log = logging.getLogger(__name__)
 PURGE_INTERVAL_S = 6 * 3600  # candidate setting: PA_PURGE_INTERVAL_HOURS
 
 
 class Purger:
-    """Purges at start() (in the caller's thread, so a broken database shows at once), then every
-    `interval_s` seconds in a daemon thread until stop(). A failed periodic purge is logged and retried
-    at the next interval."""
+    """Purges at start() (in the caller's thread, so a broken database shows in the log at once), then every
+    `interval_s` seconds in a daemon thread until stop(). A failed purge is logged and retried at the next
+    interval: an unusable database never stops the app."""
 
     def __init__(self, repo: Repository, days: int, interval_s: float = PURGE_INTERVAL_S):
         if days < 0:
@@ -33,7 +34,10 @@ class Purger:
         return count
 
     def start(self) -> Purger:
-        self.purge()
+        try:
+            self.purge()
+        except StorageError as exc:  # the database is logged as unusable; the next interval tries again
+            log.warning("purging the answer log failed: %s", exc)
         self._thread = threading.Thread(target=self._run, name="answer-log-purge", daemon=True)
         self._thread.start()
         return self

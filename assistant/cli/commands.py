@@ -112,9 +112,11 @@ def ask(settings: Settings, question, history_file, as_json, jurisdiction, retri
 @translate_errors
 def serve(settings: Settings, host, port, no_ingest):
     """Build the index if missing or stale, then serve the web app."""
+    from assistant.app.repository import database_url
     from assistant.cli.console import run_ingest
 
     settings = settings.replace(host=host or settings.host, port=port or settings.port)
+    database_url(settings.db_url)  # an unusable PA_DATABASE_URL fails now, in one line, not after the ingest
     if not no_ingest:
         run_ingest(settings, None, False)
     from assistant.service import Assistant

@@ -6,8 +6,8 @@ class PolicyAssistantError(Exception):
 
 
 class InvalidQuestion(PolicyAssistantError):
-    """The question is empty, too long or otherwise unusable; `code` names the problem for machines
-    (empty_question, question_too_long, invalid_question)."""
+    """The question, or another text a user submitted (a reply draft), is empty, too long or otherwise unusable;
+    `code` names the problem for machines (empty_question, question_too_long, invalid_question)."""
 
     def __init__(self, message: str, code: str = "invalid_question"):
         super().__init__(message)
@@ -29,6 +29,12 @@ class IndexNotReady(PolicyAssistantError):
 
 class StoreLocked(PolicyAssistantError):
     """Another process holds the embedded index or an ingest is running."""
+
+
+class StorageError(PolicyAssistantError):
+    """Data on disk cannot be read or written: the app database (answer log, feedback, ratings; chat goes on
+    without it) or a new index generation (a full disk; the published index stays). The message is one Chinese
+    line, the underlying error stays in the log or the exception's cause."""
 
 
 class ConfigError(PolicyAssistantError):

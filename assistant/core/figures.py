@@ -11,8 +11,12 @@ from enum import Enum
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-CN_NUMBER = "[零〇一二两三四五六七八九十百千]+"
-NUMBER = rf"\d+(?:\.\d+)?|{CN_NUMBER}"
+# Lengths are bounded (no figure has more digits) and a number starts where a digit run starts, so a long run
+# of digits or blanks costs a fixed amount of work per position, never a backtrack over the whole run.
+CN_NUMBER = "[零〇一二两三四五六七八九十百千]{1,16}"
+DIGITS = r"(?<!\d)\d{1,16}(?:\.\d{1,8})?"
+NUMBER = rf"{DIGITS}|{CN_NUMBER}"
+_S = r"\s{0,3}"  # blanks inside a figure ("1 亿元")
 
 
 class Kind(Enum):
@@ -38,13 +42,13 @@ class Figure:
 
 
 _PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
-    (Kind.DOC_NUMBER, re.compile(r"[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d+)\s*号")),
-    (Kind.DATE, re.compile(r"(\d{4})\s*(?:年|-)\s*(\d{1,2})\s*(?:月|-)\s*(\d{1,2})\s*日?")),
-    (Kind.MONEY, re.compile(rf"({NUMBER})\s*(亿|万)?\s*元|({NUMBER})\s*个?\s*(亿|万)(?![家人个项名条所批次])")),
-    (Kind.PERCENT, re.compile(rf"(\d+(?:\.\d+)?)\s*[%％]|百分之({NUMBER})|({CN_NUMBER})成(?!都)")),
-    (Kind.YEAR, re.compile(r"((?:19|20)\d{2})\s*年")),
-    (Kind.ORDINAL, re.compile(rf"第\s*({NUMBER})(?!\s*[条章节款项批次])")),
-    (Kind.COUNT, re.compile(rf"({NUMBER})\s*(万|亿)?\s*(?:多|余)?\s*(家|个|项|条|所|名|人|批|类|种|部分|方面|年)")),
+    (Kind.DOC_NUMBER, re.compile(rf"[〔\[［(（]{_S}(\d{{4}}){_S}[〕\]］)）]{_S}(\d{{1,6}}){_S}号")),
+    (Kind.DATE, re.compile(rf"(\d{{4}}){_S}(?:年|-){_S}(\d{{1,2}}){_S}(?:月|-){_S}(\d{{1,2}}){_S}日?")),
+    (Kind.MONEY, re.compile(rf"({NUMBER}){_S}(亿|万)?{_S}元|({NUMBER}){_S}个?{_S}(亿|万)(?![家人个项名条所批次])")),
+    (Kind.PERCENT, re.compile(rf"({DIGITS}){_S}[%％]|百分之({NUMBER})|({CN_NUMBER})成(?!都)")),
+    (Kind.YEAR, re.compile(rf"((?:19|20)\d{{2}}){_S}年")),
+    (Kind.ORDINAL, re.compile(rf"第{_S}({NUMBER})(?!\s*[条章节款项批次])")),
+    (Kind.COUNT, re.compile(rf"({NUMBER}){_S}(万|亿)?{_S}(?:多|余)?{_S}(家|个|项|条|所|名|人|批|类|种|部分|方面|年)")),
 ]
 
 
@@ -99,16 +103,16 @@ def _value(kind: Kind, match: re.Match[str]) -> tuple[float | str, str] | None:
 
 def figures(text: str) -> list[Figure]:
     """Every figure in `text`, a span claimed once (a 文号's year is not also a year)."""
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text))  # 1 where a figure was found: linear in the text, however many figures
     found: list[Figure] = []
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(text):
             a, b = match.span()
-            if any(a < y and x < b for x, y in taken):
+            if any(taken[a:b]):
                 continue
             parsed = _value(kind, match)
             if parsed is None:
                 continue
-            taken.append((a, b))
+            taken[a:b] = b"\1" * (b - a)
             found.append(Figure(kind, parsed[0], parsed[1], match.group(0), a))
     return sorted(found, key=lambda f: f.start)

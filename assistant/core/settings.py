@@ -67,6 +67,8 @@ class Settings:
 
     # Chunking
     chunk_max_chars: int = 360
+    # a run without a sentence end is cut at this length (a longer sentence otherwise stays whole)
+    max_run_chars: int = 2000
 
     # Answers
     max_question_chars: int = 2000
@@ -75,7 +77,8 @@ class Settings:
     answer_subject_share: float = 0.5
 
     # Ingest
-    max_file_mb: float = 50.0
+    max_file_mb: float = 50.0  # also the limit for a DOCX once unzipped
+    parse_timeout: float = 120.0  # seconds to read and parse one file, in a child process
 
     # App
     host: str = "127.0.0.1"
@@ -83,6 +86,9 @@ class Settings:
     database_url: str | None = None  # default: sqlite under data_dir
     admin_user: str | None = None
     admin_password: str | None = None
+    login_max_failures: int = 5  # failed admin logins in a row before a client is locked out
+    login_lockout_s: float = 300.0
+    max_draft_chars: int = 20_000  # a reply draft exported as .md/.docx
     log_retention_days: int = 365
     timezone: str = "Asia/Shanghai"  # times shown in the app (stored in UTC)
     # reply drafts: due after this many working days (Monday to Friday) for a simple / a complex reply

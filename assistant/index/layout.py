@@ -38,6 +38,7 @@ from assistant.core.errors import StoreLocked
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import Settings
 from assistant.index.chroma_store import ChromaStore
+from assistant.index.writer import GenerationWriter, fsync_path
 
 log = logging.getLogger(__name__)
 LOCKED_HINT = (
@@ -124,7 +125,7 @@ class Layout:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.current_file)
-        _fsync_dir(self.root)
+        fsync_path(self.root)
 
     def remove_stale(self, keep: set[str]) -> None:
         """Delete generations other than `keep` that no process has open."""
@@ -141,6 +142,13 @@ class Layout:
                     log.info("removed old index generation %s", path.name)
             except StoreLocked:
                 log.debug("generation %s still in use", path.name)
+
+    def discard(self, generation: str) -> None:
+        """Delete an unpublished generation this process was building (its open.lock is already released)."""
+        if self.settings.chroma_url:
+            _drop_server_collection(self.settings, generation)
+        shutil.rmtree(self.gen_dir(generation), ignore_errors=True)
+        log.info("discarded the unpublished index generation %s", generation)
 
     def load_manifest(self, generation: str) -> Manifest:
         data = json.loads((self.gen_dir(generation) / "manifest.json").read_text(encoding="utf-8"))
@@ -168,23 +176,10 @@ class Layout:
         tokens: list[list[str]],
         vectors: np.ndarray | None = None,
     ) -> None:
-        """Write the files of a generation; the manifest last, as it marks the generation complete."""
-        gen = self.gen_dir(generation)
-        if vectors is not None:
-            with open(gen / "vectors.npy", "wb") as fh:
-                np.save(fh, np.asarray(vectors, dtype=np.float32))
-                fh.flush()
-                os.fsync(fh.fileno())
-        with open(gen / "chunks.jsonl", "w", encoding="utf-8") as fh:
-            for chunk, toks in zip(chunks, tokens):
-                fh.write(json.dumps({**chunk.to_dict(), "tokens": toks}, ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        with open(gen / "manifest.json", "w", encoding="utf-8") as fh:
-            json.dump(manifest.to_dict(), fh, ensure_ascii=False, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _fsync_dir(gen)
+        """Write the files of a generation at once; the manifest last, as it marks the generation complete."""
+        with GenerationWriter(self.gen_dir(generation), len(chunks)) as out:
+            out.add(chunks, tokens, None if vectors is None else np.asarray(vectors, dtype=np.float32))
+            out.finish(manifest.to_dict())
 
     def open_store(self, generation: str, model: str, create: bool) -> ChromaStore:
         s = self.settings
@@ -206,14 +201,6 @@ def _drop_server_collection(settings: Settings, generation: str) -> None:
         store.drop()
     except Exception as exc:  # noqa: BLE001 - a missing collection is fine
         log.debug("no server collection for %s: %s", generation, exc)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextmanager

@@ -33,11 +33,20 @@ class Plan:
     max_questions: int | None = None  # None: every eval item
     load_sessions: int = 20  # concurrent chat users against the last cold-started `serve` process
     load_turns: int = 10
+    large_txt_mb: float = 20.0  # one TXT ingested by a fresh process: time and peak RSS
 
     @classmethod
     def make(cls, quick: bool, **overrides) -> Plan:
         base = (
-            cls(tiers=(1_000, 10_000), cold_runs=1, synthetic_chunks=500, raw_sample=200, load_sessions=4, load_turns=2)
+            cls(
+                tiers=(1_000, 10_000),
+                cold_runs=1,
+                synthetic_chunks=500,
+                raw_sample=200,
+                load_sessions=4,
+                load_turns=2,
+                large_txt_mb=0.5,
+            )
             if quick
             else cls()
         )

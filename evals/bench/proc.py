@@ -134,16 +134,18 @@ def _http_ok(url: str) -> bool:
 
 
 @contextmanager
-def serving(settings: Settings, log_path: Path) -> Iterator[tuple[subprocess.Popen, str, float]]:
-    """`serve --no-ingest` on a free port: yields (process, URL, seconds until / answered 200); always
-    stops it."""
+def serving(
+    settings: Settings, log_path: Path, ingest: bool = False, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen, str, float]]:
+    """`serve --no-ingest` (or `serve`, ingesting first) on a free port, with `env` on top of the settings'
+    environment: yields (process, URL, seconds until / answered 200); always stops it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with open(log_path, "ab") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [*cli_command(), "serve", "--no-ingest", "--port", str(port)],
-            env=child_env(settings),
+            [*cli_command(), "serve", *([] if ingest else ["--no-ingest"]), "--port", str(port)],
+            env={**child_env(settings), **(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

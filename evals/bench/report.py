@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from evals.bench.large import RSS_LIMIT_MB as LARGE_TXT_RSS_LIMIT_MB
+from evals.bench.large import render_large_txt
 from evals.metrics import percentile
 
 STAGES = ["lexical_ms", "embed_ms", "dense_ms", "fuse_ms", "compose_ms", "other_ms"]
@@ -54,6 +56,12 @@ def targets(results: dict) -> list[dict]:
         ("cold start → first CLI answer (median)", get("cold_start", "cli_ask_median_s"), 8.0, "s"),
         ("embedder raw throughput ÷ ingest throughput", ratio, 1.2, "×"),
         ("peak RSS of the app process", get("memory", "app_peak_rss_mb"), RSS_LIMIT_MB, "MB"),
+        (
+            f"peak RSS ingesting a {get('large_txt', 'megabytes') or '–'} MB TXT",
+            get("large_txt", "peak_rss_mb"),
+            LARGE_TXT_RSS_LIMIT_MB,
+            "MB",
+        ),
     ]
     return [
         {
@@ -390,6 +398,7 @@ SECTIONS = [
     _ingest,
     _scale,
     _memory,
+    render_large_txt,
     _baseline,
     _errors,
 ]

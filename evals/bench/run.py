@@ -27,6 +27,7 @@ from evals.bench.stages import (
     baseline,
     cold_start,
     forget_chroma_clients,
+    large_txt_ingest,
     scale_tiers,
     shipped_ingest,
     synthetic_ingest,
@@ -43,6 +44,7 @@ STAGES: list[tuple[str, Callable[[Run], None]]] = [
     ("langchain baseline", baseline),
     ("synthetic ingest", synthetic_ingest),
     ("scale tiers", scale_tiers),
+    ("large TXT ingest", large_txt_ingest),
 ]
 
 

@@ -24,6 +24,7 @@ from assistant.index.lexical import ChineseTokenizer
 from assistant.service import Assistant
 from evals.bench.baseline import METHOD as BASELINE_METHOD
 from evals.bench.baseline import run_langchain_baseline
+from evals.bench.large import large_txt
 from evals.bench.load import load_figures
 from evals.bench.plan import EXPECT, HTTP_QUESTIONS, MODES, QUESTION, WARMUP, Run
 from evals.bench.proc import api_rss, ask_over_http, cold_ask, serve_run
@@ -56,7 +57,7 @@ def _chunk_seconds(files: list[Path], settings: Settings) -> float:
         clean = clean_pages(pages)
         clauses = parse_clauses(clean.text, extract_meta(clean.text, title).title or path.stem)
         t0 = time.perf_counter()
-        chunk_clauses(doc_id_for(path), clauses, clean, settings.chunk_max_chars)
+        chunk_clauses(doc_id_for(path), clauses, clean, settings.chunk_max_chars, settings.max_run_chars)
         total += time.perf_counter() - t0
     return total
 
@@ -97,6 +98,10 @@ def shipped_ingest(run: Run) -> None:
     )
     forget_chroma_clients()
     shutil.copytree(run.work / "shipped", run.work / "cold")  # the subprocesses get their own copy
+
+
+def large_txt_ingest(run: Run) -> None:
+    run.results["large_txt"] = large_txt(run.settings, run.work / "large", run.plan.large_txt_mb)
 
 
 # ------------------------------------------------------------------------------ cold start, memory

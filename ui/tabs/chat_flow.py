@@ -15,10 +15,10 @@ from typing import Any
 import gradio as gr
 
 from assistant.app.repository import Repository
-from assistant.core.errors import PolicyAssistantError
+from assistant.core.errors import PolicyAssistantError, StorageError
 from assistant.core.records import Answer
 from assistant.service import Assistant, clean_question
-from ui.errors import user_errors, user_message
+from ui.errors import RECORDS_UNAVAILABLE, user_errors, user_message
 from ui.views.render import answer_status, md_text, render_answer
 
 log = logging.getLogger("ui")
@@ -45,7 +45,8 @@ def answer_steps(
     assistant: Assistant, repo: Repository, cleaned: str, jurisdiction: str | None, state: dict
 ) -> Iterator[Step]:
     """The chat while a question is answered: first the question with a placeholder, then the streamed
-    text, then the rendered answer with its sources (logged). Raises PolicyAssistantError."""
+    text, then the rendered answer with its sources (logged; when the log cannot be written the answer is
+    shown all the same, and the status says so). Raises PolicyAssistantError."""
     messages = [
         *state["messages"],
         {"role": "user", "content": md_text(cleaned)},
@@ -60,9 +61,13 @@ def answer_steps(
         answer = final
     if answer is None:  # ask_stream always ends with the answer
         raise RuntimeError("the answer stream ended without an answer")
-    qa_id = log_answer(repo, assistant, state["id"], answer, jurisdiction)
+    try:
+        qa_id: int | None = log_answer(repo, assistant, state["id"], answer, jurisdiction)
+    except StorageError:  # logged by the repository; the answer is shown all the same
+        qa_id = None
     messages[-1] = {"role": "assistant", "content": render_answer(answer, jurisdiction)}
-    yield messages, answered_state(state, messages, qa_id, answer), answer_status(answer, qa_id), answer
+    status = answer_status(answer, qa_id, recorded=qa_id is not None)
+    yield messages, answered_state(state, messages, qa_id, answer), status, answer
 
 
 def api_asker(assistant: Assistant, repo: Repository) -> Callable:
@@ -128,7 +133,7 @@ def log_answer(
     return repo.log_answer(session_id, answer.question, answer.answer, answer.refused, citations, options)
 
 
-def answered_state(state: dict, messages: list[dict], qa_id: int, answer: Answer) -> dict:
+def answered_state(state: dict, messages: list[dict], qa_id: int | None, answer: Answer) -> dict:
     """The session after an answer: its messages, its log record and the two new plain-text turns."""
     return {
         **state,
@@ -150,9 +155,14 @@ def clear_chat():
 def feedback_saver(repo: Repository) -> Callable:
     def save_feedback(thumb_label: str, text: str, state: dict | None):
         qa_id = (state or {}).get("last_qa")
+        if qa_id is None and (state or {}).get("turns"):  # answered, but the answer could not be logged
+            return f"{RECORDS_UNAVAILABLE}。", gr.skip()
         if qa_id is None:
             return "还没有可以反馈的回答，请先提问。", gr.skip()
-        repo.add_feedback(qa_id, THUMBS.get(thumb_label, "up"), text or "")
+        try:
+            repo.add_feedback(qa_id, THUMBS.get(thumb_label, "up"), text or "")
+        except StorageError:  # logged by the repository
+            return f"{RECORDS_UNAVAILABLE}。", gr.skip()
         return f"已记录对回答 #{qa_id} 的反馈，谢谢！", ""
 
     return save_feedback
@@ -169,7 +179,10 @@ def liker(repo: Repository) -> Callable:
         if data.liked in (None, ""):
             return "已取消评价（之前的反馈仍保留在记录中）。", gr.skip()
         liked = data.liked is True or data.liked == "Like"
-        repo.add_feedback(qa_id, "up" if liked else "down", text or "")
+        try:
+            repo.add_feedback(qa_id, "up" if liked else "down", text or "")
+        except StorageError:  # logged by the repository
+            return f"{RECORDS_UNAVAILABLE}。", gr.skip()
         return f"已记录您对回答 #{qa_id} 的{'好评' if liked else '差评'}，谢谢！", ""
 
     return like

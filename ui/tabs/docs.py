@@ -19,6 +19,7 @@ from ui.tabs import locate as locate_panel
 from ui.tabs.access import AdminArea, admin_area, require_admin
 from ui.views.documents import DOC_HEADERS, clause_paths, doc_rows, render_clause, render_tree, section_name
 from ui.views.messages import chinese_reason
+from ui.views.render import md_text
 from ui.views.uploads import safe_filename, save_upload
 
 STAGES = {"parse": "解析文件", "embed": "向量化并写入索引"}
@@ -27,11 +28,12 @@ NOT_FOUND = "未找到该条款，索引可能已更新，请重新选择文件�
 
 
 def report_text(report: IngestReport) -> str:
+    """The ingest report as Markdown; titles, file names and reasons are document text, shown as written."""
     changed = "已更新" if report.changed else "无变化"
     lines = [f"索引{changed}（版本 {report.generation or '—'}，用时 {report.seconds:.1f} 秒）："]
     for d in report.docs:
-        title = d.document.citation_title if d.document else Path(d.path).name
-        reason = f"：{chinese_reason(d.reason)}" if d.reason else ""
+        title = md_text(d.document.citation_title if d.document else Path(d.path).name)
+        reason = f"：{md_text(chinese_reason(d.reason))}" if d.reason else ""
         lines.append(
             f"- {STATUS.get(d.status, d.status)} · {title}{reason}"
             + (f"（{d.chunks} 个片段）" if d.status in ("new", "updated") else "")

@@ -12,7 +12,7 @@ import gradio as gr
 from assistant.app.drafts import STATUSES, DraftStore
 from assistant.app.repository import Repository
 from assistant.service import Assistant
-from ui.errors import page_error, user_errors
+from ui.errors import user_errors
 from ui.tabs import draft_queue
 from ui.tabs.chat_flow import SCOPES
 from ui.views.drafting import KINDS, build_draft, clean_title, is_complex, write_draft_files
@@ -99,7 +99,7 @@ def _wire(view: DraftView, assistant: Assistant, workdir: Path) -> None:
         view.queue.form_outputs(),
         api_visibility="private",
     )
-    view.export.click(_exporter(workdir), inputs=[view.draft], outputs=[view.files], api_name="draft_files")
+    view.export.click(_exporter(assistant, workdir), inputs=[view.draft], outputs=[view.files], api_name="draft_files")
     view.copy.click(None, inputs=[view.draft], js=COPY_JS).then(
         lambda text: "已复制纯文本（不含 # 和 > 等标记），可直接粘贴。" if (text or "").strip() else "草稿为空。",
         [view.draft],
@@ -121,11 +121,10 @@ def _drafter(assistant: Assistant) -> Callable:
     return make_draft
 
 
-def _exporter(workdir: Path) -> Callable:
+def _exporter(assistant: Assistant, workdir: Path) -> Callable:
     def export_files(text: str):
-        if not (text or "").strip():
-            raise page_error("草稿为空，请先生成答复草稿。", "draft_files")
-        md_path, docx_path = write_draft_files(text, workdir)
+        with user_errors(action="draft_files"):  # an empty draft, or one over the export limit
+            md_path, docx_path = write_draft_files(text or "", workdir, assistant.settings.max_draft_chars)
         return [str(md_path), str(docx_path)]
 
     return export_files

@@ -205,8 +205,9 @@ def _answer_lister(ctx: Context) -> Callable:
     def list_answers(only_unrated: bool, ok: bool):
         if not ok:
             return [], ADMIN_REQUIRED if settings.admin_enabled else ADMIN_DISABLED
-        rows = review_rows(ctx.repo.list_answers(unrated_only=bool(only_unrated), limit=LIST_LIMIT), ctx.tz)
-        return rows, render_accuracy(ctx.repo.accuracy())
+        with user_errors(action="list_answers"):  # a database failure: one line for the admin
+            rows = review_rows(ctx.repo.list_answers(unrated_only=bool(only_unrated), limit=LIST_LIMIT), ctx.tz)
+            return rows, render_accuracy(ctx.repo.accuracy())
 
     return list_answers
 
@@ -220,9 +221,9 @@ def _detail_reader(ctx: Context) -> Callable:
             return "请先输入或选择记录编号。"
         try:
             row = ctx.repo.get(int(record_id))
-        except PolicyAssistantError as exc:
+            return render_record(row, ctx.repo.feedback_for(row["id"]), ctx.repo.history(row["id"]), ctx.tz)
+        except PolicyAssistantError as exc:  # a missing record, or the database's one line
             return str(exc)
-        return render_record(row, ctx.repo.feedback_for(row["id"]), ctx.repo.history(row["id"]), ctx.tz)
 
     return answer_detail
 
@@ -251,9 +252,9 @@ def _rater(ctx: Context) -> Callable:
             return "请先选择评审结论。", gr.skip(), gr.skip(), gr.skip()
         with user_errors(action="rate"):
             ctx.repo.rate(int(record_id), verdict, text or "")
-        message = f"已保存：记录 #{int(record_id)} 评为“{RATING_LABELS.get(verdict, verdict)}”。"
-        rows = review_rows(ctx.repo.list_answers(unrated_only=bool(only_unrated), limit=LIST_LIMIT), ctx.tz)
-        return message, "", rows, render_accuracy(ctx.repo.accuracy())
+            message = f"已保存：记录 #{int(record_id)} 评为“{RATING_LABELS.get(verdict, verdict)}”。"
+            rows = review_rows(ctx.repo.list_answers(unrated_only=bool(only_unrated), limit=LIST_LIMIT), ctx.tz)
+            return message, "", rows, render_accuracy(ctx.repo.accuracy())
 
     return rate
 
@@ -261,7 +262,8 @@ def _rater(ctx: Context) -> Callable:
 def _exporter(ctx: Context) -> Callable[[str, bool], str]:
     def export(kind: str, ok: bool) -> str:
         require_admin(ctx.assistant, ok, f"export_{kind}")
-        rows = ctx.repo.rated()
+        with user_errors(action="export"):
+            rows = ctx.repo.rated()
         if not rows:
             raise page_error("还没有评审记录可以导出。", "export")
         out = fresh_folder(ctx.workdir / "exports")

@@ -17,8 +17,10 @@ from datetime import date
 from pathlib import Path
 from string import Template
 
+from assistant.core.errors import InvalidQuestion
 from assistant.core.records import Answer, Citation
 from assistant.core.resources import template as load_template
+from assistant.core.settings import Settings
 from ui.views.official_docx import markdown_to_docx
 
 TEMPLATE_NAME = "reply_draft.md"
@@ -204,8 +206,15 @@ def fresh_folder(parent: Path) -> Path:
     return folder
 
 
-def write_draft_files(text: str, workdir: Path, stem: str = "答复草稿") -> tuple[Path, Path]:
-    """Write the (possibly edited) draft as .md and .docx into a fresh folder under workdir."""
+def write_draft_files(
+    text: str, workdir: Path, max_chars: int = Settings.max_draft_chars, stem: str = "答复草稿"
+) -> tuple[Path, Path]:
+    """Write the (possibly edited) draft as .md and .docx into a fresh folder under workdir. InvalidQuestion for
+    an empty draft or one over `max_chars` (a Word file of megabytes costs minutes of server CPU)."""
+    if not text.strip():
+        raise InvalidQuestion("草稿为空，请先生成答复草稿。")
+    if len(text) > max_chars:
+        raise InvalidQuestion(f"草稿过长（{len(text)} 字），导出上限为 {max_chars} 字，请精简后再导出。")
     folder = fresh_folder(workdir)
     md_path = folder / f"{stem}.md"
     md_path.write_text(text, encoding="utf-8")

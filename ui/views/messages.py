@@ -1,4 +1,5 @@
-"""Chinese wording for the ingest's reasons (written in English for the CLI and the logs); no gradio import."""
+"""Chinese wording for ingest reasons: the ingest gives them in Chinese, an index built by an earlier version
+may still hold English ones; no gradio import."""
 
 from __future__ import annotations
 
@@ -27,11 +28,15 @@ _REASONS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^metadata fields (\[.*?\]) must be strings$"), r"元数据字段 \1 必须是文本"),
 ]
 _LATIN = re.compile(r"[A-Za-z]{4,}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def chinese_reason(reason: str | None) -> str:
-    """The Chinese message for an ingest failure reason; an unknown English reason gets a generic one."""
+    """The Chinese message for an ingest failure reason: a Chinese one as it is, a known English one
+    translated, an unknown English one a generic message."""
     text = (reason or "").strip()
+    if _CJK.search(text):
+        return text
     for pattern, replacement in _REASONS:
         if pattern.match(text):
             return pattern.sub(replacement, text, count=1)

@@ -18,6 +18,7 @@ from assistant.core.records import Answer, Document
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+\-.!|~>])")
 _ESCAPED_MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|file)://")
 REFUSAL_BANNER = "⚠️ **收录的政策文件未覆盖此问题**"
 LLM_LABEL = "由大模型依据所引条款生成，数字与引用已逐句核验。"
 SCOPE_NAMES = {"national": "国家", "shanghai": "上海"}
@@ -35,8 +36,11 @@ def html_text(text: str | None) -> str:
 
 
 def md_text(text: str | None) -> str:
-    """Escape for a Markdown context: HTML-escaped, then every Markdown punctuation backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text or "", quote=False))
+    """Escape for a Markdown context: HTML-escaped, then every Markdown punctuation backslash-escaped, and the
+    shapes the renderer turns into links by themselves (`https://…`, `a@b.cn`; `www.` loses its dot above) broken
+    with an entity, so a URL or an address in a question or a document shows as text, never as a link."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(text or "", quote=False))
+    return _AUTOLINK.sub(r"\1&#58;//", escaped).replace("@", "&#64;")
 
 
 def link_markers(escaped: str, markers: Iterable[int]) -> str:
@@ -177,8 +181,10 @@ def render_answer(answer: Answer, jurisdiction: str | None = None) -> str:
     return "\n\n".join(parts)
 
 
-def answer_status(answer: Answer, qa_id: int | None) -> str:
+def answer_status(answer: Answer, qa_id: int | None, recorded: bool = True) -> str:
+    """The status line under the chat; `recorded` False when the answer could not be logged."""
     ref = f"（记录编号 #{qa_id}）" if qa_id is not None else ""
+    unrecorded = "" if recorded else "反馈/记录暂不可用。"
     if answer.refused:
-        return f"⚠️ 该问题不在收录的政策文件范围内，助手未作答{ref}。请换个问法，或咨询相关主管部门。"
-    return f"已作答，引用 {len(answer.citations)} 处条款，用时 {answer.latency_ms:.0f} 毫秒{ref}。"
+        return f"⚠️ 该问题不在收录的政策文件范围内，助手未作答{ref}。请换个问法，或咨询相关主管部门。{unrecorded}"
+    return f"已作答，引用 {len(answer.citations)} 处条款，用时 {answer.latency_ms:.0f} 毫秒{ref}。{unrecorded}"

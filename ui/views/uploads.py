@@ -16,6 +16,7 @@ from pathlib import Path
 
 from assistant.core.errors import IngestError
 from assistant.core.settings import Settings
+from ingest.isolated import ParseWorker
 from ingest.loaders import check_file, read_pages
 from ui.views.messages import chinese_reason
 
@@ -51,7 +52,7 @@ def save_upload(source: Path | str, original_name: str | None, settings: Setting
     Raises IngestError (with a Chinese reason) when the file is refused."""
     source = Path(source)
     name = safe_filename(original_name or source.name)
-    suffix = check_file(source, settings.max_file_mb, name=name, language="zh")
+    suffix = check_file(source, settings.max_file_mb, name=name)
 
     corpus = settings.corpus_dir.resolve()
     corpus.mkdir(parents=True, exist_ok=True)
@@ -67,7 +68,8 @@ def save_upload(source: Path | str, original_name: str | None, settings: Setting
         with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
             shutil.copyfileobj(src, out)
         try:
-            pages, _ = read_pages(tmp, settings.max_file_mb)
+            with ParseWorker(settings.parse_timeout) as worker:  # a file that hangs the parser fails alone
+                pages, _ = worker.call(tmp, read_pages, tmp, settings.max_file_mb)
         except IngestError as exc:
             raise IngestError(name, f"文件无法读取：{chinese_reason(exc.reason)}") from exc
         if not any(page.strip() for page in pages):

@@ -1,0 +1,43 @@
+"""Two indexed documents that give different figures for the same ask are both shown, attributed, under a line
+saying that they disagree: the answer never silently picks one."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from assistant.answer.plan import AskPlan, Outcome
+from assistant.core.records import Document, Hit
+from assistant.core.resources import template
+
+OTHER_DOCUMENTS = 3  # other documents among the hits checked for a different figure (a retrieval each)
+
+
+def with_disagreeing(
+    plan: AskPlan, hits: list[Hit], answer_from: Callable[[str], AskPlan], documents: dict[str, Document]
+) -> tuple[list[AskPlan], str]:
+    """The plan, and the answer of another document among the hits (`answer_from(doc_id)`) that gives the ask a
+    different figure, each headed by its document, with a line saying that they disagree; or the plan alone and
+    no line."""
+    if plan.outcome is not Outcome.ANSWERED or not plan.facts:
+        return [plan], ""
+    cited = {c.chunk.doc_id for c in plan.composition.citations}
+    values = {(f.kind, f.value) for f in plan.facts}
+    others = list(dict.fromkeys(h.chunk.doc_id for h in hits if h.chunk.doc_id not in cited))
+    for other in others[:OTHER_DOCUMENTS]:
+        alternative = answer_from(other)
+        answered = alternative.outcome is Outcome.ANSWERED and alternative.facts
+        if answered and values.isdisjoint((f.kind, f.value) for f in alternative.facts):
+            both = [_headed(p, documents) for p in (plan, alternative)]
+            stated = "；".join(f"{_source(p, documents).citation_title}：{p.facts[0].span}" for p in both)
+            return both, template("disagreement.txt").strip().format(stated=stated)
+    return [plan], ""
+
+
+def _source(plan: AskPlan, documents: dict[str, Document]) -> Document:
+    return documents[plan.composition.citations[0].chunk.doc_id]
+
+
+def _headed(plan: AskPlan, documents: dict[str, Document]) -> AskPlan:
+    """The plan with its ask's heading naming the document it quotes."""
+    return dataclasses.replace(plan, ask=dataclasses.replace(plan.ask, text=_source(plan, documents).citation_title))
