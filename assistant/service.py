@@ -202,7 +202,7 @@ class Assistant:
             context = "，".join([analysis.context, *(a.text for a in analysis.asks[:n])]).strip("，")
             found.append(self._answer_ask(ask, text, context, len(analysis.asks), turns, chat, scope))
         first = found[0]
-        plans, disagreement = [first.plan], ""
+        plans, disagreement = [f.plan for f in found], ""
         if len(found) == 1 and doc_id is None:  # another document may give the ask a different figure
             plans, disagreement = with_disagreeing(
                 first.plan,
