@@ -18,6 +18,7 @@ from assistant.answer.places import PlaceIndex
 from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner
 from assistant.answer.render import render
 from assistant.core.errors import InvalidQuestion
+from assistant.core.figures import Kind
 from assistant.core.places import gazetteer
 from assistant.core.records import Answer, Citation, Hit, Turn
 from assistant.core.resources import template
@@ -32,6 +33,7 @@ from assistant.retrieval.retriever import Query, Retrieval, Retriever
 from assistant.retrieval.scope import named_document, without_titles
 
 log = logging.getLogger(__name__)
+OWN_FIGURES = (Kind.DATE, Kind.DOC_NUMBER)  # a claim of one of these about a named document is about the document
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -209,6 +211,7 @@ class Assistant:
                 first.retrieval.hits,
                 lambda other: self._answer_from(first, scope, other),
                 snapshot.documents,
+                scope.places,
             )
         plan = AnswerPlan(analysis, tuple(plans))
         rendered = render(plan)
@@ -313,10 +316,11 @@ class Assistant:
     ) -> tuple[QuestionAnalysis, str | None]:
         """The question's analysis and the document to answer from: the one given, or the one the question names
         by its title in 《》, whose words are then no ask's subject (unless the question asks about the document
-        itself: its 文号, issuers, date)."""
+        itself: its 文号, issuers, date, or claims one: "《…》是2024年1月23日印发的，对吧？")."""
         named = None if doc_id else named_document(text, snapshot.documents.values())
         analysis = analyse(text, self.lexicon)
-        if named and not any(a.intent in META_INTENTS for a in analysis.asks):
+        own = any(a.intent in META_INTENTS or any(f.kind in OWN_FIGURES for f in a.proposed) for a in analysis.asks)
+        if named and not own:
             analysis = analyse(without_titles(text), self.lexicon)
         return analysis, doc_id or named
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import urllib.request
 from pathlib import Path
 
 import pytest
 from gradio_client.exceptions import AppError
 
+from assistant.app.drafts import DraftStore
 from assistant.app.repository import Repository
 from assistant.core.errors import StorageError
 from evals.bench.load import text_of
@@ -94,6 +96,21 @@ def test_a_corrupt_database_raises_storage_errors_only(tmp_path):
         repo.close()
 
 
+def test_saved_drafts_on_a_corrupt_database_raise_storage_errors_only(tmp_path):
+    path = tmp_path / "app.db"
+    corrupt_database(path)
+    repo = Repository(sqlite_url(path))
+    store = DraftStore(repo.engine)
+    try:
+        save = lambda: store.save(None, title="答复", text="正文", status="草稿")  # noqa: E731
+        for call, action in ((save, "保存草稿"), (store.listed, "读取草稿"), (lambda: store.get(1), "读取草稿")):
+            with pytest.raises(StorageError) as failed:
+                call()
+            assert str(failed.value) == f"答复草稿数据库暂不可用（{action}失败），详情见服务日志。"
+    finally:
+        repo.close()
+
+
 # ---------------------------------------------------------------- PA_DATABASE_URL
 
 
@@ -152,6 +169,16 @@ def assert_chat_works_without_its_log(url: str, log_path: Path) -> None:
     assert ANSWER in text and status.endswith(UNAVAILABLE) and note == UNAVAILABLE, (text, status, note)
     shown = json.dumps([text, status, note], ensure_ascii=False)
     assert not re.search(r"SQL|INSERT|sqlite|session", shown, re.IGNORECASE), shown
+    assert ANSWER in api_answer(url)  # the HTTP API answers too
+
+
+def api_answer(url: str) -> str:
+    """The answer of /api/ask (loopback: no key needed)."""
+    body = json.dumps({"question": QUESTION}, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url + "api/ask", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200
+        return json.loads(response.read())["answer"]
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from gradio_client.exceptions import AppError
 from tests.ui_fixtures import ADMIN, build_env, close_env, connect, running_app
 
 pytestmark = pytest.mark.slow
-SH_DOC = "shanghai-pilot-platform-plan-2025"
+SH_DOC = "shanghai-pilot-platform-plan-2025.pdf"
 NATIONAL_CONTENTS = "收录：印发通知及官方解读（《实施意见》正文未收录）"
 
 
@@ -37,7 +37,7 @@ def test_each_document_says_what_it_holds_and_whether_it_is_valid(url, tmp_path)
     by_number = {row[1]: row for row in table["data"]}
     assert by_number["工信部联科〔2024〕11号"][-2:] == ["现行有效", NATIONAL_CONTENTS]
     assert by_number["沪经信技〔2025〕365号"][-2:] == ["现行有效", "全文"]
-    tree, _, _ = client.predict("national-manufacturing-pilot-opinions-2024", api_name="/clause_tree")
+    tree, _, _ = client.predict("national-manufacturing-pilot-opinions-2024.pdf", api_name="/clause_tree")
     assert NATIONAL_CONTENTS in tree and "pa-status-badge" in tree and "pa-tree-node pa-clause-0" in tree
 
 

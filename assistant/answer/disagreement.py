@@ -1,11 +1,13 @@
 """Two indexed documents that give different figures for the same ask are both shown, attributed, under a line
-saying that they disagree: the answer never silently picks one."""
+saying that they disagree: the answer never silently picks one. Documents of places that do not overlap (江苏 and
+上海) do not disagree: each rules its own place, and a place-less answer already says which place it assumes."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
 
+from assistant.answer.places import PlaceIndex
 from assistant.answer.plan import AskPlan, Outcome
 from assistant.core.records import Document, Hit
 from assistant.core.resources import template
@@ -14,16 +16,27 @@ OTHER_DOCUMENTS = 3  # other documents among the hits checked for a different fi
 
 
 def with_disagreeing(
-    plan: AskPlan, hits: list[Hit], answer_from: Callable[[str], AskPlan], documents: dict[str, Document]
+    plan: AskPlan,
+    hits: list[Hit],
+    answer_from: Callable[[str], AskPlan],
+    documents: dict[str, Document],
+    places: PlaceIndex,
 ) -> tuple[list[AskPlan], str]:
-    """The plan, and the answer of another document among the hits (`answer_from(doc_id)`) that gives the ask a
-    different figure, each headed by its document, with a line saying that they disagree; or the plan alone and
-    no line."""
+    """The plan, and the answer of another document among the hits (`answer_from(doc_id)`) of an overlapping
+    place that gives the ask a different figure, each headed by its document, with a line saying that they
+    disagree; or the plan alone and no line."""
     if plan.outcome is not Outcome.ANSWERED or not plan.facts:
         return [plan], ""
     cited = {c.chunk.doc_id for c in plan.composition.citations}
     values = {(f.kind, f.value) for f in plan.facts}
-    others = list(dict.fromkeys(h.chunk.doc_id for h in hits if h.chunk.doc_id not in cited))
+    own = _source(plan, documents).jurisdiction
+    others = list(
+        dict.fromkeys(
+            h.chunk.doc_id
+            for h in hits
+            if h.chunk.doc_id not in cited and places.overlap(own, documents[h.chunk.doc_id].jurisdiction)
+        )
+    )
     for other in others[:OTHER_DOCUMENTS]:
         alternative = answer_from(other)
         answered = alternative.outcome is Outcome.ANSWERED and alternative.facts

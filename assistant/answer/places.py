@@ -137,6 +137,15 @@ class PlaceIndex:
     def local(self) -> list[str]:
         return sorted(self.divisions)
 
+    def overlap(self, one: str, other: str) -> bool:
+        """Whether documents of the two jurisdictions can both apply to one asker: national ones apply
+        everywhere, a district's inside its city (浦东新区 and 上海); 江苏 and 上海 do not. A place the gazetteer
+        does not know overlaps any."""
+        if one == other or NATIONAL in (one, other):
+            return True
+        a, b = self.divisions.get(one), self.divisions.get(other)
+        return a is None or b is None or a.contains(b) or b.contains(a)
+
     def places(self, text: str, is_bounded: Callable[[str, str], bool]) -> list[NamedPlace]:
         """Every place the text names, with what the index holds for it."""
         out: list[NamedPlace] = []

@@ -2,17 +2,22 @@
 
 The due date defaults to a number of working days (Monday to Friday; public holidays are not known)
 after the draft was made: Settings.draft_due_simple_days for a simple reply, draft_due_complex_days for
-a complex one. Open drafts (not yet 已审核) are listed by due date.
+a complex one. Open drafts (not yet 已审核) are listed by due date. A database error is a StorageError (one
+Chinese line; the detail is logged once per outage).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
+from assistant.app.outages import Outages
 from assistant.app.repository import RecordNotFound, drafts, inserted_id, utcnow
+
+log = logging.getLogger(__name__)
 
 STATUSES = ("草稿", "待审核", "已审核")
 OPEN = ("草稿", "待审核")
@@ -34,6 +39,7 @@ class DraftStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._storage = Outages(log, "drafts", "答复草稿数据库").guard
 
     def save(
         self,
@@ -58,7 +64,7 @@ class DraftStore:
             "reviewer": (reviewer or "").strip()[:MAX_REVIEWER_CHARS],
             "due": due,
         }
-        with self.engine.begin() as conn:
+        with self._storage("保存草稿", write=True), self.engine.begin() as conn:
             if draft_id is None:
                 row = {**values, "created_at": values["updated_at"], "question": question, "complex": complex_reply}
                 return inserted_id(conn.execute(insert(drafts).values(**row)))
@@ -68,7 +74,7 @@ class DraftStore:
             return draft_id
 
     def get(self, draft_id: int) -> dict:
-        with self.engine.connect() as conn:
+        with self._storage("读取草稿"), self.engine.connect() as conn:
             row = conn.execute(select(drafts).where(drafts.c.id == draft_id)).first()
         if row is None:
             raise RecordNotFound(f"没有编号为 {draft_id} 的答复草稿")
@@ -79,5 +85,5 @@ class DraftStore:
         query = select(drafts).order_by(drafts.c.due.is_(None), drafts.c.due, drafts.c.id)
         if open_only:
             query = query.where(drafts.c.status.in_(OPEN))
-        with self.engine.connect() as conn:
+        with self._storage("读取草稿"), self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]

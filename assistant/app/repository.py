@@ -12,8 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,8 +37,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import URL, CursorResult, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 
+from assistant.app.outages import Outages
 from assistant.core.errors import ConfigError, PolicyAssistantError, StorageError
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ class Repository:
                 with contextlib.suppress(OSError):  # a missing folder shows as a database error below
                     Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(parsed, connect_args=connect_args, future=True)
-        self._failing = threading.Event()
+        self._storage = Outages(log, "answer log", "答案记录数据库").guard
         self.problem: str | None = None
         try:
             with self._storage("打开"):
@@ -182,22 +182,6 @@ class Repository:
                 "the answer log %s cannot be written: chat goes on, answers and feedback are not recorded",
                 parsed.render_as_string(hide_password=True),
             )
-
-    @contextlib.contextmanager
-    def _storage(self, action: str, write: bool = False) -> Iterator[None]:
-        """Database errors as StorageError; logged with their detail once per outage (until a write succeeds)."""
-        try:
-            yield
-        except SQLAlchemyError as exc:
-            if not self._failing.is_set():
-                self._failing.set()
-                log.warning("answer log: %s failed: %s", action, exc)
-            else:
-                log.debug("answer log: %s failed: %s", action, exc)
-            raise StorageError(f"答案记录数据库暂不可用（{action}失败），详情见服务日志。") from exc
-        if write and self._failing.is_set():
-            self._failing.clear()
-            log.warning("answer log: writable again")
 
     def close(self) -> None:
         self.engine.dispose()

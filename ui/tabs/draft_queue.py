@@ -11,6 +11,7 @@ import gradio as gr
 
 from assistant.app.drafts import OPEN, DraftStore, add_working_days
 from assistant.app.repository import RecordNotFound
+from assistant.core.errors import StorageError
 from assistant.core.settings import Settings
 from ui.views.drafting import clean_title
 from ui.views.records import local_time
@@ -79,9 +80,14 @@ def new_draft_form(settings: Settings) -> Callable:
 
 
 def rows(store: DraftStore, settings: Settings, show_done: bool) -> list[list]:
+    """The list of drafts; empty while the database cannot be read (the store logs why)."""
     today = today_in(settings)
     out = []
-    for d in store.listed(open_only=not show_done):
+    try:
+        listed = store.listed(open_only=not show_done)
+    except StorageError:
+        return []
+    for d in listed:
         due = d["due"].isoformat() if d["due"] else "—"
         if d["due"] and d["due"] < today and d["status"] in OPEN:
             due += "（已逾期）"
@@ -120,7 +126,7 @@ def wire(view: QueueView, store: DraftStore, settings: Settings, draft: gr.Textb
                 question=meta_now.get("question", ""),
                 complex_reply=bool(meta_now.get("complex")),
             )
-        except (RecordNotFound, ValueError) as exc:
+        except (RecordNotFound, ValueError, StorageError) as exc:
             return str(exc), gr.skip(), gr.skip()
         message = f"已保存草稿 #{new_id}（{status}）" + (f"，截止 {due.isoformat()}" if due else "") + "。"
         return message, new_id, rows(store, settings, show_done)
@@ -131,6 +137,8 @@ def wire(view: QueueView, store: DraftStore, settings: Settings, draft: gr.Textb
             d = store.get(int(row[0]))
         except (IndexError, ValueError, RecordNotFound):
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), "未找到该草稿。", gr.skip()
+        except StorageError as exc:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), str(exc), gr.skip()
         due = d["due"].isoformat() if d["due"] else ""
         meta_now = {"question": d["question"], "complex": d["complex"]}
         return d["text"], d["status"], d["reviewer"], due, d["id"], f"正在编辑草稿 #{d['id']}。", meta_now
