@@ -30,6 +30,7 @@ from assistant.llm.generate import Generation
 from assistant.retrieval.retriever import Query, Retrieval, Retriever
 
 log = logging.getLogger(__name__)
+TYPICAL = "新建中试平台采购设备最高补贴多少？"  # warm(): does the embedding model read questions like this one?
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -154,11 +155,17 @@ class Assistant:
             return self._places[1]
 
     def warm(self) -> None:
-        """Load the index, the dense store and the embedding model before the first question."""
+        """Load the index before the first question; the dense store and the embedding model too when the dense
+        side will be used: dense retrieval, or a model that reads a typical question (the packaged English model
+        does not, and is loaded by the first question it can read)."""
         snap = self.snapshot
-        if self.embedder is not None and self.settings.retriever != RetrievalMode.LEXICAL:
+        self.place_index(snap)
+        mode, embedder = self.settings.retriever, self.embedder
+        if embedder is None or mode == RetrievalMode.LEXICAL:
+            return
+        if mode == RetrievalMode.DENSE or embedder.coverage(TYPICAL) >= self.settings.dense_min_coverage:
             snap.store.count()
-            self.embedder.embed(["中试"])
+            embedder.embed(["中试"])
 
     def ask(self, question: str, history: list[Turn] | list[dict] | None = None, **options) -> Answer:
         """The complete answer; options as for `ask_stream`."""
