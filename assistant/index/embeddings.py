@@ -62,10 +62,11 @@ def _tokenizer_file(path: str) -> tuple[Tokenizer, int | None] | None:
 class SentenceTransformerEmbedder:
     """Loads the model on first use (importing sentence-transformers takes seconds)."""
 
-    def __init__(self, model: str, batch_size: int = 32, device: str = "cpu"):
+    def __init__(self, model: str, batch_size: int = 32, device: str = "cpu", threads: int = 0):
         self.name = model
         self.batch_size = batch_size
         self.device = device
+        self.threads = threads
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
         self._coverage_tokenizer: Any = None
@@ -75,8 +76,11 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                import torch
                 from sentence_transformers import SentenceTransformer
 
+                if self.threads > 0:  # process-wide: the model is the only torch user
+                    torch.set_num_threads(self.threads)
                 path = resolve_model(self.name)
                 try:
                     self._model = SentenceTransformer(path, device=self.device)
@@ -143,4 +147,6 @@ def make_embedder(settings: Settings) -> Embedder:
     model = settings.embedding_model
     if model.startswith("hash-"):
         return HashEmbedder(int(model.split("-", 1)[1]))
-    return SentenceTransformerEmbedder(model, settings.embedding_batch_size, settings.embedding_device)
+    return SentenceTransformerEmbedder(
+        model, settings.embedding_batch_size, settings.embedding_device, settings.embedding_threads
+    )
