@@ -40,6 +40,9 @@ def test_quick_bench_writes_a_complete_report(tmp_path: Path):
         assert heading in report
     load = data["load"]
     assert (load["sessions"], load["turns"], load["questions"], load["errors"], load["mismatches"]) == (4, 2, 8, 0, 0)
+    api = data["load_api"]
+    assert (api["sessions"], api["turns"], api["questions"], api["errors"], api["mismatches"]) == (4, 2, 8, 0, 0)
+    assert load["server_cpu_s"] > 0 and api["client_cpu_s"] > 0
 
     assert len(data["cold_start"]["cli_ask_s"]) == 1 and len(data["cold_start"]["serve_ready_s"]) == 1
     cold = data["cold_start"]
@@ -62,7 +65,7 @@ def test_quick_bench_writes_a_complete_report(tmp_path: Path):
     assert data["baseline"]["langchain"]["hit@5"] is not None
 
     verdicts = {row["target"]: row["pass"] for row in data["targets"]}
-    assert len(verdicts) == 7
+    assert len(verdicts) == 8
     assert verdicts["warm ask p95 at 100k chunks (hybrid)"] is None  # no 100k tier in a quick run
     assert all(isinstance(v, bool) for k, v in verdicts.items() if "100k" not in k)
     env = data["meta"]["environment"]

@@ -64,6 +64,7 @@ def child_env(settings: Settings) -> dict[str, str]:
         PA_CORPUS_DIR=str(settings.corpus_dir),
         PA_EMBEDDING_MODEL=settings.embedding_model,
         PA_RETRIEVER=settings.retriever.value,
+        PA_API_RATE=str(settings.api_rate),
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         GRADIO_ANALYTICS_ENABLED="False",
@@ -224,13 +225,13 @@ def serving(settings: Settings, log_path: Path) -> Iterator[tuple[subprocess.Pop
             stop(proc)
 
 
-def serve_run(settings: Settings, log_path: Path, probe: Callable[[str], dict] | None = None) -> dict:
-    """Start `serve --no-ingest`, time until / answers 200; optionally run `probe(url)` (its result is
+def serve_run(settings: Settings, log_path: Path, probe: Callable[[str, int], dict] | None = None) -> dict:
+    """Start `serve --no-ingest`, time until / answers 200; optionally run `probe(url, pid)` (its result is
     merged in) and read the server's VmHWM; always stop it."""
     with serving(settings, log_path) as (proc, url, ready):
         result: dict[str, Any] = {"seconds": ready, "pid": proc.pid, "cpu_s": process_cpu(proc.pid)}
         if probe is not None:
-            result.update(probe(url))
+            result.update(probe(url, proc.pid))
             result["rss_mb"] = vm_hwm_mb(proc.pid)
         return result
 

@@ -26,7 +26,7 @@ from evals.bench.baseline import COLD_METHOD, cold_tutorial, run_langchain_basel
 from evals.bench.baseline import METHOD as BASELINE_METHOD
 from evals.bench.load import load_figures
 from evals.bench.plan import ENGLISH_QUESTION, EXPECT, HTTP_QUESTIONS, MODES, QUESTION, WARMUP, Run
-from evals.bench.proc import api_rss, ask_over_http, cold_ask, cold_stages, serve_run
+from evals.bench.proc import api_rss, ask_over_http, cold_ask, cold_stages, process_cpu, serve_run
 from evals.bench.report import latency_stats, stats
 from evals.bench.synth import NOISE_SIGMA, Pool, RecordingEmbedder, build_tier, write_synthetic_corpus
 from evals.metrics import score_item, summarize
@@ -109,12 +109,20 @@ def cold_start(run: Run) -> None:
     probes = [cold_stages(s, QUESTION) for _ in tqdm(runs, desc="cold stages", leave=False)]
     english = [cold_ask(s, ENGLISH_QUESTION, EXPECT) for _ in tqdm(runs, desc="cold ask (model)", leave=False)]
 
-    def probe(url: str) -> dict:  # on the last server: single answers, then concurrent users; then its peak RSS
+    def probe(url: str, pid: int) -> dict:  # on the last server: single answers, concurrent users; its peak RSS
+        answers = ask_over_http(url, HTTP_QUESTIONS)
+        loads = {}
+        for channel in ("app", "api"):
+            cpu = process_cpu(pid)
+            loads[channel] = load_figures(url, run.plan.load_sessions, run.plan.load_turns, channel)
+            after = process_cpu(pid)
+            loads[channel]["server_cpu_s"] = after - cpu if after is not None and cpu is not None else None
         return {
-            "answers": ask_over_http(url, HTTP_QUESTIONS),
-            "load": load_figures(url, run.plan.load_sessions, run.plan.load_turns),
+            "answers": answers,
+            "load": loads["app"],
+            "load_api": loads["api"],
             "rss_method": f"VmHWM of the `serve` process after answering over HTTP (gradio_client), "
-            f"{run.plan.load_sessions} concurrent users included",
+            f"{run.plan.load_sessions} concurrent users in the app and as many through the HTTP API included",
         }
 
     serves = []
@@ -142,6 +150,7 @@ def cold_start(run: Run) -> None:
     }
     probed = serves[-1]
     run.results["load"] = probed.get("load")
+    run.results["load_api"] = probed.get("load_api")
     if probed.get("rss_mb") is None:
         log.warning("RSS over HTTP failed (%s); measuring through the Python API", probed.get("rss_error"))
         probed = {**probed, **api_rss(s, HTTP_QUESTIONS)}
