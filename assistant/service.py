@@ -208,7 +208,8 @@ class Assistant:
         plan = AnswerPlan(analysis, tuple(f.plan for f in found))
         rendered = render(plan)
         first = found[0]
-        self.last_timings = dict(first.retrieval.timings, compose_ms=(time.perf_counter() - t0) * 1000)
+        retrieval_ms = sum(sum(f.retrieval.timings.values()) for f in found)  # every ask's, counted apart
+        self.last_timings = dict(first.retrieval.timings, compose_ms=(time.perf_counter() - t0) * 1000 - retrieval_ms)
         verdict = plan.asks[0].verdict
         answer = Answer(
             question=text,

@@ -49,8 +49,9 @@ class Settings:
     embedding_model: str = PACKAGED_MODEL
     embedding_batch_size: int = 32
     embedding_device: str = "cpu"
-    # torch threads of the embedding model (0: torch's default, one per core). One thread embeds a question in
-    # ~12 ms whether or not the other core is busy; two took 133 ms while another process kept a core busy
+    # threads that embed a question (ONNX Runtime; 0: one per core). One thread takes ~5 ms whether or not the
+    # other core is busy; torch on two threads took 133 ms while another process kept a core busy. Ingest
+    # batches go through torch with one thread per core.
     embedding_threads: int = 1
 
     # Chroma: embedded under data_dir unless a server URL is set (e.g. http://127.0.0.1:8000).

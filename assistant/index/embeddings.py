@@ -81,11 +81,8 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                import torch
                 from sentence_transformers import SentenceTransformer
 
-                if self.threads > 0:  # process-wide: the model is the only torch user
-                    torch.set_num_threads(self.threads)
                 path = resolve_model(self.name)
                 try:
                     self._model = SentenceTransformer(path, device=self.device)

@@ -13,8 +13,8 @@ from evals.bench.synth import Pool
 
 QUESTION = "新建中试平台采购设备最高补贴多少？"
 EXPECT = "1亿元"
-# a question the packaged English model reads: its cold answer loads torch and the model (measured apart)
-ENGLISH_QUESTION = "What is the maximum subsidy for purchasing equipment for a newly built pilot platform?"
+# a cold answer that uses the model (measured apart): dense retrieval embeds the question whatever the model reads
+DENSE_ASK = ("--retriever", "dense")
 HTTP_QUESTIONS = [
     QUESTION,
     "已建的中试平台提升能级，补贴比例最高多少？",

@@ -110,10 +110,11 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
 
 
-def cold_ask(settings: Settings, question: str, expect: str | None = None) -> dict:
-    """Wall time from process start to the answer appearing on stdout of `policy-assistant ask`
+def cold_ask(settings: Settings, question: str, expect: str | None = None, *options: str) -> dict:
+    """Wall time from process start to the answer appearing on stdout of `policy-assistant ask [options]`
     (unbuffered, so it shows when printed), and to process exit (interpreter teardown included)."""
-    return first_output([*cli_command(), "ask", question], child_env(settings), "`policy-assistant ask`", expect)
+    argv = [*cli_command(), "ask", question, *options]
+    return first_output(argv, child_env(settings), "`policy-assistant ask`", expect)
 
 
 def first_output(argv: list[str], env: dict[str, str], what: str, expect: str | None = None) -> dict:

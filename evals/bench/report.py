@@ -180,7 +180,8 @@ def _cold_start(r: dict) -> list[str]:
         )
     if cold.get("model_ask_s"):
         md.append(
-            f"| `policy-assistant ask` in English (the model reads it: torch and the model load) → answer printed "
+            f"| `policy-assistant ask {' '.join(cold.get('model_options', []))}` (the model and Chroma are used) → "
+            "answer printed "
             f"| {', '.join(_f(x, 2) for x in cold['model_ask_s'])} | {_f(cold['model_ask_median_s'], 2)} |"
         )
     md.append(
@@ -202,7 +203,7 @@ def _cold_cpu(cold: dict) -> list[str]:
     md = ["\n| run | wall s | CPU s | CPU ÷ wall |\n|---|---|---|---|"]
     for label, walls, cpus in (
         ("ask", cold.get("cli_ask_s", []), cold.get("cli_cpu_s", [])),
-        ("ask in English", cold.get("model_ask_s", []), cold.get("model_cpu_s", [])),
+        ("ask, dense", cold.get("model_ask_s", []), cold.get("model_cpu_s", [])),
         ("serve ready", cold.get("serve_ready_s", []), cold.get("serve_cpu_s", [])),
     ):
         for i, (wall, cpu) in enumerate(zip(walls, cpus), 1):

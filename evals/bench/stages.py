@@ -25,7 +25,7 @@ from assistant.service import Assistant
 from evals.bench.baseline import COLD_METHOD, cold_tutorial, run_langchain_baseline
 from evals.bench.baseline import METHOD as BASELINE_METHOD
 from evals.bench.load import load_figures
-from evals.bench.plan import ENGLISH_QUESTION, EXPECT, HTTP_QUESTIONS, MODES, QUESTION, WARMUP, Run
+from evals.bench.plan import DENSE_ASK, EXPECT, HTTP_QUESTIONS, MODES, QUESTION, WARMUP, Run
 from evals.bench.proc import api_rss, ask_over_http, cold_ask, cold_stages, process_cpu, serve_run
 from evals.bench.report import latency_stats, stats
 from evals.bench.synth import NOISE_SIGMA, Pool, RecordingEmbedder, build_tier, write_synthetic_corpus
@@ -107,7 +107,7 @@ def cold_start(run: Run) -> None:
     runs = range(run.plan.cold_runs)
     asks = [cold_ask(s, QUESTION, EXPECT) for _ in tqdm(runs, desc="cold ask", leave=False)]
     probes = [cold_stages(s, QUESTION) for _ in tqdm(runs, desc="cold stages", leave=False)]
-    english = [cold_ask(s, ENGLISH_QUESTION, EXPECT) for _ in tqdm(runs, desc="cold ask (model)", leave=False)]
+    dense = [cold_ask(s, QUESTION, EXPECT, *DENSE_ASK) for _ in tqdm(runs, desc="cold ask (model)", leave=False)]
 
     def probe(url: str, pid: int) -> dict:  # on the last server: single answers, concurrent users; its peak RSS
         answers = ask_over_http(url, HTTP_QUESTIONS)
@@ -139,11 +139,11 @@ def cold_start(run: Run) -> None:
         "cli_answered": [a["answered"] for a in asks],
         "stages_s": {name: statistics.median(p[name] for p in probes) for name in stage_names},
         "heavy_modules": sorted({m for p in probes for m in p["heavy_modules"]}),
-        "model_question": ENGLISH_QUESTION,
-        "model_ask_s": [a["seconds"] for a in english],
-        "model_cpu_s": [a["cpu_s"] for a in english],
-        "model_ask_median_s": statistics.median(a["seconds"] for a in english),
-        "model_answered": [a["answered"] for a in english],
+        "model_options": list(DENSE_ASK),
+        "model_ask_s": [a["seconds"] for a in dense],
+        "model_cpu_s": [a["cpu_s"] for a in dense],
+        "model_ask_median_s": statistics.median(a["seconds"] for a in dense),
+        "model_answered": [a["answered"] for a in dense],
         "serve_ready_s": [x["seconds"] for x in serves],
         "serve_cpu_s": [x.get("cpu_s") for x in serves],
         "serve_ready_median_s": statistics.median(x["seconds"] for x in serves),
