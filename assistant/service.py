@@ -34,6 +34,7 @@ from assistant.retrieval.scope import named_document, without_titles
 
 log = logging.getLogger(__name__)
 OWN_FIGURES = (Kind.DATE, Kind.DOC_NUMBER)  # a claim of one of these about a named document is about the document
+TYPICAL = "新建中试平台采购设备最高补贴多少？"  # warm(): does the embedding model read questions like this one?
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -159,11 +160,17 @@ class Assistant:
             return self._places[1]
 
     def warm(self) -> None:
-        """Load the index, the dense store and the embedding model before the first question."""
+        """Load the index before the first question; the dense store and the embedding model too when the dense
+        side will be used: dense retrieval, or a model that reads a typical question (the packaged English model
+        does not, and is loaded by the first question it can read)."""
         snap = self.snapshot
-        if self.embedder is not None and self.settings.retriever != RetrievalMode.LEXICAL:
+        self.place_index(snap)
+        mode, embedder = self.settings.retriever, self.embedder
+        if embedder is None or mode == RetrievalMode.LEXICAL:
+            return
+        if mode == RetrievalMode.DENSE or embedder.coverage(TYPICAL) >= self.settings.dense_min_coverage:
             snap.store.count()
-            self.embedder.embed(["中试"])
+            embedder.embed(["中试"])
 
     def ask(self, question: str, history: list[Turn] | list[dict] | None = None, **options) -> Answer:
         """The complete answer; options as for `ask_stream`."""
@@ -204,12 +211,13 @@ class Assistant:
             context = "，".join([analysis.context, *(a.text for a in analysis.asks[:n])]).strip("，")
             found.append(self._answer_ask(ask, text, context, len(analysis.asks), turns, chat, scope))
         first = found[0]
+        extra: list[Retrieval] = []  # the other documents' retrievals of the disagreement check
         plans, disagreement = [f.plan for f in found], ""
         if len(found) == 1 and doc_id is None:  # another document may give the ask a different figure
             plans, disagreement = with_disagreeing(
                 first.plan,
                 first.retrieval.hits,
-                lambda other: self._answer_from(first, scope, other),
+                lambda other: self._answer_from(first, scope, other, extra),
                 snapshot.documents,
                 scope.places,
             )
@@ -217,7 +225,8 @@ class Assistant:
         rendered = render(plan)
         if disagreement:
             rendered = dataclasses.replace(rendered, text=disagreement + "\n" + rendered.text)
-        self.last_timings = dict(first.retrieval.timings, compose_ms=(time.perf_counter() - t0) * 1000)
+        retrieval_ms = sum(sum(r.timings.values()) for r in [*(f.retrieval for f in found), *extra])  # counted apart
+        self.last_timings = dict(first.retrieval.timings, compose_ms=(time.perf_counter() - t0) * 1000 - retrieval_ms)
         verdict = plan.asks[0].verdict
         answer = Answer(
             question=text,
@@ -264,11 +273,12 @@ class Assistant:
             ask_plan = dataclasses.replace(ask_plan, composition=refusal)
         return Found(resolved, standalone, question, retrieval, ask_plan)
 
-    def _answer_from(self, found: Found, scope: Scope, doc_id: str) -> AskPlan:
-        """The ask of `found`, answered from one document only."""
-        _, composition = self._compose(
+    def _answer_from(self, found: Found, scope: Scope, doc_id: str, retrievals: list[Retrieval]) -> AskPlan:
+        """The ask of `found`, answered from one document only (its retrieval appended to `retrievals`)."""
+        retrieval, composition = self._compose(
             found.question, found.resolved, found.standalone, dataclasses.replace(scope, doc_id=doc_id)
         )
+        retrievals.append(retrieval)
         return self._planner(scope.snapshot).plan(found.plan.ask, composition, scope.snapshot.chunks)
 
     def _planner(self, snapshot: Snapshot) -> Planner:

@@ -41,8 +41,19 @@ def test_quick_bench_writes_a_complete_report(tmp_path: Path):
         assert heading in report
     load = data["load"]
     assert (load["sessions"], load["turns"], load["questions"], load["errors"], load["mismatches"]) == (4, 2, 8, 0, 0)
+    api = data["load_api"]
+    assert (api["sessions"], api["turns"], api["questions"], api["errors"], api["mismatches"]) == (4, 2, 8, 0, 0)
+    assert load["server_cpu_s"] > 0 and api["client_cpu_s"] > 0
 
     assert len(data["cold_start"]["cli_ask_s"]) == 1 and len(data["cold_start"]["serve_ready_s"]) == 1
+    cold = data["cold_start"]
+    assert set(cold["stages_s"]) == {"interpreter", "imports", "assistant", "index", "answer"}
+    assert len(cold["model_ask_s"]) == 1 and all(cold["cli_answered"])
+    # the hash test embedder reads every question, so its dense side (chromadb) is used; never the web app's
+    assert not {"torch", "gradio", "langchain", "langchain_core"} & set(cold["heavy_modules"])
+    assert all(x is not None and x > 0 for x in cold["cli_cpu_s"] + cold["serve_cpu_s"])
+    assert len(data["baseline"]["cold_runs_s"]) == 1 and data["baseline"]["ratios"]["cold_s"] is not None
+    assert "Cold start, new process" in report and "Stages of a cold answer" in report
     assert data["memory"]["app_peak_rss_mb"] > 0 and data["memory"]["bench_peak_rss_mb"] > 0
     assert data["warm_ask"]["items"] == 12
     assert set(data["warm_ask"]["latency"]) >= {"total_ms", "lexical_ms", "embed_ms", "dense_ms", "compose_ms"}
@@ -58,7 +69,7 @@ def test_quick_bench_writes_a_complete_report(tmp_path: Path):
     assert large["chunks"] >= large["clauses"] > 0 and large["ingest_rss_mb"] > 0 and large["parser_rss_mb"] > 0
 
     verdicts = {row["target"]: row["pass"] for row in data["targets"]}
-    assert len(verdicts) == 6
+    assert len(verdicts) == 9
     assert verdicts["warm ask p95 at 100k chunks (hybrid)"] is None  # no 100k tier in a quick run
     assert all(isinstance(v, bool) for k, v in verdicts.items() if "100k" not in k)
     env = data["meta"]["environment"]

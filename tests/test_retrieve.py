@@ -19,7 +19,11 @@ def snapshot(settings, embedder, tokenizer):
     snap.close()
 
 
-@pytest.mark.parametrize("overfetch", [1, 4])  # with 1, small scopes take the fallback to Chroma's filter
+# (OVERFETCH, settings.dense_overfetch, vectors.npy read): with (1, 1), small scopes take the fallback, an exact
+# search of the scope's vectors, or without them Chroma's filter; with (1, 25) the wider unfiltered query
+@pytest.mark.parametrize(
+    "overfetch, wide, vectors", [(1, 1, True), (1, 1, False), (4, 4, True), (1, 25, True), (4, 25, True)]
+)
 @pytest.mark.parametrize("question", ["中试线支持金额最高可达多少", "中试服务券", "实施意见出台的背景", "抄送"])
 @pytest.mark.parametrize(
     "scope, n",
@@ -30,10 +34,12 @@ def snapshot(settings, embedder, tokenizer):
     ],
 )
 def test_post_filtered_dense_equals_the_filtered_query(
-    snapshot, settings, embedder, question, scope, n, overfetch, monkeypatch
+    snapshot, settings, embedder, question, scope, n, overfetch, wide, vectors, monkeypatch
 ):
     monkeypatch.setattr("assistant.retrieval.retriever.OVERFETCH", overfetch)
-    retriever = Retriever(snapshot, embedder, settings)
+    if not vectors:  # a generation without vectors.npy
+        monkeypatch.setitem(snapshot.__dict__, "_vectors", None)
+    retriever = Retriever(snapshot, embedder, settings.replace(dense_overfetch=wide))
     query = Query(question, {}, scope.get("jurisdiction"), scope.get("doc_id"), question)
     vector = embedder.embed([question])[0]
     mask = snapshot.mask(query.jurisdiction, query.doc_id)
@@ -92,3 +98,43 @@ def test_coverage_reads_the_model_tokenizer_file_without_loading_the_model():
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
         assert share == 1.0 - sum(i == tokenizer.unk_token_id for i in ids) / len(ids)
     assert read[0] < 0.5 < read[1]
+
+
+def test_a_dense_query_in_a_scope_asks_chroma_to_filter_only_when_the_wider_query_falls_short(
+    snapshot, settings, embedder, monkeypatch
+):
+    calls: list[tuple[int, dict | None]] = []
+    query_store = snapshot.query
+
+    def recording(vector, n, where=None):
+        calls.append((n, where))
+        return query_store(vector, n, where)
+
+    monkeypatch.setattr(snapshot, "query", recording)
+    monkeypatch.setattr("assistant.retrieval.retriever.OVERFETCH", 1)
+    question = "中试服务券"
+    query = Query(question, {}, None, "shanghai-pilot-platform-plan-2025", question)
+    vector = embedder.embed([question])[0]
+    mask = snapshot.mask(None, query.doc_id)
+    n = int(mask.sum())  # every chunk of the document: the unfiltered top n hold some of the other document's
+    got = Retriever(snapshot, embedder, settings.replace(dense_overfetch=25))._dense(vector, n, query, mask)
+    assert [k for k, _ in calls] == [n, 25 * n]
+    assert all(where is None for _, where in calls)
+    assert sorted(i for i, _ in got) == [int(i) for i in mask.nonzero()[0]]
+
+
+def test_phrase_boosts_equal_a_scan_of_every_chunk(snapshot):
+    from assistant.index.snapshot import HEADING_BOOST, PHRASE_BOOST
+
+    chunks = snapshot.chunks
+    for phrases in [("中试是",), ("三是",), ("中试是", "三是", "中试"), ("",), ("不在任何条款里的话",)]:
+        expected: dict[int, float] = {}
+        for phrase in phrases:
+            for i, c in enumerate(chunks):
+                if c.path[-1].startswith(phrase):
+                    expected[i] = expected.get(i, 0.0) + HEADING_BOOST
+                elif phrase in c.text:
+                    expected[i] = expected.get(i, 0.0) + PHRASE_BOOST
+        assert snapshot.phrase_boosts("", phrases) == expected, phrases
+    mask = snapshot.mask("shanghai")
+    assert mask is snapshot.mask("shanghai") and not mask.flags.writeable

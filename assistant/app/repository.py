@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     delete,
+    event,
     func,
     insert,
     inspect,
@@ -151,6 +152,17 @@ def database_url(url: str) -> URL:
     return parsed
 
 
+def _write_ahead(connection, _record) -> None:
+    """SQLite in WAL mode with synchronous=NORMAL: a commit appends to the log without waiting for the disk
+    (fsync at checkpoints), so an answer is logged in well under a millisecond instead of 5-25 ms, and readers
+    never wait for the writer. Every transaction stays atomic; a committed one survives a crash of the app, and
+    only a power failure can take back the last ones."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 class Repository:
     """Thread-safe (the engine pools connections); close() disposes of the engine.
 
@@ -167,6 +179,8 @@ class Repository:
                 with contextlib.suppress(OSError):  # a missing folder shows as a database error below
                     Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(parsed, connect_args=connect_args, future=True)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            event.listen(self.engine, "connect", _write_ahead)
         self._storage = Outages(log, "answer log", "答案记录数据库").guard
         self.problem: str | None = None
         try:

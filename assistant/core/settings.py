@@ -49,6 +49,10 @@ class Settings:
     embedding_model: str = PACKAGED_MODEL
     embedding_batch_size: int = 32
     embedding_device: str = "cpu"
+    # threads that embed a question (ONNX Runtime; 0: one per core). One thread takes ~5 ms whether or not the
+    # other core is busy; torch on two threads took 133 ms while another process kept a core busy. Ingest
+    # batches go through torch with one thread per core.
+    embedding_threads: int = 1
 
     # Chroma: embedded under data_dir unless a server URL is set (e.g. http://127.0.0.1:8000).
     chroma_url: str | None = None
@@ -64,6 +68,9 @@ class Settings:
     # the dense side is skipped for a question the model cannot read: the English MiniLM knows about a
     # third of the tokens of a Chinese question (at most 0.67 on evals/data/dataset.jsonl), a Chinese model nearly all
     dense_min_coverage: float = 0.8
+    # a dense query inside a jurisdiction or document asks Chroma for this many times the candidates without a
+    # filter when OVERFETCH times were too few, before Chroma's own filter (200-400 ms at 100k chunks)
+    dense_overfetch: int = 25
 
     # Chunking
     chunk_max_chars: int = 360

@@ -62,13 +62,19 @@ def _tokenizer_file(path: str) -> tuple[Tokenizer, int | None] | None:
 class SentenceTransformerEmbedder:
     """Loads the model on first use (importing sentence-transformers takes seconds)."""
 
-    def __init__(self, model: str, batch_size: int = 32, device: str = "cpu"):
+    def __init__(
+        self, model: str, batch_size: int = 32, device: str = "cpu", threads: int = 0, cache_dir: Path | None = None
+    ):
         self.name = model
         self.batch_size = batch_size
         self.device = device
+        self.threads = threads
+        self.cache_dir = cache_dir  # where the ONNX export is kept (assistant.index.onnx_encoder)
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
         self._coverage_tokenizer: Any = None
+        self._onnx: Any = None  # None: not looked for yet; False: there is none
+        self._onnx_lock = threading.Lock()
 
     def _load(self) -> SentenceTransformer:
         with self._lock:
@@ -83,7 +89,36 @@ class SentenceTransformerEmbedder:
                 except Exception as exc:  # noqa: BLE001 - any load failure is a configuration problem
                     raise ConfigError(f"cannot load embedding model {self.name!r} ({path}): {exc}") from exc
                 log.info("loaded embedding model %s", self.name)
+                if self.device == "cpu" and Path(path).is_dir():  # for the next questions, and the next processes
+                    from assistant.index import onnx_encoder
+
+                    if onnx_encoder.export(self._model, onnx_encoder.location(path, self.cache_dir), path):
+                        self._onnx = None  # look again
         return self._model
+
+    def _fast(self) -> Any:
+        """The ONNX export of the model, when one was made (None otherwise): questions are embedded with it."""
+        if self._onnx is None:
+            with self._onnx_lock:
+                if self._onnx is None:
+                    self._onnx = self._open_onnx() or False
+        return self._onnx or None
+
+    def _open_onnx(self) -> Any:
+        from assistant.index import onnx_encoder
+
+        path = resolve_model(self.name)
+        tokenizer = Path(path) / "tokenizer.json"
+        if self.device != "cpu" or not tokenizer.is_file():
+            return None
+        folder = onnx_encoder.location(path, self.cache_dir)
+        if not (folder / "encoder.json").is_file():
+            return None
+        try:
+            return onnx_encoder.OnnxEncoder(folder, tokenizer, self.threads)
+        except Exception as exc:  # noqa: BLE001 - the torch model answers instead
+            log.warning("cannot open the ONNX export %s (%s): using torch", folder, exc)
+            return None
 
     def coverage(self, text: str) -> float:
         """The share of the text's tokens the model knows. Read with the model's own tokenizer.json through the
@@ -110,6 +145,11 @@ class SentenceTransformerEmbedder:
         return self._coverage_tokenizer
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """A question (one text) through the ONNX export when there is one; batches (ingest) through torch."""
+        if len(texts) == 1:
+            fast = self._fast()
+            if fast is not None:
+                return fast.embed(list(texts))
         model = self._load()
         vectors = model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
@@ -143,4 +183,6 @@ def make_embedder(settings: Settings) -> Embedder:
     model = settings.embedding_model
     if model.startswith("hash-"):
         return HashEmbedder(int(model.split("-", 1)[1]))
-    return SentenceTransformerEmbedder(model, settings.embedding_batch_size, settings.embedding_device)
+    return SentenceTransformerEmbedder(
+        model, settings.embedding_batch_size, settings.embedding_device, settings.embedding_threads
+    )

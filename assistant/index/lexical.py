@@ -9,6 +9,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -60,18 +61,21 @@ def load_synonyms(text: str | None = None) -> dict[str, list[str]]:
 class ChineseTokenizer:
     """A private jieba instance with the domain dictionary; no global state is touched."""
 
-    def __init__(self, synonyms: dict[str, list[str]] | None = None):
+    def __init__(self, synonyms: dict[str, list[str]] | None = None, cache_dir: Path | None = None):
+        """`cache_dir`: where the prefix dictionary is kept (assistant.index.prefix_dict; default: a directory
+        under the system's temporary directory)."""
         import jieba
 
+        from assistant.index import prefix_dict
+
         jieba.setLogLevel(logging.WARNING)
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
         self.domain: set[str] = set()  # the policy vocabulary of the domain dictionary
         self.subjects: set[str] = set()  # its nouns: what a question can be about (中试服务券, 贴息)
+        words: list[tuple[str, int]] = []  # added to jieba's dictionary in this order
         for line in resources.text(resources.DOMAIN, "userdict.txt").splitlines():
             parts = line.split()
             if parts:
-                self._add_word(parts[0], int(parts[1]) if len(parts) > 1 else 50)
+                words.append((parts[0], int(parts[1]) if len(parts) > 1 else 50))
                 self.domain.add(parts[0].lower())
                 if len(parts) > 2 and parts[2].startswith("n"):
                     self.subjects.add(parts[0].lower())
@@ -83,14 +87,10 @@ class ChineseTokenizer:
             resources.text(resources.DOMAIN, "userdict.txt"),
             sorted(self.synonyms.items()),
         )
-        for word in self.synonyms:
-            if len(word) > 1:
-                self._add_word(word, 20)
-
-    def _add_word(self, word: str, freq: int) -> None:
-        """Add a word, or raise its frequency; never lower what the main dictionary knows."""
-        if self._jieba.FREQ.get(word, 0) < freq:
-            self._jieba.add_word(word, freq)
+        words.extend((word, 20) for word in self.synonyms if len(word) > 1)
+        # jieba's dictionary with these words, read a first character at a time (same cuts, no 0.4 s load)
+        self._jieba = prefix_dict.tokenizer(words, cache_dir)
+        self._frequency = prefix_dict.frequency
 
     def _bounds(self, text: str) -> set[int]:
         """The offsets at which jieba's words of `text` start and end."""
@@ -125,7 +125,7 @@ class ChineseTokenizer:
 
     def is_word(self, text: str) -> bool:
         """Whether the dictionary knows `text` as a word."""
-        return self._jieba.FREQ.get(text, 0) > 0
+        return self._frequency(self._jieba, text) > 0
 
     def tokens(self, text: str) -> list[str]:
         text = text.lower()

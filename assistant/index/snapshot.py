@@ -3,8 +3,10 @@ store (opened on first use, locked to this process when embedded). The files on 
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
+from functools import cached_property
 from typing import IO
 
 import numpy as np
@@ -18,6 +20,7 @@ from assistant.index.lexical import BM25Index
 MIN_HEADING_CHARS = 4
 HEADING_BOOST = 0.6
 PHRASE_BOOST = 0.5
+SEPARATOR = "\x00"  # between the strings of a _Joined; a question never holds it (control characters are removed)
 
 
 class Snapshot:
@@ -40,6 +43,9 @@ class Snapshot:
             leaf = HEADING_MARKER.sub("", c.path[-1]).rstrip("？?。") if c.kind == "clause" else ""
             if len(leaf) >= MIN_HEADING_CHARS:
                 self._headings.setdefault(leaf, []).append(i)
+        self._leaves = _Joined([c.path[-1] for c in self.chunks])  # phrase_boosts: one search, not a loop
+        self._texts = _Joined([c.text for c in self.chunks])
+        self._masks: dict[tuple[str | None, str | None], np.ndarray] = {}
         self._store: ChromaStore | None = None
         self._release: weakref.finalize | None = None
         self._guard = threading.Lock()  # opening, querying and closing the store from several threads
@@ -98,31 +104,58 @@ class Snapshot:
             raise
         # closed by close(), or when the snapshot is garbage-collected, or at interpreter exit
         self._release = weakref.finalize(self, _close_store, store, lock)
+        _ = self._vectors  # the dense side is in use: read its vectors now, not during a question
         return store
 
+    def nearest(self, vector: np.ndarray, n: int, mask: np.ndarray) -> list[tuple[int, float]] | None:
+        """Exact cosine search among the chunks of `mask` over the generation's own vectors (vectors.npy, read
+        when the dense store is opened): the n best (position, similarity), best first; None without the file."""
+        vectors = self._vectors
+        if vectors is None:
+            return None
+        rows = np.flatnonzero(mask)
+        sims = (vectors @ np.asarray(vector, dtype=np.float32))[rows]  # one pass over the matrix, no copy of it
+        best = np.lexsort((rows, -sims))[:n]  # highest similarity first, then document order
+        return [(int(rows[i]), float(sims[i])) for i in best]
+
+    @cached_property
+    def _vectors(self) -> np.ndarray | None:
+        path = self.layout.gen_dir(self.generation) / "vectors.npy"
+        return np.load(path) if path.is_file() else None
+
     def phrase_boosts(self, question: str, phrases: tuple[str, ...]) -> dict[int, float]:
-        """Chunks whose clause heading the question quotes, or that contain a defining phrase."""
+        """Chunks whose clause heading the question quotes, or that contain a defining phrase: a heading that
+        starts with the phrase adds HEADING_BOOST, else a text that holds it PHRASE_BOOST, phrase after phrase."""
         boosts: dict[int, float] = {}
         for heading, idxs in self._headings.items():
             if heading in question:
                 for i in idxs:
                     boosts[i] = HEADING_BOOST
         for phrase in phrases:
-            for i, c in enumerate(self.chunks):
-                if c.path[-1].startswith(phrase):
-                    boosts[i] = boosts.get(i, 0.0) + HEADING_BOOST
-                elif phrase in c.text:
-                    boosts[i] = boosts.get(i, 0.0) + PHRASE_BOOST
+            if not phrase or SEPARATOR in phrase:  # every heading starts with "": the plain scan says so
+                starts = {i for i, c in enumerate(self.chunks) if c.path[-1].startswith(phrase)}
+                holds = {i for i, c in enumerate(self.chunks) if phrase in c.text}
+            else:
+                starts = self._leaves.find(SEPARATOR + phrase, at_start=True)
+                holds = self._texts.find(phrase)
+            for i in sorted(starts | holds):
+                boosts[i] = boosts.get(i, 0.0) + (HEADING_BOOST if i in starts else PHRASE_BOOST)
         return boosts
 
     def mask(self, jurisdiction: str | None = None, doc_id: str | None = None) -> np.ndarray | None:
+        """The chunks of a jurisdiction and/or a document (read-only, computed once per generation)."""
         if not jurisdiction and not doc_id:
             return None
-        mask = np.ones(len(self.chunks), dtype=bool)
-        if jurisdiction:
-            mask &= self._jurisdiction == jurisdiction
-        if doc_id:
-            mask &= self._doc_ids == doc_id
+        key = (jurisdiction, doc_id)
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = np.ones(len(self.chunks), dtype=bool)
+            if jurisdiction:
+                mask &= self._jurisdiction == jurisdiction
+            if doc_id:
+                mask &= self._doc_ids == doc_id
+            mask.flags.writeable = False
+            self._masks[key] = mask
         return mask
 
     def close(self) -> None:
@@ -137,6 +170,27 @@ class Snapshot:
     def _detach(self):
         release, self._store, self._release, self._closing = self._release, None, None, False
         return release
+
+
+class _Joined:
+    """Strings joined into one, each after a SEPARATOR, to find a phrase in all of them with one search."""
+
+    def __init__(self, strings: list[str]):
+        self.text = "".join(SEPARATOR + x for x in strings)
+        lengths = np.fromiter((len(x) + 1 for x in strings), dtype=np.int64, count=len(strings))
+        self.starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if strings else np.zeros(0, dtype=np.int64)
+
+    def find(self, phrase: str, at_start: bool = False) -> set[int]:
+        """Positions of the strings that hold `phrase` (`phrase` = SEPARATOR + p with at_start: that start with
+        p). The phrase holds no SEPARATOR, so no match straddles two strings."""
+        found = [m.start() for m in re.finditer(re.escape(phrase), self.text)]
+        if not found:
+            return set()
+        at = np.asarray(found)
+        owners = np.searchsorted(self.starts, at, side="right") - 1
+        if at_start:  # at its string's own separator, not one inside a string
+            owners = owners[self.starts[owners] == at]
+        return {int(i) for i in owners}
 
 
 def _close_store(store: ChromaStore, lock: IO[str] | None) -> None:

@@ -74,19 +74,26 @@ class Retriever:
         return Retrieval(hits, timings, skipped)
 
     def _dense(self, vector: np.ndarray, n: int, query: Query, mask: np.ndarray | None) -> Ranked:
-        """Nearest chunks inside the filter. Chroma's metadata filter is slow on a large collection, so an
-        unfiltered query for OVERFETCH×n is filtered here first; only when fewer than n of those pass is the
-        filter handed to Chroma. Exact either way: n passing chunks from the unfiltered top are the top n."""
+        """Nearest chunks inside the filter. Chroma's metadata filter is slow on a large collection (200-500 ms at
+        100k chunks), so an unfiltered query for OVERFETCH×n, then for settings.dense_overfetch×n, is filtered
+        here first; only when fewer than n of those pass are the scope's own vectors searched exactly (or, for a
+        generation without vectors.npy, the filter handed to Chroma). Exact either way: n passing chunks from
+        the unfiltered top are the top n."""
         snap = self.snapshot
         if mask is None:
             return [(snap.position[cid], sim) for cid, sim in snap.query(vector, n) if cid in snap.position]
-        found = [
-            (pos, sim)
-            for cid, sim in snap.query(vector, OVERFETCH * n)
-            if (pos := snap.position.get(cid)) is not None and mask[pos]
-        ]
-        if len(found) >= min(n, int(mask.sum())):
-            return found[:n]
+        allowed = int(mask.sum())
+        for factor in dict.fromkeys((OVERFETCH, max(OVERFETCH, self.settings.dense_overfetch))):
+            found = [
+                (pos, sim)
+                for cid, sim in snap.query(vector, factor * n)
+                if (pos := snap.position.get(cid)) is not None and mask[pos]
+            ]
+            if len(found) >= min(n, allowed):
+                return found[:n]
+        exact = snap.nearest(vector, n, mask)
+        if exact is not None:
+            return exact
         return [(snap.position[cid], sim) for cid, sim in snap.query(vector, n, _where(query)) if cid in snap.position]
 
     def _fuse(self, lexical: Ranked, dense: Ranked, mode: str, k: int, mask: np.ndarray | None) -> list[Hit]:

@@ -12,17 +12,22 @@ Used by tests/test_load.py and by `policy-assistant bench` (evals/bench.py).
 
 from __future__ import annotations
 
+import http.client
+import json
 import logging
+import resource
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from evals.bench.report import stats
 
 log = logging.getLogger(__name__)
 ENDPOINT = "/ask"
+API_ENDPOINT = "/api/ask"
 SCOPE = "全部"
 SCRIPTS = {
     "shanghai": [
@@ -132,6 +137,41 @@ def converse(
     return session
 
 
+def converse_api(
+    url: str, script: str, turns: int, timeout_s: float, deadline: float, start: threading.Barrier | None = None
+) -> Session:
+    """The same user through the HTTP API (`POST /api/ask`), keeping its own history as an API client does; its
+    chat is the question and answer texts. Never raises, records the first error instead."""
+    session = Session(script)
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout_s)
+    history: list[dict] = []
+    try:
+        if start is not None:
+            start.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        for turn, question in enumerate(SCRIPTS[script][:turns], 1):
+            if deadline - time.monotonic() <= 0:
+                raise TimeoutError(f"run budget spent before turn {turn}")
+            body = json.dumps({"question": question, "history": history}, ensure_ascii=False).encode("utf-8")
+            t0 = time.perf_counter()
+            connection.request("POST", API_ENDPOINT, body, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            data = json.loads(response.read())
+            session.latencies_ms.append((time.perf_counter() - t0) * 1000)
+            if response.status != 200:
+                raise RuntimeError(f"turn {turn}: HTTP {response.status} {data}")
+            history += [{"role": "user", "content": question}, {"role": "assistant", "content": data["answer"]}]
+            session.messages = list(history)
+    except Exception as exc:  # noqa: BLE001 - a load run reports failures, it does not stop at the first
+        session.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        connection.close()
+    return session
+
+
+CHANNELS = {"app": converse, "api": converse_api}
+
+
 def compare(session: Session, reference: Session) -> str | None:
     """Where a session's chat first differs from the single-user chat of the same script, if anywhere."""
     for i, (got, want) in enumerate(zip(session.messages, reference.messages)):
@@ -150,11 +190,14 @@ def run_load(
     timeout_s: float = 60.0,
     budget_s: float = 300.0,
     during: Callable[[], object] | None = None,
+    channel: str = "app",
 ) -> LoadReport:
     """Single-user reference chats first (one per script), then `sessions` users at once; `during`, if
-    given, runs in another thread once they have started (e.g. a re-index); its exception is raised."""
+    given, runs in another thread once they have started (e.g. a re-index); its exception is raised.
+    `channel`: "app" (the chat endpoint through gradio_client) or "api" (`POST /api/ask`)."""
+    talk = CHANNELS[channel]
     deadline = time.monotonic() + budget_s
-    reference = {name: converse(url, name, turns, timeout_s, deadline) for name in SCRIPTS}
+    reference = {name: talk(url, name, turns, timeout_s, deadline) for name in SCRIPTS}
     broken = {name: s.error for name, s in reference.items() if s.error}
     if broken:
         raise RuntimeError(f"single-user reference chats failed: {broken}")
@@ -163,8 +206,7 @@ def run_load(
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=sessions + 1, thread_name_prefix="load") as pool:
         futures = [
-            pool.submit(converse, url, names[i % len(names)], turns, timeout_s, deadline, start)
-            for i in range(sessions)
+            pool.submit(talk, url, names[i % len(names)], turns, timeout_s, deadline, start) for i in range(sessions)
         ]
         side = pool.submit(lambda: (start.wait(timeout=budget_s), during())) if during is not None else None
         runs = [f.result() for f in futures]
@@ -187,10 +229,27 @@ METHOD = (
 )
 
 
-def load_figures(url: str, sessions: int = 20, turns: int = 10) -> dict:
+API_METHOD = (
+    "The same scripts through the HTTP API: each user is its own HTTP connection posting to `/api/ask` with the "
+    "history it keeps itself (question and answer texts), as an API client does; all start together behind a "
+    "barrier; every final chat is compared with a single-user run of the same script, asked first. Latency is "
+    "per answer, client side."
+)
+
+
+def load_figures(url: str, sessions: int = 20, turns: int = 10, channel: str = "app") -> dict:
     """`run_load` as report figures; a failed run is recorded, not raised (the bench goes on)."""
+    method = METHOD if channel == "app" else API_METHOD
     try:
-        return {**run_load(url, sessions, turns).summary(), "method": METHOD}
+        started = _cpu()
+        figures = run_load(url, sessions, turns, channel=channel).summary()
+        return {**figures, "client_cpu_s": _cpu() - started, "method": method}
     except Exception as exc:  # noqa: BLE001 - the figures of the other stages must not be lost
         log.exception("load run failed")
-        return {"error": f"{type(exc).__name__}: {exc}", "method": METHOD}
+        return {"error": f"{type(exc).__name__}: {exc}", "method": method}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process (the clients): they share the machine with the server."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

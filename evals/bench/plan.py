@@ -13,6 +13,8 @@ from evals.bench.synth import Pool
 
 QUESTION = "新建中试平台采购设备最高补贴多少？"
 EXPECT = "1亿元"
+# a cold answer that uses the model (measured apart): dense retrieval embeds the question whatever the model reads
+DENSE_ASK = ("--retriever", "dense")
 HTTP_QUESTIONS = [
     QUESTION,
     "已建的中试平台提升能级，补贴比例最高多少？",
@@ -31,7 +33,7 @@ class Plan:
     synthetic_chunks: int = 2_000
     raw_sample: int = 250  # texts for the embedder-alone measurement (a uniform sample of the same texts)
     max_questions: int | None = None  # None: every eval item
-    load_sessions: int = 20  # concurrent chat users against the last cold-started `serve` process
+    load_sessions: int = 50  # concurrent chat users against the last cold-started `serve` process
     load_turns: int = 10
     large_txt_mb: float = 20.0  # one TXT ingested by a fresh process: time and peak RSS
 

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import platform
+import resource
 import shutil
 import socket
 import subprocess
@@ -63,6 +64,7 @@ def child_env(settings: Settings) -> dict[str, str]:
         PA_CORPUS_DIR=str(settings.corpus_dir),
         PA_EMBEDDING_MODEL=settings.embedding_model,
         PA_RETRIEVER=settings.retriever.value,
+        PA_API_RATE=str(settings.api_rate),
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         GRADIO_ANALYTICS_ENABLED="False",
@@ -89,6 +91,15 @@ def vm_hwm_mb(pid: int | str = "self") -> float | None:
     return None
 
 
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) a live process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -99,30 +110,85 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
 
 
-def cold_ask(settings: Settings, question: str, expect: str | None = None) -> dict:
-    """Wall time from process start to the answer appearing on stdout of `policy-assistant ask`
+def cold_ask(settings: Settings, question: str, expect: str | None = None, *options: str) -> dict:
+    """Wall time from process start to the answer appearing on stdout of `policy-assistant ask [options]`
     (unbuffered, so it shows when printed), and to process exit (interpreter teardown included)."""
-    env = {**child_env(settings), "PYTHONUNBUFFERED": "1"}
+    argv = [*cli_command(), "ask", question, *options]
+    return first_output(argv, child_env(settings), "`policy-assistant ask`", expect)
+
+
+def first_output(argv: list[str], env: dict[str, str], what: str, expect: str | None = None) -> dict:
+    """Run `argv` as a new process: seconds until its first output on stdout, until it exits, its CPU seconds
+    (user + system, children included) and whether `expect` is in its output."""
+    env = {**env, "PYTHONUNBUFFERED": "1"}
     with tempfile.TemporaryFile() as err:  # a file, not a pipe: a chatty stderr cannot block the child
+        cpu0 = _children_cpu()
         started = time.perf_counter()
-        proc = subprocess.Popen(
-            [*cli_command(), "ask", question], env=env, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL
-        )
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
         try:
             if proc.stdout is None:
-                raise RuntimeError("`policy-assistant ask` started without a stdout pipe")
+                raise RuntimeError(f"{what} started without a stdout pipe")
             first = os.read(proc.stdout.fileno(), 65536)  # blocks until the first output: the answer
             printed = time.perf_counter() - started
             rest, _ = proc.communicate(timeout=300)
             exited = time.perf_counter() - started
         finally:
             stop(proc)
+        cpu = _children_cpu() - cpu0
         err.seek(0)
         errors = err.read().decode("utf-8", errors="replace")
     text = (first + rest).decode("utf-8", errors="replace")
     if proc.returncode != 0 or not first:
-        raise RuntimeError(f"`policy-assistant ask` exited with {proc.returncode}: {errors[-2000:]}")
-    return {"seconds": printed, "exit_seconds": exited, "answered": expect in text if expect else bool(text.strip())}
+        raise RuntimeError(f"{what} exited with {proc.returncode}: {errors[-2000:]}")
+    return {
+        "seconds": printed,
+        "exit_seconds": exited,
+        "cpu_s": cpu,
+        "answered": expect in text if expect else bool(text.strip()),
+        "output": text,
+    }
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+STAGES_SCRIPT = textwrap.dedent("""
+    import json, sys, time
+    started = time.time()
+    import assistant.cli.commands  # what `policy-assistant ask` imports: click, rich, settings
+    from assistant.core.settings import Settings
+    from assistant.service import Assistant
+    imported = time.time()
+    assistant = Assistant.from_settings(Settings.from_env())
+    built = time.time()
+    snapshot = assistant.snapshot
+    assistant.place_index(snapshot)
+    loaded = time.time()
+    answer = assistant.ask(sys.argv[1], llm=False)
+    answered = time.time()
+    heavy = sorted(m for m in ("torch", "gradio", "langchain", "langchain_core", "chromadb") if m in sys.modules)
+    print(json.dumps({"started": started, "imports": imported - started, "assistant": built - imported,
+                      "index": loaded - built, "answer": answered - loaded, "heavy_modules": heavy}))
+""")
+
+
+def cold_stages(settings: Settings, question: str) -> dict:
+    """The stages of a cold CLI answer, timed inside a new process that does what `ask` does: interpreter
+    start, imports, the Assistant (tokenizer, answer lexicon), the index (chunks, BM25, places), the answer."""
+    started = time.time()
+    result = subprocess.run(
+        [sys.executable, "-c", STAGES_SCRIPT, question],
+        env=child_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"cold stages probe failed: {result.stderr[-2000:]}")
+    stages = json.loads(result.stdout.strip().splitlines()[-1])
+    return {"interpreter": stages.pop("started") - started, **stages}
 
 
 def _http_ok(url: str) -> bool:
@@ -162,13 +228,13 @@ def serving(
             stop(proc)
 
 
-def serve_run(settings: Settings, log_path: Path, probe: Callable[[str], dict] | None = None) -> dict:
-    """Start `serve --no-ingest`, time until / answers 200; optionally run `probe(url)` (its result is
+def serve_run(settings: Settings, log_path: Path, probe: Callable[[str, int], dict] | None = None) -> dict:
+    """Start `serve --no-ingest`, time until / answers 200; optionally run `probe(url, pid)` (its result is
     merged in) and read the server's VmHWM; always stop it."""
     with serving(settings, log_path) as (proc, url, ready):
-        result: dict[str, Any] = {"seconds": ready, "pid": proc.pid}
+        result: dict[str, Any] = {"seconds": ready, "pid": proc.pid, "cpu_s": process_cpu(proc.pid)}
         if probe is not None:
-            result.update(probe(url))
+            result.update(probe(url, proc.pid))
             result["rss_mb"] = vm_hwm_mb(proc.pid)
         return result
 

@@ -72,8 +72,9 @@ def run_bench(
         max_questions=max_questions,
     )
     # dense_min_coverage=0: every hybrid query pays for the dense side, as with a Chinese model
+    # api_rate=0: every load client comes from loopback, one address, and must not be rate-limited
     settings = settings.replace(
-        chroma_url=None, llm_base_url=None, llm_model=None, llm_api_key=None, dense_min_coverage=0.0
+        chroma_url=None, llm_base_url=None, llm_model=None, llm_api_key=None, dense_min_coverage=0.0, api_rate=0
     )
     items = load_dataset(DATASET)[: plan.max_questions]
     load_before = os.getloadavg()[0]

@@ -22,12 +22,12 @@ from assistant.index.embeddings import Embedder, make_embedder
 from assistant.index.layout import Layout
 from assistant.index.lexical import ChineseTokenizer
 from assistant.service import Assistant
+from evals.bench.baseline import COLD_METHOD, cold_tutorial, run_langchain_baseline
 from evals.bench.baseline import METHOD as BASELINE_METHOD
-from evals.bench.baseline import run_langchain_baseline
 from evals.bench.large import large_txt
 from evals.bench.load import load_figures
-from evals.bench.plan import EXPECT, HTTP_QUESTIONS, MODES, QUESTION, WARMUP, Run
-from evals.bench.proc import api_rss, ask_over_http, cold_ask, serve_run
+from evals.bench.plan import DENSE_ASK, EXPECT, HTTP_QUESTIONS, MODES, QUESTION, WARMUP, Run
+from evals.bench.proc import api_rss, ask_over_http, cold_ask, cold_stages, process_cpu, serve_run
 from evals.bench.report import latency_stats, stats
 from evals.bench.synth import NOISE_SIGMA, Pool, RecordingEmbedder, build_tier, write_synthetic_corpus
 from evals.metrics import score_item, summarize
@@ -109,31 +109,53 @@ def large_txt_ingest(run: Run) -> None:
 
 def cold_start(run: Run) -> None:
     s = run.dir("cold")
-    asks = [cold_ask(s, QUESTION, EXPECT) for _ in tqdm(range(run.plan.cold_runs), desc="cold ask", leave=False)]
+    runs = range(run.plan.cold_runs)
+    asks = [cold_ask(s, QUESTION, EXPECT) for _ in tqdm(runs, desc="cold ask", leave=False)]
+    probes = [cold_stages(s, QUESTION) for _ in tqdm(runs, desc="cold stages", leave=False)]
+    dense = [cold_ask(s, QUESTION, EXPECT, *DENSE_ASK) for _ in tqdm(runs, desc="cold ask (model)", leave=False)]
 
-    def probe(url: str) -> dict:  # on the last server: single answers, then concurrent users; then its peak RSS
+    def probe(url: str, pid: int) -> dict:  # on the last server: single answers, concurrent users; its peak RSS
+        answers = ask_over_http(url, HTTP_QUESTIONS)
+        loads = {}
+        for channel in ("app", "api"):
+            cpu = process_cpu(pid)
+            loads[channel] = load_figures(url, run.plan.load_sessions, run.plan.load_turns, channel)
+            after = process_cpu(pid)
+            loads[channel]["server_cpu_s"] = after - cpu if after is not None and cpu is not None else None
         return {
-            "answers": ask_over_http(url, HTTP_QUESTIONS),
-            "load": load_figures(url, run.plan.load_sessions, run.plan.load_turns),
+            "answers": answers,
+            "load": loads["app"],
+            "load_api": loads["api"],
             "rss_method": f"VmHWM of the `serve` process after answering over HTTP (gradio_client), "
-            f"{run.plan.load_sessions} concurrent users included",
+            f"{run.plan.load_sessions} concurrent users in the app and as many through the HTTP API included",
         }
 
     serves = []
     for i in tqdm(range(run.plan.cold_runs), desc="cold serve", leave=False):
         last = i == run.plan.cold_runs - 1
         serves.append(serve_run(s, run.work / "serve.log", probe if last else None))
+    stage_names = ("interpreter", "imports", "assistant", "index", "answer")
     run.results["cold_start"] = {
         "question": QUESTION,
         "cli_ask_s": [a["seconds"] for a in asks],
         "cli_exit_s": [a["exit_seconds"] for a in asks],
+        "cli_cpu_s": [a["cpu_s"] for a in asks],
         "cli_ask_median_s": statistics.median(a["seconds"] for a in asks),
         "cli_answered": [a["answered"] for a in asks],
+        "stages_s": {name: statistics.median(p[name] for p in probes) for name in stage_names},
+        "heavy_modules": sorted({m for p in probes for m in p["heavy_modules"]}),
+        "model_options": list(DENSE_ASK),
+        "model_ask_s": [a["seconds"] for a in dense],
+        "model_cpu_s": [a["cpu_s"] for a in dense],
+        "model_ask_median_s": statistics.median(a["seconds"] for a in dense),
+        "model_answered": [a["answered"] for a in dense],
         "serve_ready_s": [x["seconds"] for x in serves],
+        "serve_cpu_s": [x.get("cpu_s") for x in serves],
         "serve_ready_median_s": statistics.median(x["seconds"] for x in serves),
     }
     probed = serves[-1]
     run.results["load"] = probed.get("load")
+    run.results["load_api"] = probed.get("load_api")
     if probed.get("rss_mb") is None:
         log.warning("RSS over HTTP failed (%s); measuring through the Python API", probed.get("rss_error"))
         probed = {**probed, **api_rss(s, HTTP_QUESTIONS)}
@@ -186,6 +208,12 @@ def baseline(run: Run) -> None:
         "p50_ms": stats(lc["latencies_ms"])["p50"],
         "p95_ms": stats(lc["latencies_ms"])["p95"],
     }
+    colds = [
+        cold_tutorial(run.settings, run.work / "langchain", QUESTION)
+        for _ in tqdm(range(run.plan.cold_runs), desc="cold tutorial", leave=False)
+    ]
+    ours["cold_s"] = (run.results.get("cold_start") or {}).get("cli_ask_median_s")
+    theirs["cold_s"] = statistics.median(c["seconds"] for c in colds)
     ratios = {k: (ours[k] / theirs[k] if ours[k] is not None and theirs[k] else None) for k in ours}
     run.results["baseline"] = {
         "ours": ours,
@@ -193,6 +221,9 @@ def baseline(run: Run) -> None:
         "ratios": ratios,
         "chunks": lc["chunks"],
         "method": BASELINE_METHOD,
+        "cold_runs_s": [c["seconds"] for c in colds],
+        "cold_cpu_s": [c["cpu_s"] for c in colds],
+        "cold_method": COLD_METHOD,
     }
 
 
