@@ -30,7 +30,7 @@ from assistant.index.snapshot import Snapshot
 from assistant.llm.chat import ChatModel, condense
 from assistant.llm.generate import Generation
 from assistant.retrieval.retriever import Query, Retrieval, Retriever
-from assistant.retrieval.scope import named_document, without_titles
+from assistant.retrieval.scope import named_document, with_titles, without_titles
 
 log = logging.getLogger(__name__)
 OWN_FIGURES = (Kind.DATE, Kind.DOC_NUMBER)  # a claim of one of these about a named document is about the document
@@ -204,7 +204,8 @@ class Assistant:
         chat = self.chat if llm is not False else None
         snapshot = self.snapshot
         t0 = time.perf_counter()
-        analysis, doc_id = self._scoped_analysis(text, doc_id, snapshot)
+        analysis, named = self._scoped_analysis(text, doc_id, snapshot)
+        doc_id = doc_id or named
         scope = Scope(snapshot, self.place_index(snapshot), jurisdiction, doc_id, retriever, top_k)
         found = []
         for n, ask in enumerate(analysis.asks):  # a later ask reads the earlier ones as its context
@@ -221,6 +222,11 @@ class Assistant:
                 snapshot.documents,
                 scope.places,
             )
+        if named and analysis.original != text:  # the asks' headings as the user wrote them, titles and all
+            plans = [
+                dataclasses.replace(p, ask=dataclasses.replace(p.ask, text=with_titles(p.ask.text, text)))
+                for p in plans
+            ]
         plan = AnswerPlan(analysis, tuple(plans))
         rendered = render(plan)
         if disagreement:
@@ -324,15 +330,15 @@ class Assistant:
     def _scoped_analysis(
         self, text: str, doc_id: str | None, snapshot: Snapshot
     ) -> tuple[QuestionAnalysis, str | None]:
-        """The question's analysis and the document to answer from: the one given, or the one the question names
-        by its title in 《》, whose words are then no ask's subject (unless the question asks about the document
-        itself: its 文号, issuers, date, or claims one: "《…》是2024年1月23日印发的，对吧？")."""
+        """The question's analysis and the document it names by its title in 《》 (None when `doc_id` is given or
+        none is named), whose words are then no ask's subject (unless the question asks about the document itself:
+        its 文号, issuers, date, or claims one: "《…》是2024年1月23日印发的，对吧？")."""
         named = None if doc_id else named_document(text, snapshot.documents.values())
         analysis = analyse(text, self.lexicon)
         own = any(a.intent in META_INTENTS or any(f.kind in OWN_FIGURES for f in a.proposed) for a in analysis.asks)
         if named and not own:
             analysis = analyse(without_titles(text), self.lexicon)
-        return analysis, doc_id or named
+        return analysis, named
 
     def _resolve(
         self, text: str, turns: list[Turn], chat: ChatModel | None, places: Places, context: str = ""

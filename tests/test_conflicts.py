@@ -102,3 +102,13 @@ def test_a_question_naming_a_document_is_answered_from_that_document(with_vouche
     national = with_voucher.ask(f"《{NATIONAL_TITLE}》规定新建中试平台采购设备最高补贴多少？")
     assert set(titles(national)) <= {NATIONAL_TITLE}, titles(national)  # it sets no amount: not another's
     assert "亿元" not in national.answer and national.refused
+
+
+def test_an_asks_heading_keeps_the_titles_the_question_quotes():
+    from assistant.retrieval.scope import with_titles, without_titles
+
+    question = f"按照《{VOUCHER_TITLE}》，补贴比例最高多少？《{DISTRICT_TITLE}》由谁兑付？"
+    first, second = (p for p in without_titles(question).split("？") if p)
+    assert with_titles(first, question) == f"按照《{VOUCHER_TITLE}》，补贴比例最高多少"
+    assert with_titles(second, question) == f"《{DISTRICT_TITLE}》由谁兑付"  # a title just before its ask
+    assert with_titles("别的问题", question) == "别的问题"

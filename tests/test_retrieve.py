@@ -113,7 +113,7 @@ def test_a_dense_query_in_a_scope_asks_chroma_to_filter_only_when_the_wider_quer
     monkeypatch.setattr(snapshot, "query", recording)
     monkeypatch.setattr("assistant.retrieval.retriever.OVERFETCH", 1)
     question = "中试服务券"
-    query = Query(question, {}, None, "shanghai-pilot-platform-plan-2025", question)
+    query = Query(question, {}, None, "shanghai-pilot-platform-plan-2025.pdf", question)
     vector = embedder.embed([question])[0]
     mask = snapshot.mask(None, query.doc_id)
     n = int(mask.sum())  # every chunk of the document: the unfiltered top n hold some of the other document's

@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import urllib.parse
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -163,6 +165,19 @@ def _write_ahead(connection, _record) -> None:
     cursor.close()
 
 
+def _read_only_sqlite(parsed: URL) -> URL | None:
+    """For an SQLite file we cannot write (a read-only mount, a file or folder without write access): the URL
+    that opens it read-only and immutable, else None. A WAL database (see _write_ahead) cannot be read at all
+    where SQLite may not create its -shm file, unless it is told the file cannot change."""
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(str(parsed.database)).expanduser()
+    if not path.is_file() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return None
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro&immutable=1"
+    return parsed.set(database=uri, query={**parsed.query, "uri": "true"})
+
+
 class Repository:
     """Thread-safe (the engine pools connections); close() disposes of the engine.
 
@@ -178,8 +193,9 @@ class Repository:
             if parsed.database and parsed.database != ":memory:":
                 with contextlib.suppress(OSError):  # a missing folder shows as a database error below
                     Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(parsed, connect_args=connect_args, future=True)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        read_only = _read_only_sqlite(parsed)
+        self.engine: Engine = create_engine(read_only or parsed, connect_args=connect_args, future=True)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") and not read_only:
             event.listen(self.engine, "connect", _write_ahead)
         self._storage = Outages(log, "answer log", "答案记录数据库").guard
         self.problem: str | None = None

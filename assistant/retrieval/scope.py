@@ -29,3 +29,21 @@ def without_titles(question: str) -> str:
     the question itself when nothing else is left."""
     rest = QUOTED_TITLE.sub("", question)
     return rest if rest.strip(" ，,。？?的") else question
+
+
+def with_titles(piece: str, question: str) -> str:
+    """The words of `question` that `piece`, a part of without_titles(question), was cut from, with the titles
+    inside it (and one just before it) put back: an ask's heading as the user wrote it. `piece` itself when it
+    is not found."""
+    kept: list[int] = []  # positions in `question` of the characters without_titles keeps
+    last = 0
+    for match in QUOTED_TITLE.finditer(question):
+        kept.extend(range(last, match.start()))
+        last = match.end()
+    kept.extend(range(last, len(question)))
+    at = "".join(question[i] for i in kept).find(piece) if piece else -1
+    if at < 0:
+        return piece
+    start, end = kept[at], kept[at + len(piece) - 1] + 1
+    before = next((m for m in QUOTED_TITLE.finditer(question) if m.end() == start), None)
+    return question[before.start() if before else start : end]
