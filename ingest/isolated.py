@@ -107,8 +107,8 @@ class ParseWorker:
             logging.getLogger(name).log(level, "%s", message)
         if reply.ok:
             return reply.value
-        if reply.detail:
-            log.warning("%s: %s\n%s", path, reply.value, reply.detail)
+        if reply.detail:  # the file's reason is reported by the caller; the traceback is for `-v`
+            log.info("%s: %s\n%s", path, reply.value, reply.detail)
         raise IngestError(path, reply.value)
 
     def close(self) -> None:
