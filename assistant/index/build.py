@@ -18,7 +18,7 @@ from assistant.core.errors import IngestError, StorageError
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import Settings
 from assistant.index.chroma_store import ChromaStore
-from assistant.index.embeddings import Embedder
+from assistant.index.embeddings import Embedder, release_freed_memory
 from assistant.index.lexical import ChineseTokenizer, index_text
 from assistant.index.snapshot import DocEntry, Layout, Manifest, acquire_lock, exclusive_lock, release_lock
 from assistant.index.writer import GenerationWriter
@@ -377,5 +377,6 @@ def _embed_and_store(
         spent["embed"] += t2 - t1
         spent["store"] += time.perf_counter() - t2
         done += len(batch)
+        release_freed_memory()
     progress("embed", total, total)
     timings.update(spent)
