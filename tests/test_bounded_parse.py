@@ -24,9 +24,11 @@ from assistant.index.snapshot import Layout
 from ingest.isolated import ParseWorker
 from ingest.parse import parse_file
 from ingest.structure import ORGAN_LINE
-from tests.corpus_fixtures import NATIONAL_PDF, SHANGHAI_PDF, cli, cli_process
+from tests.corpus_fixtures import cli, cli_process
 
 HANG_BOUND_S = 20.0
+NOTE = "上海市中试平台补充说明\n第一条 中试服务券补贴比例不超过百分之五十。\n"
+NOTES = ("note-a.txt", "note-b.txt")
 PARSING_CPU_S = 2.0
 RUN = 100_000  # characters of each adversarial run
 # every organ-name suffix once, and 30 real co-issuers: the signature of a notice issued by many departments
@@ -122,8 +124,13 @@ def test_adversarial_input_parses_in_bounded_time(tmp_path, name):
 
 
 def test_a_file_over_the_time_limit_fails_alone(settings):
-    """`policy-assistant ingest` with a parse time limit far below what a 9 MB text needs: that file fails with
-    the limit as its reason, the others are indexed and the command ends."""
+    """`policy-assistant ingest` with a parse time limit far below what a 9 MB text needs (seconds) and far above
+    what a short note needs (milliseconds): that file fails with the limit as its reason, the notes are indexed
+    and the command ends."""
+    for pdf in settings.corpus_dir.glob("*.pdf"):
+        pdf.unlink()
+    for name in NOTES:
+        (settings.corpus_dir / name).write_text(NOTE, encoding="utf-8")
     clause = "支持企业建设中试平台，对新建的中试平台按照设备投资的30%给予补贴，支持金额最高不超过5000万元。"
     big = settings.corpus_dir / "huge.txt"
     big.write_text("\n".join(["关于中试平台建设的若干措施"] + [f"第{i}条 {clause}" for i in range(60_000)]))
@@ -132,7 +139,7 @@ def test_a_file_over_the_time_limit_fails_alone(settings):
     assert re.search(r"error \S*huge\.txt: 解析超过 0\.5 秒的时限，已跳过", done.stdout), done.stdout
     layout = Layout(settings)
     indexed = {e.document.source_path for e in layout.load_manifest(layout.current()).entries.values()}
-    assert indexed == {SHANGHAI_PDF.name, NATIONAL_PDF.name}
+    assert indexed == set(NOTES)
 
 
 def _parser_children(pid: int) -> list[int]:
