@@ -13,6 +13,8 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -23,6 +25,7 @@ from assistant.core.errors import IngestError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+ORPHAN_CHECK_S = 1.0
 START_TIMEOUT_S = 120.0  # a fresh interpreter importing the parser; not counted against a file's time limit
 _READY = "ready"
 
@@ -43,8 +46,16 @@ class _Collector(logging.Handler):
         self.records.append((record.name, record.levelno, record.getMessage()))
 
 
+def _orphaned_exit(parent: int) -> None:
+    """Ends the child when its parent dies (it is then re-parented), even in the middle of a parse."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(1)
+
+
 def _serve(conn: Connection) -> None:
     """The child's loop: (function, args) in, a _Reply out. Its log records go back with the reply."""
+    threading.Thread(target=_orphaned_exit, args=(os.getppid(),), daemon=True).start()
     collector = _Collector()
     logging.basicConfig(level=logging.INFO, handlers=[collector])
     conn.send(_READY)
@@ -107,8 +118,8 @@ class ParseWorker:
             logging.getLogger(name).log(level, "%s", message)
         if reply.ok:
             return reply.value
-        if reply.detail:
-            log.warning("%s: %s\n%s", path, reply.value, reply.detail)
+        if reply.detail:  # the file's reason is reported by the caller; the traceback is for `-v`
+            log.info("%s: %s\n%s", path, reply.value, reply.detail)
         raise IngestError(path, reply.value)
 
     def close(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -40,6 +41,28 @@ class Parsed:
     document: Document
     clauses: int
     chunks: list[Chunk]
+
+
+@dataclass(frozen=True)
+class Spooled:
+    """A parsed file whose chunks wait in a JSON-lines file, to be read back a batch at a time: an ingest holds
+    one batch of a large document in memory, never all of its chunks."""
+
+    document: Document
+    clauses: int
+    chunks: int
+    path: Path
+
+    def batches(self, size: int) -> Iterator[list[Chunk]]:
+        batch: list[Chunk] = []
+        with open(self.path, encoding="utf-8") as fh:
+            for line in fh:
+                batch.append(Chunk.from_dict(json.loads(line)))
+                if len(batch) == size:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
 
 
 def sidecar_path(path: Path) -> Path:
@@ -123,3 +146,12 @@ def parse_file(path: Path, settings: Settings, digest: str | None = None) -> Par
     if not chunks:
         raise IngestError(path, "解析后没有可收录的正文（0 个片段；文件只有一行标题？）")
     return Parsed(document, len(clauses), chunks)
+
+
+def parse_to_spool(path: Path, settings: Settings, digest: str, spool: Path) -> Spooled:
+    """parse_file, its chunks written to `spool` (one JSON object a line) instead of returned."""
+    parsed = parse_file(path, settings, digest)
+    with open(spool, "w", encoding="utf-8") as out:
+        for chunk in parsed.chunks:
+            out.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+    return Spooled(parsed.document, parsed.clauses, len(parsed.chunks), spool)

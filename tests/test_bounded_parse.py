@@ -10,7 +10,11 @@ is a pattern that backtracks.
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import signal
+import time
+from pathlib import Path
 
 import pytest
 
@@ -20,9 +24,12 @@ from assistant.index.layout import Layout
 from ingest.isolated import ParseWorker
 from ingest.parse import parse_file
 from ingest.structure import ORGAN_LINE
-from tests.corpus_fixtures import NATIONAL_PDF, SHANGHAI_PDF, cli
+from tests.corpus_fixtures import cli, cli_process
 
 HANG_BOUND_S = 20.0
+NOTE = "上海市中试平台补充说明\n第一条 中试服务券补贴比例不超过百分之五十。\n"
+NOTES = ("note-a.txt", "note-b.txt")
+PARSING_CPU_S = 2.0
 RUN = 100_000  # characters of each adversarial run
 # every organ-name suffix once, and 30 real co-issuers: the signature of a notice issued by many departments
 DEPARTMENTS = (
@@ -117,8 +124,13 @@ def test_adversarial_input_parses_in_bounded_time(tmp_path, name):
 
 
 def test_a_file_over_the_time_limit_fails_alone(settings):
-    """`policy-assistant ingest` with a parse time limit far below what a 9 MB text needs: that file fails with
-    the limit as its reason, the others are indexed and the command ends."""
+    """`policy-assistant ingest` with a parse time limit far below what a 9 MB text needs (seconds) and far above
+    what a short note needs (milliseconds): that file fails with the limit as its reason, the notes are indexed
+    and the command ends."""
+    for pdf in settings.corpus_dir.glob("*.pdf"):
+        pdf.unlink()
+    for name in NOTES:
+        (settings.corpus_dir / name).write_text(NOTE, encoding="utf-8")
     clause = "支持企业建设中试平台，对新建的中试平台按照设备投资的30%给予补贴，支持金额最高不超过5000万元。"
     big = settings.corpus_dir / "huge.txt"
     big.write_text("\n".join(["关于中试平台建设的若干措施"] + [f"第{i}条 {clause}" for i in range(60_000)]))
@@ -127,4 +139,55 @@ def test_a_file_over_the_time_limit_fails_alone(settings):
     assert re.search(r"error \S*huge\.txt: 解析超过 0\.5 秒的时限，已跳过", done.stdout), done.stdout
     layout = Layout(settings)
     indexed = {e.document.source_path for e in layout.load_manifest(layout.current()).entries.values()}
-    assert indexed == {SHANGHAI_PDF.name, NATIONAL_PDF.name}
+    assert indexed == set(NOTES)
+
+
+def _parser_children(pid: int) -> list[int]:
+    """Live `python -m ingest.isolated` processes whose parent is `pid`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"ingest.isolated" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_ingest_leaves_no_parser_behind(settings, tmp_path):
+    """SIGKILL an ingest while its child parses a large file: the child notices and ends too."""
+    clause = "支持企业建设中试平台，对新建的中试平台按照设备投资的30%给予补贴，支持金额最高不超过5000万元。"
+    big = settings.corpus_dir / "huge.txt"
+    big.write_text("\n".join(["关于中试平台建设的若干措施"] + [f"第{i}条 {clause}" for i in range(120_000)]))
+    proc = cli_process(settings, tmp_path / "ingest.log", "ingest")
+    try:
+        deadline = time.monotonic() + 120
+        while not (children := _parser_children(proc.pid)) or _cpu_seconds(children[0]) < PARSING_CPU_S:
+            assert proc.poll() is None and time.monotonic() < deadline, "no parser child at work"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)  # the child is parsing: start-up costs well under PARSING_CPU_S
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while any(_alive(c) for c in children):
+            assert time.monotonic() < deadline, f"parser {children} outlived its ingest"
+            time.sleep(0.1)
+        spool = Layout(settings).root / f".spool-{proc.pid}"
+        assert spool.is_dir() and not list(spool.glob("*.jsonl")), "the parser went on to the end of the file"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)

@@ -10,9 +10,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import logging  # noqa: E402
-import math  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gradio as gr  # noqa: E402
@@ -27,9 +25,7 @@ from ui.tabs import docs as docs_tab
 from ui.tabs import draft as draft_tab
 from ui.tabs import review as review_tab
 from ui.tabs.access import ADMIN_DISABLED, show_admin
-from ui.views.login import LoginGuard  # noqa: E402
-from ui.views.render import md_text  # noqa: E402
-from ui.views.uploads import check_credentials  # noqa: E402
+from ui.views.login import LoginGuard, log_in  # noqa: E402
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -38,7 +34,6 @@ INTRO = (
     "## 中试政策助手\n国家《制造业中试创新发展实施意见》（含解读）与《上海市中试平台创新发展实施方案》"
     "智能问答：答案均注明出处（文件、文号、条款、页码），未收录的问题会明确告知。"
 )
-FAILED_LOGIN_DELAY_S = 0.5
 
 
 def theme() -> gr.themes.Base:
@@ -131,17 +126,7 @@ def _wire_login(
         if not settings.admin_enabled:
             return False, ADMIN_DISABLED, ""
         client = request.client.host if request is not None and request.client is not None else "unknown"
-        wait = guard.locked_for(client)
-        if wait:
-            return False, f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试。", ""
-        if check_credentials(settings, name, secret):
-            guard.succeeded(client)
-            log.info("admin login")
-            return True, f"已以管理员 {md_text(name)} 登录。", ""
-        guard.failed(client)
-        log.warning("failed admin login from %s", client)
-        time.sleep(FAILED_LOGIN_DELAY_S)
-        return False, "用户名或密码错误。", ""
+        return (*log_in(settings, guard, client, name, secret), "")
 
     def do_logout():
         return False, "已退出管理员登录。", ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import logging
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -17,13 +18,13 @@ from assistant.core.errors import IngestError, StorageError
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import Settings
 from assistant.index.chroma_store import ChromaStore
-from assistant.index.embeddings import Embedder
+from assistant.index.embeddings import Embedder, release_freed_memory
 from assistant.index.layout import DocEntry, Layout, Manifest, acquire_lock, exclusive_lock, release_lock
 from assistant.index.lexical import ChineseTokenizer, index_text
 from assistant.index.writer import GenerationWriter
 from ingest.isolated import ParseWorker
 from ingest.loaders import SUPPORTED, check_file, check_link
-from ingest.parse import Parsed, doc_id_for, file_hash, parse_file
+from ingest.parse import Spooled, doc_id_for, file_hash, parse_to_spool
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -85,7 +86,14 @@ def ingest(
     layout = Layout(settings)
     layout.root.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(layout.root / "ingest.lock", what="the ingest lock (another ingest is running)"):
-        report = _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progress or _no_progress)
+        spool = layout.root / f".spool-{os.getpid()}"  # parsed chunks until indexed; a dead ingest's is stale
+        spool.mkdir(exist_ok=True)
+        try:
+            report = _ingest_locked(
+                settings, layout, embedder, tokenizer, paths, rebuild, progress or _no_progress, spool
+            )
+        finally:
+            shutil.rmtree(spool, ignore_errors=True)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -94,7 +102,7 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
-def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progress) -> IngestReport:
+def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progress, spool) -> IngestReport:
     timings: dict[str, float] = {}
     previous_gen = layout.current()
     previous = layout.load_manifest(previous_gen) if previous_gen else None
@@ -104,7 +112,7 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
     files = corpus_files(settings.corpus_dir) if full_corpus else [Path(p) for p in paths]
 
     t0 = time.perf_counter()
-    docs, parsed, seen = _parse_files(settings, files, old_entries, progress, full_corpus)
+    docs, parsed, seen = _parse_files(settings, files, old_entries, progress, full_corpus, spool)
     timings["parse"] = time.perf_counter() - t0
 
     removed = [d for d in old_entries if full_corpus and d not in seen]
@@ -140,10 +148,7 @@ def _ingest_locked(settings, layout, embedder, tokenizer, paths, rebuild, progre
         layout.discard(generation)  # the published index is untouched; the space the new one took is freed
         log.info("building index generation %s failed: %r", generation, exc)
         if full:
-            raise StorageError(
-                f"磁盘空间不足：{layout.root} 所在磁盘已满，索引未更新（已发布的索引不变）。"
-                "请清理磁盘后重新运行 ingest。"
-            ) from exc
+            raise _disk_full(layout.root) from exc
         raise
     layout.remove_stale(keep={generation})
     log.info("published index generation %s", generation)
@@ -165,6 +170,12 @@ def disk_full(exc: BaseException) -> bool:
     return False
 
 
+def _disk_full(root: Path) -> StorageError:
+    return StorageError(
+        f"磁盘空间不足：{root} 所在磁盘已满，索引未更新（已发布的索引不变）。请清理磁盘后重新运行 ingest。"
+    )
+
+
 def _free_bytes(path: Path) -> int:
     try:
         return shutil.disk_usage(path).free
@@ -173,12 +184,17 @@ def _free_bytes(path: Path) -> int:
 
 
 def _parse_files(
-    settings: Settings, files: list[Path], old_entries: dict[str, DocEntry], progress: Progress, in_corpus: bool
-) -> tuple[list[DocReport], dict[str, Parsed], set[str]]:
+    settings: Settings,
+    files: list[Path],
+    old_entries: dict[str, DocEntry],
+    progress: Progress,
+    in_corpus: bool,
+    spool: Path,
+) -> tuple[list[DocReport], dict[str, Spooled], set[str]]:
     """Each changed file parsed in a child process under the per-file time limit. Whatever goes wrong with
     one file (unreadable, corrupt, too slow, a crash of the parser) is that file's reason; the others go on."""
     docs: list[DocReport] = []
-    parsed: dict[str, Parsed] = {}
+    parsed: dict[str, Spooled] = {}
     seen: set[str] = set()
     with ParseWorker(settings.parse_timeout) as worker:
         for i, path in enumerate(files):
@@ -202,19 +218,21 @@ def _parse_files(
                 if old and old.file_hash == digest:
                     docs.append(DocReport(str(path), "unchanged", old.document, old.clauses, old.chunks))
                     continue
-                result = worker.call(path, parse_file, path, settings, digest)
+                result = worker.call(path, parse_to_spool, path, settings, digest, spool / f"{i:06d}.jsonl")
             except OSError as exc:
                 log.warning("%s: %s", path, exc)
                 docs.append(DocReport(str(path), "failed", reason=f"无法读取文件（{type(exc).__name__}）"))
                 continue
             except IngestError as exc:
+                if _free_bytes(spool) < LOW_DISK_BYTES:  # the parser could not write its chunks: not the file's fault
+                    raise _disk_full(spool.parent) from exc
                 log.warning("%s", exc)
                 docs.append(DocReport(str(path), "failed", reason=exc.reason))
                 continue
             parsed[doc_id] = result
             status = "updated" if doc_id in old_entries else "new"
             seconds = time.perf_counter() - t_doc
-            docs.append(DocReport(str(path), status, result.document, result.clauses, len(result.chunks), seconds))
+            docs.append(DocReport(str(path), status, result.document, result.clauses, result.chunks, seconds))
     progress("parse", len(files), len(files))
     return docs, parsed, seen
 
@@ -224,7 +242,7 @@ def _build_generation(
     generation: str,
     base: str | None,
     old_entries: dict[str, DocEntry],
-    parsed: dict[str, Parsed],
+    parsed: dict[str, Spooled],
     removed: list[str],
     embedder: Embedder,
     tokenizer: ChineseTokenizer,
@@ -255,16 +273,17 @@ def _build_generation(
         store.add(kept_chunks, kept_vectors, documents, kept_texts)
         timings["copy"] = time.perf_counter() - t0
 
-        new_chunks = [c for p in parsed.values() for c in p.chunks]
-        with GenerationWriter(gen_dir, len(kept_chunks) + len(new_chunks)) as out:
+        new = sum(p.chunks for p in parsed.values())
+        with GenerationWriter(gen_dir, len(kept_chunks) + new) as out:
             out.add(kept_chunks, kept_tokens, kept_vectors)
             del kept_chunks, kept_tokens, kept_vectors, kept_texts
-            _embed_and_store(store, new_chunks, documents, embedder, tokenizer, out, progress, timings)
+            batches = (batch for p in parsed.values() for batch in p.batches(EMBED_BATCH))
+            _embed_and_store(store, batches, new, documents, embedder, tokenizer, out, progress, timings)
             store.close()  # flushed and released before anyone else may open it
 
             entries = {d: old_entries[d] for d in kept_ids}
             entries.update(
-                {d: DocEntry(p.document, p.document.content_hash, p.clauses, len(p.chunks)) for d, p in parsed.items()}
+                {d: DocEntry(p.document, p.document.content_hash, p.clauses, p.chunks) for d, p in parsed.items()}
             )
             out.finish(Manifest(generation, embedder.name, time.time(), entries, tokenizer.fingerprint).to_dict())
     finally:
@@ -331,7 +350,8 @@ def _embed(embedder: Embedder, texts: list[str]) -> np.ndarray:
 
 def _embed_and_store(
     store: ChromaStore,
-    chunks: list[Chunk],
+    batches: Iterable[list[Chunk]],
+    total: int,
     documents: dict[str, Document],
     embedder: Embedder,
     tokenizer: ChineseTokenizer,
@@ -342,9 +362,9 @@ def _embed_and_store(
     """Batch by batch: index texts, lexical tokens, vectors, the store and the generation's files. Nothing of a
     batch is kept once it is written, so a document of any size needs the memory of one batch."""
     spent = {"tokenize": 0.0, "embed": 0.0, "store": 0.0}
-    for start in range(0, len(chunks), EMBED_BATCH):
-        progress("embed", start, len(chunks))
-        batch = chunks[start : start + EMBED_BATCH]
+    done = 0
+    for batch in batches:
+        progress("embed", done, total)
         texts = [chunk_index_text(c, documents[c.doc_id]) for c in batch]
         t0 = time.perf_counter()
         tokens = [tokenizer.tokens(t) for t in texts]
@@ -356,5 +376,7 @@ def _embed_and_store(
         spent["tokenize"] += t1 - t0
         spent["embed"] += t2 - t1
         spent["store"] += time.perf_counter() - t2
-    progress("embed", len(chunks), len(chunks))
+        done += len(batch)
+        release_freed_memory()
+    progress("embed", total, total)
     timings.update(spent)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import ctypes
 import hashlib
 import json
 import logging
@@ -32,6 +33,16 @@ class Embedder(Protocol):
     def coverage(self, text: str) -> float:
         """Share of the text's tokens the model knows (not its unknown token)."""
         ...
+
+
+def release_freed_memory() -> None:
+    """Hand memory that torch freed (a forward pass's activations) back to the system. glibc keeps freed heap
+    for reuse, so after every batch of a long ingest the process would otherwise hold the largest batch's
+    activations on top of everything else; elsewhere than glibc this does nothing."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return
 
 
 def resolve_model(name: str) -> str:

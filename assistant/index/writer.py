@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -20,7 +21,7 @@ class GenerationWriter:
         self.folder = folder
         self.rows = rows
         self._written = 0
-        self._vectors: np.memmap | None = None
+        self._vectors: BinaryIO | None = None
         self._chunks = open(folder / "chunks.jsonl", "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
 
     def __enter__(self) -> GenerationWriter:
@@ -33,11 +34,11 @@ class GenerationWriter:
         for chunk, toks in zip(chunks, tokens):
             self._chunks.write(json.dumps({**chunk.to_dict(), "tokens": toks}, ensure_ascii=False) + "\n")
         if vectors is not None and len(vectors):
-            if self._vectors is None:
-                self._vectors = np.lib.format.open_memmap(
-                    self.folder / "vectors.npy", mode="w+", dtype=np.float32, shape=(self.rows, vectors.shape[1])
-                )
-            self._vectors[self._written : self._written + len(vectors)] = vectors
+            if self._vectors is None:  # the .npy header announces every row; the rows follow batch by batch
+                self._vectors = open(self.folder / "vectors.npy", "wb")  # noqa: SIM115 - closed by close()
+                header = {"descr": "<f4", "fortran_order": False, "shape": (self.rows, vectors.shape[1])}
+                np.lib.format.write_array_header_2_0(self._vectors, header)
+            self._vectors.write(np.ascontiguousarray(vectors, dtype="<f4").tobytes())
         self._written += len(chunks)
 
     def finish(self, manifest: dict) -> None:
@@ -46,11 +47,11 @@ class GenerationWriter:
             raise RuntimeError(f"{self._written} chunks written, {self.rows} announced")
         if self._vectors is not None:
             self._vectors.flush()
+            os.fsync(self._vectors.fileno())
+            self._vectors.close()
             self._vectors = None
         elif self.rows == 0:
             np.save(self.folder / "vectors.npy", np.zeros((0, 0), dtype=np.float32))
-        if (self.folder / "vectors.npy").exists():
-            fsync_path(self.folder / "vectors.npy")
         self._chunks.flush()
         os.fsync(self._chunks.fileno())
         self.close()
@@ -61,7 +62,9 @@ class GenerationWriter:
         fsync_path(self.folder)
 
     def close(self) -> None:
-        self._vectors = None
+        if self._vectors is not None:
+            self._vectors.close()
+            self._vectors = None
         if not self._chunks.closed:
             self._chunks.close()
 

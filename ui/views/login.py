@@ -4,9 +4,18 @@ not, so guessing costs hours instead of seconds."""
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
 from collections.abc import Callable
+
+from assistant.core.settings import Settings
+from ui.views.render import md_text
+from ui.views.uploads import check_credentials
+
+log = logging.getLogger(__name__)
+FAILED_LOGIN_DELAY_S = 0.5
 
 
 class LoginGuard:
@@ -38,3 +47,18 @@ class LoginGuard:
     def succeeded(self, client: str) -> None:
         with self._lock:
             self._failures.pop(client, None)
+
+
+def log_in(settings: Settings, guard: LoginGuard, client: str, user: str, password: str) -> tuple[bool, str]:
+    """(logged in, status line) for an admin login attempt from `client`; a failure costs FAILED_LOGIN_DELAY_S."""
+    wait = guard.locked_for(client)
+    if wait:
+        return False, f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试。"
+    if check_credentials(settings, user, password):
+        guard.succeeded(client)
+        log.info("admin login")
+        return True, f"已以管理员 {md_text(user)} 登录。"
+    guard.failed(client)
+    log.warning("failed admin login from %s", client)
+    time.sleep(FAILED_LOGIN_DELAY_S)
+    return False, "用户名或密码错误。"
