@@ -93,6 +93,9 @@ def test_anonymous_users_see_a_login_prompt_instead_of_admin_controls(url, lapto
 
     log_in(laptop)
     wait(laptop).until(lambda d: {"上传并重建索引", "按语料目录重建索引"} <= shown_admin_buttons(d))
+    upload = laptop.find_element(By.CSS_SELECTOR, "#pa-tab-docs .pa-admin-area")
+    wait(laptop).until(lambda d: "点击上传" in upload.text)
+    assert "Drop File Here" not in upload.text and "Click to Upload" not in upload.text, "every message in Chinese"
     tab(laptop, "答案评审")
     wait(laptop).until(lambda d: {"保存评审", "查看记录", "刷新"} <= shown_admin_buttons(d))
     laptop.find_element(By.XPATH, "//button[contains(., '退出')]").click()
