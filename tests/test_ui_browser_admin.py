@@ -117,6 +117,10 @@ def test_the_saved_rating_and_the_earlier_turns_are_shown(env, url, laptop, tmp_
         lambda d: d.find_elements(By.CSS_SELECTOR, "#pa-qa-table [data-testid^='cell-'][data-testid$='-0']")
     )
     by_id = {int(c.text): c.get_attribute("data-testid").split("-")[1] for c in rows if c.text.strip().isdigit()}
+    long_question = laptop.find_element(By.CSS_SELECTOR, f"#pa-qa-table [data-testid='cell-{by_id[first['id']]}-2']")
+    assert long_question.get_attribute("title") == first["question"], "the full text on hover"
+    widths = {c.size["width"] for c in laptop.find_elements(By.CSS_SELECTOR, "#pa-qa-table [data-testid$='-0']")}
+    assert len(widths) == 1, "fixed column widths"
     laptop.find_element(By.CSS_SELECTOR, f"#pa-qa-table [data-testid='cell-{by_id[followup['id']]}-2']").click()
     wait(laptop).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#pa-rating input:checked"))
     checked = laptop.find_element(By.CSS_SELECTOR, "#pa-rating input:checked")
