@@ -100,3 +100,12 @@ def error_overlays(driver) -> list[str]:
         '\'[data-testid="status-tracker"] .error, .toast-body.error, [data-testid="toast-body"]\'))'
         ".filter(e => e.offsetParent !== null).map(e => e.textContent.trim());"
     )
+
+
+def yellow_pixels(image) -> int:
+    """Pixels of the 原文定位 highlight's yellow fill (ui/views/locate.py FILL over white) in a PIL image."""
+    import numpy as np
+
+    rgb = np.asarray(image.convert("RGB"))
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return int(((r > 240) & (g > 225) & (g < 250) & (b < 200)).sum())

@@ -93,6 +93,9 @@ def test_anonymous_users_see_a_login_prompt_instead_of_admin_controls(url, lapto
 
     log_in(laptop)
     wait(laptop).until(lambda d: {"上传并重建索引", "按语料目录重建索引"} <= shown_admin_buttons(d))
+    upload = laptop.find_element(By.CSS_SELECTOR, "#pa-tab-docs .pa-admin-area")
+    wait(laptop).until(lambda d: "点击上传" in upload.text)
+    assert "Drop File Here" not in upload.text and "Click to Upload" not in upload.text, "every message in Chinese"
     tab(laptop, "答案评审")
     wait(laptop).until(lambda d: {"保存评审", "查看记录", "刷新"} <= shown_admin_buttons(d))
     laptop.find_element(By.XPATH, "//button[contains(., '退出')]").click()
@@ -114,6 +117,10 @@ def test_the_saved_rating_and_the_earlier_turns_are_shown(env, url, laptop, tmp_
         lambda d: d.find_elements(By.CSS_SELECTOR, "#pa-qa-table [data-testid^='cell-'][data-testid$='-0']")
     )
     by_id = {int(c.text): c.get_attribute("data-testid").split("-")[1] for c in rows if c.text.strip().isdigit()}
+    long_question = laptop.find_element(By.CSS_SELECTOR, f"#pa-qa-table [data-testid='cell-{by_id[first['id']]}-2']")
+    assert long_question.get_attribute("title") == first["question"], "the full text on hover"
+    widths = {c.size["width"] for c in laptop.find_elements(By.CSS_SELECTOR, "#pa-qa-table [data-testid$='-0']")}
+    assert len(widths) == 1, "fixed column widths"
     laptop.find_element(By.CSS_SELECTOR, f"#pa-qa-table [data-testid='cell-{by_id[followup['id']]}-2']").click()
     wait(laptop).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#pa-rating input:checked"))
     checked = laptop.find_element(By.CSS_SELECTOR, "#pa-rating input:checked")

@@ -8,7 +8,16 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.browser_fixtures import chromium, error_overlays, in_viewport, keep_screenshot, open_app, rect, wait
+from tests.browser_fixtures import (
+    chromium,
+    error_overlays,
+    in_viewport,
+    keep_screenshot,
+    open_app,
+    rect,
+    wait,
+    yellow_pixels,
+)
 from tests.ui_fixtures import build_env, close_env, running_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -128,8 +137,7 @@ def highlighted_pixels(image_url: str) -> int:
     from PIL import Image
 
     with urllib.request.urlopen(image_url, timeout=30) as response:
-        image = Image.open(io.BytesIO(response.read())).convert("RGB")
-    return sum(1 for r, g, b in image.getdata() if r > 240 and 225 < g < 250 and b < 200)
+        return yellow_pixels(Image.open(io.BytesIO(response.read())))
 
 
 def test_the_original_page_view_highlights_a_pdf_clause(url, laptop):

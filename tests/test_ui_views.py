@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core.records import Answer, Chunk, Citation, Document, Hit
+from tests.browser_fixtures import yellow_pixels
 from tests.corpus_fixtures import SHANGHAI_PDF
 from ui.views.evaluation import failure_rows, keep_latest, list_runs, metric_table, new_run, zip_run
 from ui.views.locate import locate, match_spans, merge_lines
@@ -274,10 +275,8 @@ def test_the_original_pdf_page_is_rendered_with_the_clause_marked(tmp_path):
     corpus = SHANGHAI_PDF.parent
     found = locate(shanghai_doc(), chunk(), corpus, tmp_path, 50)
     assert found.image is not None and found.boxes >= 4 and "黄色框" in found.heading and "第6页" in found.heading
-    image = Image.open(found.image).convert("RGB")
-    assert image.width > 800
-    yellow = sum(1 for r, g, b in image.getdata() if r > 240 and 225 < g < 250 and b < 200)
-    assert yellow > 5_000
+    image = Image.open(found.image)
+    assert image.width > 800 and yellow_pixels(image) > 5_000
     missing = locate(shanghai_doc(source_path="gone.pdf"), chunk(), corpus, tmp_path, 50)
     assert missing.image is None and "不在语料目录" in missing.heading
     escape = locate(shanghai_doc(source_path="../../etc/passwd"), chunk(), corpus, tmp_path, 50)

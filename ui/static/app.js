@@ -5,7 +5,8 @@
  *   bridge of the same tab (ui/tabs/locate.py: a gr.HTML whose submit event runs the Python handler);
  * - after a question the chat scrolls to the new answer's start, not to its end;
  * - "复制纯文本" copies a reply draft without its Markdown marks;
- * - Gradio's English toast titles and the upload component's type message are shown in Chinese;
+ * - Gradio's own English words in Chinese (toast titles, upload hints and type message) whatever the
+ *   browser's language;
  * - a cell of a table marked pa-hover-table shows its full text on hover.
  */
 (function () {
@@ -141,7 +142,17 @@
   /* Gradio's own English words in toasts and error badges, and the upload component's type message. */
   const ENGLISH = /Invalid file types?: (.*)\. Only (.*) allowed\./;
   const TITLES = { Error: "提示", Warning: "注意", Info: "提示", Success: "完成" };
+  const WORDS = { "Drop File Here": "将文件拖放到此处", "- or -": "或", "Click to Upload": "点击上传",
+    "Drop CSV Here": "将文件拖放到此处", "Uploading...": "正在上传……" };
+  function translateWords(root) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const word = node.nodeValue.trim();
+      if (WORDS[word]) node.nodeValue = node.nodeValue.replace(word, WORDS[word]);
+    }
+  }
   function translate() {
+    document.querySelectorAll(".pa-admin-area, #pa-eval").forEach(translateWords);
     document.querySelectorAll(".toast-title, [data-testid='status-tracker'] span.error").forEach(function (el) {
       const word = (el.textContent || "").trim();
       if (TITLES[word]) el.textContent = el.classList.contains("toast-title") ? TITLES[word] : "出错";

@@ -12,7 +12,7 @@ import gradio as gr
 from assistant.app.repository import RATINGS, Repository
 from assistant.core.errors import PolicyAssistantError
 from assistant.service import Assistant
-from ui.errors import page_error, user_errors
+from ui.errors import page_error, user_errors, user_message
 from ui.tabs import evaluation
 from ui.tabs.access import ADMIN_DISABLED, ADMIN_REQUIRED, AdminArea, admin_area, require_admin
 from ui.views.drafting import fresh_folder
@@ -223,7 +223,7 @@ def _detail_reader(ctx: Context) -> Callable:
             row = ctx.repo.get(int(record_id))
             return render_record(row, ctx.repo.feedback_for(row["id"]), ctx.repo.history(row["id"]), ctx.tz)
         except PolicyAssistantError as exc:  # a missing record, or the database's one line
-            return str(exc)
+            return user_message(exc)
 
     return answer_detail
 
