@@ -24,6 +24,14 @@ def test_figures_are_comparable_values():
     assert (Kind.COUNT, 20.0) in found
 
 
+def test_a_batch_or_a_part_of_unstated_size_is_not_a_count():
+    assert [f.kind for f in figures("支持建设了一批创新平台，其中一部分已开放")] == []
+    assert [(f.kind, f.value, f.unit) for f in figures("分两批认定，共3批")] == [
+        (Kind.COUNT, 2, "批"),
+        (Kind.COUNT, 3, "批"),
+    ]
+
+
 def test_chinese_and_english_figures_are_written_as_the_documents_write_them():
     assert figures_as_written("能补一个亿吗，百分之五十") == "能补1亿吗，50%"
     assert figures_as_written("capped at 20 million yuan") == "capped at 2000万元"

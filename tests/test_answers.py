@@ -150,6 +150,13 @@ def test_loan_interest_asks_for_the_interest_subsidy(workspace):
     assert "累计贴息总额不超过2000万元" in answer.answer
 
 
+def test_a_figure_the_question_states_is_not_its_answer(workspace):
+    _, assistant = workspace
+    answer = assistant.ask("那728家服务于研究和试验发展的机构里，国家级的有多少家？")
+    assert answer.refused
+    assert "规定不同" not in answer.answer
+
+
 def test_both_documents_say_which_says_what(workspace):
     _, assistant = workspace
     answer = assistant.ask("国家解读让地方因地制宜出扶持政策，上海对新建中试平台的设备投资给多少钱？")

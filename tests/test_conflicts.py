@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answer.disagreement import figures_differ
 from assistant.index.build import ingest
 from assistant.service import Assistant
 
@@ -112,3 +113,10 @@ def test_an_asks_heading_keeps_the_titles_the_question_quotes():
     assert with_titles(first, question) == f"按照《{VOUCHER_TITLE}》，补贴比例最高多少"
     assert with_titles(second, question) == f"《{DISTRICT_TITLE}》由谁兑付"  # a title just before its ask
     assert with_titles("别的问题", question) == "别的问题"
+
+
+def test_only_figures_of_one_measure_can_disagree():
+    assert figures_differ({("money", "万元", 5000.0)}, {("money", "万元", 8000.0)})
+    assert not figures_differ({("count", "家", 728.0)}, {("count", "批", 2.0)})
+    assert not figures_differ({("money", "万元", 5000.0)}, {("percent", "%", 30.0)})
+    assert not figures_differ({("money", "万元", 5000.0), ("percent", "%", 30.0)}, {("percent", "%", 30.0)})

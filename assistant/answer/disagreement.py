@@ -28,7 +28,7 @@ def with_disagreeing(
     if plan.outcome is not Outcome.ANSWERED or not plan.facts:
         return [plan], ""
     cited = {c.chunk.doc_id for c in plan.composition.citations}
-    values = {(f.kind, f.value) for f in plan.facts}
+    values = {(f.kind, f.unit, f.value) for f in plan.facts}
     own = _source(plan, documents).jurisdiction
     others = list(
         dict.fromkeys(
@@ -40,11 +40,18 @@ def with_disagreeing(
     for other in others[:OTHER_DOCUMENTS]:
         alternative = answer_from(other)
         answered = alternative.outcome is Outcome.ANSWERED and alternative.facts
-        if answered and values.isdisjoint((f.kind, f.value) for f in alternative.facts):
+        if answered and figures_differ(values, {(f.kind, f.unit, f.value) for f in alternative.facts}):
             both = [_headed(p, documents) for p in (plan, alternative)]
             stated = "；".join(f"{_source(p, documents).citation_title}：{p.facts[0].span}" for p in both)
             return both, template("disagreement.txt").strip().format(stated=stated)
     return [plan], ""
+
+
+def figures_differ(ours: set[tuple[str, str, float]], theirs: set[tuple[str, str, float]]) -> bool:
+    """Whether two answers give different figures of one measure: some figure of the same kind and unit (万元
+    against 万元, 家 against 家), and none in common."""
+    comparable = {(k, u) for k, u, _ in ours} & {(k, u) for k, u, _ in theirs}
+    return bool(comparable) and ours.isdisjoint(theirs)
 
 
 def _source(plan: AskPlan, documents: dict[str, Document]) -> Document:

@@ -100,11 +100,14 @@ class Planner:
 
     def attached(self, ask: Ask, composition: Composition, kind: Kind) -> tuple[PolicyFact, ...]:
         sentences = [c.text for c in composition.chosen]
+        given = {(g.kind.value, g.value) for g in figures(ask.text)}  # "那728家里…多少家": 728 is not the answer
         facts = [
             f
             for c in composition.chosen
             for f in c.chunk.facts
-            if f.kind == kind.value and any(f.sentence in s or s in f.sentence for s in sentences)
+            if f.kind == kind.value
+            and (f.kind, f.value) not in given
+            and any(f.sentence in s or s in f.sentence for s in sentences)
         ]
         several = bool(SEVERAL.search(ask.text))  # "…分别是多少": each figure speaks of one of the subjects
         return tuple(

@@ -16,6 +16,7 @@ CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUMBER = "[零〇一二两三四五六七八九十百千]{1,16}"
 DIGITS = r"(?<!\d)\d{1,16}(?:\.\d{1,8})?"
 NUMBER = rf"{DIGITS}|{CN_NUMBER}"
+VAGUE_MEASURES = frozenset({"批", "部分"})  # 一批, 一部分: an unstated number, not a count of one
 _S = r"\s{0,3}"  # blanks inside a figure ("1 亿元")
 
 
@@ -94,7 +95,7 @@ def _value(kind: Kind, match: re.Match[str]) -> tuple[float | str, str] | None:
         return (value * 10 if groups[2] else value), "%"
     if kind is Kind.COUNT:
         value = cn_to_number(groups[0])
-        if value is None:
+        if value is None or (groups[0] == "一" and groups[2] in VAGUE_MEASURES):
             return None
         return value * {"万": 10000, "亿": 100000000}.get(groups[1] or "", 1), groups[2]
     value = cn_to_number(groups[0])
