@@ -74,3 +74,18 @@ def test_quick_bench_writes_a_complete_report(tmp_path: Path):
     assert all(isinstance(v, bool) for k, v in verdicts.items() if "100k" not in k)
     env = data["meta"]["environment"]
     assert env["cores"] and env["python"] and env["packages"]["chromadb"]
+
+
+def test_chosen_stages_bring_what_they_need_in_bench_order():
+    from evals.bench.run import STAGES, chosen_stages
+
+    names = [name for name, _ in chosen_stages(("scale tiers", "cold start"))]
+    assert names == ["shipped ingest", "cold start", "synthetic ingest", "scale tiers"]
+    assert [name for name, _ in chosen_stages(("langchain baseline",))] == [
+        "shipped ingest",
+        "warm ask",
+        "langchain baseline",
+    ]
+    assert chosen_stages(()) == STAGES
+    with pytest.raises(ValueError, match="cold-start"):
+        chosen_stages(("cold-start",))

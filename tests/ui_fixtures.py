@@ -87,7 +87,6 @@ def running_app(env: SimpleNamespace):
     from ui.app import build_app, launch_options
 
     app = build_app(env.assistant, env.repo, review_tools(), workdir=env.root / "work")
-    app.queue(default_concurrency_limit=8)
     for attempt in range(3):
         port = free_port()
         options = launch_options(

@@ -88,7 +88,7 @@ def _login_box(settings: Settings):
 def build_app(
     assistant: Assistant, repo: Repository, tools: review_tab.ReviewTools, workdir: Path | None = None
 ) -> gr.Blocks:
-    """The four-tab app. `repo` stores the answer log, feedback and ratings; `workdir` holds files
+    """The four-tab app, queued. `repo` stores the answer log, feedback and ratings; `workdir` holds files
     offered for download (drafts, exports, charts), by default a folder in the system temp dir."""
     settings = assistant.settings
     workdir = workdir or Path(tempfile.gettempdir()) / "policy-assistant-ui"
@@ -112,7 +112,17 @@ def build_app(
         _wire_login(settings, guard, authed, (user, password, login, logout, login_status), review, upload_area)
         app.load(load_documents, outputs=[doc_table, doc_select], api_name="load_documents", api_visibility="private")
         app.load(drafts[0], inputs=drafts[1], outputs=drafts[2], api_visibility="private")
-    return app
+    return queued(app, settings)
+
+
+def queued(app: gr.Blocks, settings: Settings) -> gr.Blocks:
+    """The app's queue. Gradio's queue recomputes its monitoring summary (a pandas table of up to 10,000 past
+    events) after every event by default, in the answer's path: here once per `ui_monitoring_events` events, over
+    as many, unless the GRADIO_ANALYTICS_* variables say otherwise."""
+    every = str(settings.ui_monitoring_events)
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", every)
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", every)
+    return app.queue(default_concurrency_limit=settings.ui_concurrency)
 
 
 def _wire_login(
@@ -156,7 +166,7 @@ def launch(assistant: Assistant, settings: Settings, tools: review_tab.ReviewToo
     try:
         purger = Purger(repo, settings.log_retention_days).start()
         options = launch_options(settings, app_kwargs=api.app_kwargs(assistant, repo, settings))  # the HTTP API
-        build_app(assistant, repo, tools).queue(default_concurrency_limit=8).launch(**options)
+        build_app(assistant, repo, tools).launch(**options)
     finally:
         if purger is not None:
             purger.stop()

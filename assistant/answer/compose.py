@@ -250,16 +250,10 @@ class _Run:
         """ "那第三点是什么？" after an answer about "二是…": the "三是…" item of the same list."""
         if not resolved.ordinal or not resolved.anchor:
             return []
-        named = [
-            c for c in self.snapshot.chunks if c.kind == "clause" and len(c.path) > 1 and c.path[-1] in resolved.anchor
-        ]
+        named = self.snapshot.clauses_named_in(resolved.anchor)
         for chunk in sorted(named, key=lambda c: -len(c.path[-1])):
-            for sibling in self.snapshot.chunks:
-                if (
-                    sibling.doc_id == chunk.doc_id
-                    and sibling.path[:-1] == chunk.path[:-1]
-                    and sibling.path[-1].startswith(resolved.ordinal)
-                ):
+            for sibling in self.snapshot.children(chunk.doc_id, chunk.path[:-1]):
+                if sibling.path[-1].startswith(resolved.ordinal):
                     document = self.snapshot.documents[sibling.doc_id]
                     return [
                         Candidate(sent.strip(), sibling, document, 1.0 + self._match(resolved.own_terms, sent), pos)
@@ -379,7 +373,7 @@ class _Run:
         parts: list[str] = []
         citations: list[Citation] = []
         for document in documents:
-            text, cited = outline(document, self.snapshot.chunks, len(citations) + 1)
+            text, cited = outline(document, self.snapshot.clauses(document.doc_id), len(citations) + 1)
             if text:
                 parts.append(text)
                 citations += cited

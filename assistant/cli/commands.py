@@ -169,13 +169,26 @@ def eval_cmd(settings: Settings, dataset, out, retriever, llm):
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench"), show_default=True)
 @click.option("--quick", is_flag=True, help="Smaller tiers, for a smoke run.")
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    metavar="NAME",
+    help="Run only this stage (repeatable), with the stages it needs: 'shipped ingest', 'cold start' (cold "
+    "answers, `serve`, its memory and the concurrent users), 'warm ask', 'langchain baseline', 'synthetic "
+    "ingest', 'scale tiers', 'large TXT ingest'.",
+)
 @click.pass_obj
 @translate_errors
-def bench(settings: Settings, out, quick):
+def bench(settings: Settings, out, quick, stages):
     """Measure latency, cold start, ingest throughput, scale and memory; write bench/report.md."""
-    from evals.bench.run import run_bench
+    from evals.bench.run import chosen_stages, run_bench
 
-    report = run_bench(settings, out, quick=quick)
+    try:
+        chosen_stages(stages)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--stage") from None
+    report = run_bench(settings, out, quick=quick, stages=stages)
     click.echo(report)
 
 

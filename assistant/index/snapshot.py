@@ -12,6 +12,7 @@ from typing import IO
 import numpy as np
 
 from assistant.core.errors import IndexNotReady
+from assistant.core.records import Chunk
 from assistant.core.text import HEADING_MARKER
 from assistant.index.chroma_store import ChromaStore
 from assistant.index.layout import LOCKED_HINT, Layout, acquire_lock, release_lock
@@ -43,6 +44,15 @@ class Snapshot:
             leaf = HEADING_MARKER.sub("", c.path[-1]).rstrip("？?。") if c.kind == "clause" else ""
             if len(leaf) >= MIN_HEADING_CHARS:
                 self._headings.setdefault(leaf, []).append(i)
+        self._clauses: dict[str, list[Chunk]] = {}  # by document
+        self._children: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}  # by document and parent path
+        self._clause_leaves: dict[str, list[int]] = {}  # positions of the clauses below a heading, by their own
+        for i, c in enumerate(self.chunks):
+            self._children.setdefault((c.doc_id, c.path[:-1]), []).append(c)
+            if c.kind == "clause":
+                self._clauses.setdefault(c.doc_id, []).append(c)
+                if len(c.path) > 1:
+                    self._clause_leaves.setdefault(c.path[-1], []).append(i)
         self._leaves = _Joined([c.path[-1] for c in self.chunks])  # phrase_boosts: one search, not a loop
         self._texts = _Joined([c.text for c in self.chunks])
         self._masks: dict[tuple[str | None, str | None], np.ndarray] = {}
@@ -141,6 +151,20 @@ class Snapshot:
             for i in sorted(starts | holds):
                 boosts[i] = boosts.get(i, 0.0) + (HEADING_BOOST if i in starts else PHRASE_BOOST)
         return boosts
+
+    def clauses(self, doc_id: str) -> list[Chunk]:
+        """The clause chunks of a document, in document order."""
+        return self._clauses.get(doc_id, [])
+
+    def children(self, doc_id: str, parent: tuple[str, ...]) -> list[Chunk]:
+        """The chunks of a document whose path is `parent` and one heading more, in document order."""
+        return self._children.get((doc_id, parent), [])
+
+    def clauses_named_in(self, text: str) -> list[Chunk]:
+        """The clauses below a heading whose own heading `text` quotes, in document order (each distinct heading
+        looked for once)."""
+        named = sorted(i for leaf, idxs in self._clause_leaves.items() if leaf in text for i in idxs)
+        return [self.chunks[i] for i in named]
 
     def mask(self, jurisdiction: str | None = None, doc_id: str | None = None) -> np.ndarray | None:
         """The chunks of a jurisdiction and/or a document (read-only, computed once per generation)."""

@@ -1,6 +1,6 @@
-"""Concurrent chat sessions against the running web app, through its API (gradio_client).
+"""Concurrent chat sessions against the running web app, through its queue as the page's client uses it.
 
-Each session is one user: its own `Client`, so its own chat state on the server, playing a scripted
+Each session is one user: its own session hash, so its own chat state on the server, playing a scripted
 conversation whose follow-ups ("那已建的呢？", "是哪几个部门发的？", "落款日期是哪天？") only make
 sense against that session's own earlier questions. Half the sessions talk about the Shanghai plan,
 half about the national opinions, so a history that leaked from one session into another changes
@@ -21,12 +21,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urlsplit
 
+from evals.bench import gradio_queue
 from evals.bench.report import stats
 
 log = logging.getLogger(__name__)
-ENDPOINT = "/ask"
+ENDPOINT = "ask"
 API_ENDPOINT = "/api/ask"
 SCOPE = "全部"
 SCRIPTS = {
@@ -101,30 +103,27 @@ def text_of(message: dict) -> str:
     return "".join(part.get("text", "") for part in content if isinstance(part, dict))
 
 
-def _connect(url: str):
-    from gradio_client import Client
-
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False, max_workers=2)
-
-
 def converse(
-    url: str, script: str, turns: int, timeout_s: float, deadline: float, start: threading.Barrier | None = None
+    target: gradio_queue.Endpoint,
+    url: str,
+    script: str,
+    turns: int,
+    timeout_s: float,
+    deadline: float,
+    start: threading.Barrier | None = None,
 ) -> Session:
-    """One user playing SCRIPTS[script][:turns]; never raises, records the first error instead."""
+    """One user playing SCRIPTS[script][:turns] through the app's queue (`target`, the chat event); never
+    raises, records the first error instead."""
     session = Session(script)
-    client = None
+    client = gradio_queue.Session(url, timeout_s)
     try:
-        try:
-            client = _connect(url)
-        finally:  # every session reaches the start line, connected or not, so none waits in vain
-            if start is not None:
-                start.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        if start is not None:
+            start.wait(timeout=max(deadline - time.monotonic(), 0.1))
         for turn, question in enumerate(SCRIPTS[script][:turns], 1):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if deadline - time.monotonic() <= 0:
                 raise TimeoutError(f"run budget spent before turn {turn}")
             t0 = time.perf_counter()
-            messages, _, _ = client.submit(question, SCOPE, api_name=ENDPOINT).result(timeout=min(timeout_s, remaining))
+            messages = client.call(target, [question, SCOPE, None])[0]
             session.latencies_ms.append((time.perf_counter() - t0) * 1000)
             session.messages = [{"role": m["role"], "content": text_of(m)} for m in messages]
             if len(messages) != 2 * turn:
@@ -132,8 +131,7 @@ def converse(
     except Exception as exc:  # noqa: BLE001 - a load run reports failures, it does not stop at the first
         session.error = f"{type(exc).__name__}: {exc}"
     finally:
-        if client is not None:
-            client.close()
+        client.close()
     return session
 
 
@@ -169,7 +167,14 @@ def converse_api(
     return session
 
 
-CHANNELS = {"app": converse, "api": converse_api}
+def talker(url: str, channel: str, timeout_s: float) -> Callable[..., Session]:
+    """How one user talks on `channel`: "app" (the chat event, looked up once in the app's config, as a page
+    load does) or "api" (`POST /api/ask`)."""
+    if channel == "app":
+        return partial(converse, gradio_queue.endpoint(url, ENDPOINT, timeout_s))
+    if channel == "api":
+        return converse_api
+    raise ValueError(f"unknown load channel {channel!r}")
 
 
 def compare(session: Session, reference: Session) -> str | None:
@@ -194,8 +199,8 @@ def run_load(
 ) -> LoadReport:
     """Single-user reference chats first (one per script), then `sessions` users at once; `during`, if
     given, runs in another thread once they have started (e.g. a re-index); its exception is raised.
-    `channel`: "app" (the chat endpoint through gradio_client) or "api" (`POST /api/ask`)."""
-    talk = CHANNELS[channel]
+    `channel`: "app" (the chat event through the app's queue) or "api" (`POST /api/ask`)."""
+    talk = talker(url, channel, timeout_s)
     deadline = time.monotonic() + budget_s
     reference = {name: talk(url, name, turns, timeout_s, deadline) for name in SCRIPTS}
     broken = {name: s.error for name, s in reference.items() if s.error}
@@ -220,8 +225,12 @@ def run_load(
 
 
 METHOD = (
-    "Each user is its own gradio_client `Client` (its own server-side chat state) calling the chat "
-    "endpoint `/ask`; all start together behind a barrier. Half play the Shanghai script, half the "
+    "Each user is its own browser session (its own session hash, so its own server-side chat state) running "
+    "the chat event `ask` as the page's JavaScript client does: `POST /gradio_api/queue/join`, then the "
+    "session's event stream `GET /gradio_api/queue/data` read to the end, on kept-alive connections (a light "
+    "client in place of gradio_client, whose threads and polling cost more CPU per answer than the server on "
+    "the same cores); each sends its next question when the previous answer is complete, with no think time; "
+    "all start together behind a barrier. Half play the Shanghai script, half the "
     'national one (the same turns, with follow-ups such as "是哪几个部门发的？" that only make sense against '
     "the user's own earlier turns). Every final chat is compared message for message with a single-user "
     "chat of the same script, asked first. Latency is per answer, client side, including queueing "

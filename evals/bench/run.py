@@ -46,6 +46,19 @@ STAGES: list[tuple[str, Callable[[Run], None]]] = [
     ("scale tiers", scale_tiers),
     ("large TXT ingest", large_txt_ingest),
 ]
+# what a stage reads from the stages before it; the shipped ingest (index, model, tokenizer) always runs
+NEEDS = {"langchain baseline": ("warm ask",), "scale tiers": ("synthetic ingest",)}
+
+
+def chosen_stages(names: tuple[str, ...] | None) -> list[tuple[str, Callable[[Run], None]]]:
+    """The stages to run, in bench order: all of them, or `names` and what they need."""
+    if not names:
+        return STAGES
+    unknown = set(names) - {name for name, _ in STAGES}
+    if unknown:
+        raise ValueError(f"unknown bench stage(s): {', '.join(sorted(unknown))}")
+    wanted = {STAGES[0][0], *names, *(need for name in names for need in NEEDS.get(name, ()))}
+    return [(name, stage) for name, stage in STAGES if name in wanted]
 
 
 def run_bench(
@@ -58,8 +71,10 @@ def run_bench(
     synthetic_chunks: int | None = None,
     raw_sample: int | None = None,
     max_questions: int | None = None,
+    stages: tuple[str, ...] | None = None,
 ) -> str:
-    """Run every measurement once; return the Markdown report (also written to out/report.md)."""
+    """Run every measurement once (or only `stages`, see chosen_stages); return the Markdown report (also
+    written to out/report.md)."""
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -80,7 +95,7 @@ def run_bench(
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="pa-bench-") as tmp:
         run = Run(settings, plan, Path(tmp), items)
-        errors, stage_times = _run_stages(run)
+        errors, stage_times = _run_stages(run, chosen_stages(stages))
         results = run.results
     results["memory"] = {**results.get("memory", {}), "bench_peak_rss_mb": vm_hwm_mb()}
     results["meta"] = {
@@ -104,13 +119,13 @@ def run_bench(
     return report
 
 
-def _run_stages(run: Run) -> tuple[dict[str, str], dict[str, dict]]:
+def _run_stages(run: Run, stages: list[tuple[str, Callable[[Run], None]]]) -> tuple[dict[str, str], dict[str, dict]]:
     """Every stage in turn, each timed; a failed stage is recorded and the next one runs.
     Returns (errors by stage, times by stage)."""
     errors: dict[str, str] = {}
     stage_times: dict[str, dict] = {}
-    with tqdm(total=len(STAGES), desc="bench", unit="stage") as bar:
-        for name, stage in STAGES:
+    with tqdm(total=len(stages), desc="bench", unit="stage") as bar:
+        for name, stage in stages:
             bar.set_postfix_str(name)
             t0, cpu0, steal0 = time.perf_counter(), _cpu_seconds(), _steal_seconds()
             try:

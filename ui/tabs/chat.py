@@ -171,7 +171,7 @@ def _wire_asking(view: ChatView, assistant: Assistant, repo: Repository) -> None
             inputs=[question, view.scope, view.session],
             outputs=[view.chatbot, view.question, view.session, view.status, view.question_error, view.widen],
             api_visibility="private",
-            concurrency_limit=8,
+            concurrency_limit=assistant.settings.ui_concurrency,
         ).then(None, js=TO_ANSWER_JS)
 
     then_ask(
@@ -195,7 +195,7 @@ def _wire_asking(view: ChatView, assistant: Assistant, repo: Repository) -> None
         inputs=[view.question, view.scope, view.session],
         outputs=[view.chatbot, view.question, view.session, view.status],
         api_name="ask",
-        concurrency_limit=8,
+        concurrency_limit=assistant.settings.ui_concurrency,
     )
     view.clear.click(
         clear_chat, outputs=[view.chatbot, view.question, view.session, view.status], api_name="clear"

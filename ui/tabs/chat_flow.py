@@ -8,6 +8,7 @@ raises the same message as an error (through ui.errors).
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -45,8 +46,10 @@ def answer_steps(
     assistant: Assistant, repo: Repository, cleaned: str, jurisdiction: str | None, state: dict
 ) -> Iterator[Step]:
     """The chat while a question is answered: first the question with a placeholder, then the streamed
-    text, then the rendered answer with its sources (logged; when the log cannot be written the answer is
-    shown all the same, and the status says so). Raises PolicyAssistantError."""
+    text (at most one update per `ui_stream_interval_s`: each update re-sends the whole chat through Gradio, and
+    an extractive answer is whole within milliseconds), then the rendered answer with its sources (logged; when
+    the log cannot be written the answer is shown all the same, and the status says so).
+    Raises PolicyAssistantError."""
     messages = [
         *state["messages"],
         {"role": "user", "content": md_text(cleaned)},
@@ -54,10 +57,12 @@ def answer_steps(
     ]
     yield messages, state, "正在检索……", None
     answer: Answer | None = None
+    interval, shown_at = assistant.settings.ui_stream_interval_s, time.monotonic()
     for shown, final in assistant.ask_stream(cleaned, state["turns"], jurisdiction=jurisdiction):
-        if final is None:
+        if final is None and time.monotonic() - shown_at >= interval:
             messages[-1] = {"role": "assistant", "content": md_text(shown)}
             yield messages, state, gr.skip(), None
+            shown_at = time.monotonic()
         answer = final
     if answer is None:  # ask_stream always ends with the answer
         raise RuntimeError("the answer stream ended without an answer")
@@ -100,7 +105,11 @@ def page_asker(assistant: Assistant, repo: Repository) -> Callable:
             yield gr.skip(), gr.skip(), state, gr.skip(), inline_error(user_message(exc)), gr.skip()
             return
         try:
-            for messages, new_state, status, answer in answer_steps(assistant, repo, cleaned, jurisdiction, state):
+            steps = answer_steps(assistant, repo, cleaned, jurisdiction, state)
+            for step, (messages, new_state, status, answer) in enumerate(steps):
+                if step and answer is None:  # a streamed update: only the chat changes
+                    yield messages, gr.skip(), new_state, gr.skip(), gr.skip(), gr.skip()
+                    continue
                 widen = gr.Button(visible=bool(answer and answer.refused and jurisdiction))
                 yield messages, "", new_state, status, NO_ERROR, widen
         except PolicyAssistantError as exc:
