@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from assistant.answer.asks import resource_rows, resource_words
+from assistant.answer.asks import VAGUE_COUNT, resource_rows, resource_words
 from assistant.answer.normalize import Repair, Speller, normalize
 from assistant.core.figures import Figure, Kind, figures
 from assistant.index.lexical import ChineseTokenizer
@@ -21,6 +21,7 @@ from assistant.index.lexical import ChineseTokenizer
 ENGLISH_SHARE = 0.5
 ENGLISH_ASKS = re.compile(r"\?|,\s*and\s+(?=(?:what|who|when|which|how|where|is|are|does|do|can)\b)", re.IGNORECASE)
 QUESTION_MARK = re.compile(r"[？?]\s*$")
+TARGET_YEAR = re.compile(r"(?:到|至|截至|截止到)$")
 
 
 class Intent(Enum):
@@ -94,6 +95,9 @@ class Lexicon:
             ((en.lower(), zh) for en, zh in resource_rows("glossary_en.txt")), key=lambda p: -len(p[0])
         )
         self.intro = re.compile(rows["intro"])
+        self.claims = {
+            name: re.compile(rows[name]) for name in ("support", "negated", "refuses", "listed", "each", "total")
+        }
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)
 
     def rule(self, intent: Intent) -> IntentRule | None:
@@ -190,10 +194,17 @@ def make_ask(text: str, lexicon: Lexicon, marked: bool = False) -> Ask:
         (r.intent for r in lexicon.intents if r.asks.search(text)), Intent.OTHER
     )
     yes_no = bool(lexicon.yes_no.search(text)) or (marked and not lexicon.wh.search(text))
-    proposed = tuple(f for f in figures(text) if f.kind is not Kind.YEAR) if yes_no else ()
+    proposed = tuple(f for f in figures(text) if _proposes(f, text)) if yes_no else ()
     segments = [seg for seg in re.split(r"[，,]", text) if lexicon.cue.search(seg)]
     per_segment = tuple(words for seg in segments if (words := subject_words(seg, lexicon)))
     return Ask(text, intent, yes_no, proposed, subject_words(asked, lexicon), per_segment)
+
+
+def _proposes(figure: Figure, text: str) -> bool:
+    """A figure the ask puts forward: not "一个"; a year only as a target ("到2025年建成…")."""
+    if figure.kind is Kind.YEAR:
+        return bool(TARGET_YEAR.search(text[: figure.start]))
+    return figure.text not in VAGUE_COUNT
 
 
 def _same_intent(previous: Ask, ask: Ask) -> bool:

@@ -8,6 +8,14 @@ from dataclasses import dataclass
 from assistant.core.records import Chunk, Citation, Document
 
 
+@dataclass(frozen=True)
+class DocumentFact:
+    """A fact about a document itself ("issuers", "signed", "copied"…) and its values, for a verdict on a claim."""
+
+    name: str
+    values: tuple[str, ...]
+
+
 @dataclass
 class Candidate:
     text: str
@@ -16,6 +24,7 @@ class Candidate:
     score: float
     position: int  # order inside the chunk, for stable document order
     meta: bool = False  # a fact about the document itself (文号, issuers, dates, recipients)
+    fact: DocumentFact | None = None  # which fact, for a meta candidate
 
 
 @dataclass

@@ -17,7 +17,6 @@ from assistant.answer.asks import (
     DATE_ASK,
     DATED,
     DEFINING,
-    META_INTENTS,
     META_WORDS,
     MONEY_ANSWER,
     MONEY_CONTEXT,
@@ -35,7 +34,7 @@ from assistant.answer.asks import (
     whole,
 )
 from assistant.answer.candidates import Candidate, Composition, quote
-from assistant.answer.document_facts import document_facts
+from assistant.answer.document_facts import META_INTENTS, claimed_text, document_facts, named_exactly
 from assistant.answer.followup import Resolved
 from assistant.answer.overview import definitional, is_broad, outline
 from assistant.answer.places import PlaceIndex, PlaceStatus
@@ -142,15 +141,14 @@ class _Run:
             overview = self._overview(resolved, hits)
             if overview is not None:
                 return overview
-        candidates = self._sibling_candidates(resolved) or self._meta_candidates(
-            question, resolved
-        ) + self._sentence_candidates(question, resolved, hits)
+        candidates = self._sibling_candidates(resolved) or self._facts_or_sentences(question, resolved, hits)
         candidates = [c for c in candidates if not self._other_side(question, c)] or candidates
         if not candidates:
             return self._refuse("该问题", hits)
         best = max(candidates, key=lambda c: c.score)
         chosen = self._select(question, resolved, candidates, best)
-        if self._coverage(resolved, chosen) < (META_COVERAGE if best.meta else MIN_COVERAGE):
+        named = best.meta and bool(named_exactly(question, [best.document]))
+        if not named and self._coverage(resolved, chosen, question) < (META_COVERAGE if best.meta else MIN_COVERAGE):
             return self._refuse("该问题", hits)
         joined = "".join(c.text for c in chosen) + "".join(c.chunk.text for c in chosen)
         for topic, asks, answers in self.facets:
@@ -268,8 +266,17 @@ class _Run:
                     ]
         return []
 
-    def _meta_candidates(self, question: str, resolved: Resolved) -> list[Candidate]:
-        return document_facts(self.snapshot, question, resolved, self._match, self.places.parts)
+    def _facts_or_sentences(self, question: str, resolved: Resolved, hits: list[Hit]) -> list[Candidate]:
+        """The document facts asked for when they answer the question on their own, else every candidate."""
+        facts = document_facts(self.snapshot, question, resolved, self._match, self.places.parts)
+        if facts:
+            best = max(facts, key=lambda c: c.score)
+            if (
+                named_exactly(question, [best.document])
+                or self._coverage(resolved, self._select(question, resolved, facts, best), question) >= META_COVERAGE
+            ):
+                return facts
+        return facts + self._sentence_candidates(question, resolved, hits)
 
     def _match(self, terms: dict[str, float], text: str) -> float:
         """Weighted idf of the whole terms in `text`, domain words boosted."""
@@ -278,7 +285,7 @@ class _Run:
             for t in whole(t for t in terms if t in text)
         )
 
-    def _coverage(self, resolved: Resolved, chosen: list[Candidate]) -> float:
+    def _coverage(self, resolved: Resolved, chosen: list[Candidate], question: str) -> float:
         if any(c.chunk.path[-1].startswith(p) for c in chosen for p in resolved.phrases):
             return 1.0
         meta = any(c.meta for c in chosen)
@@ -290,12 +297,14 @@ class _Run:
             and t not in self.naming
             and not BARE_NUMBER.fullmatch(t)
         }
-        if meta:  # the words that ask for a document fact are answered by the fact itself
+        if meta:  # the words that ask for a document fact, or claim one, are answered by the fact itself
+            claimed = claimed_text(question)
             own = {
                 t: w
                 for t, w in own.items()
                 if (self.idf(t) or len(t) > 1)
                 and t not in META_WORDS
+                and t not in claimed
                 and not any(p.search(t) for p in META_INTENTS.values())
             }
         # a word and the pieces jieba cuts it into count once: as the word if a document uses it, else as its pieces
@@ -346,8 +355,9 @@ class _Run:
             if other is not None and other.score >= CROSS_RATIO * best.score:
                 chosen.append(other)
         for cand in ranked[1:]:
-            if len(chosen) >= self.max_sentences or cand.score < KEEP_RATIO * best.score:
-                break
+            facts = best.meta and cand.meta and cand.document is best.document  # every fact asked for
+            if not facts and (len(chosen) >= self.max_sentences or cand.score < KEEP_RATIO * best.score):
+                continue
             if cand.text in {c.text for c in chosen} or best.meta and not cand.meta:
                 continue
             same_doc = cand.document.doc_id == best.document.doc_id

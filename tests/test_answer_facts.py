@@ -1,0 +1,122 @@
+"""Facts about the documents themselves (主送, 抄送, 印发机关 and 印发日期, 附件, the notice's request) and verdicts
+on claims: on tiny made-up notices and claims, then on the real corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.analysis import Ask, Intent, Lexicon, analyse
+from assistant.answer.candidates import DocumentFact
+from assistant.answer.document_facts import asked_facts, claimed_text, fact_verdict
+from assistant.answer.plan import Planner, Verdict
+from ingest.notice import notice_facts
+
+HEADER = (
+    "某某省工业和信息化厅关于印发《某某省中试基地认定办法》的通知\n某工信科〔2026〕7号\n"
+    "各市（州）工业和信息化主管部门，有关单位：\n现将《某某省中试基地认定办法》印发给你们，请遵照执行。\n"
+    "附件：1.某某省中试基地认定办法\n2.申报书模板\n某某省工业和信息化厅\n2026年3月2日"
+)
+TRAILER = "抄送：省财政厅，省科技厅。\n某某省工业和信息化厅办公室 2026年3月9日印发"
+
+
+def test_a_notice_in_the_usual_layout_yields_its_frame_facts():
+    facts = notice_facts(HEADER, TRAILER)
+    assert facts.recipients == "各市（州）工业和信息化主管部门，有关单位"
+    assert facts.request == "现将《某某省中试基地认定办法》印发给你们，请遵照执行。"
+    assert facts.attachments == ("某某省中试基地认定办法", "申报书模板")
+    assert facts.copied == ("省财政厅", "省科技厅")
+    assert (facts.printer, facts.printed) == ("某某省工业和信息化厅办公室", "2026-03-09")
+    assert notice_facts("关于X的通知\n正文。") == type(facts)()  # nothing stated, nothing invented
+
+
+def test_every_fact_a_message_asks_for_is_found_once():
+    assert asked_facts("这个文的成文日期和印发日期是哪天？", frozenset()) == ["printed", "signed"]
+    assert asked_facts("请告知发文字号、成文日期、印发机关及印发日期、抄送单位", frozenset()) == [
+        "printed",
+        "number",
+        "signed",
+        "copied",
+    ]
+    assert asked_facts("通知的附件是什么？主送对象是谁？", frozenset()) == ["recipients", "attachment"]
+    assert asked_facts("方案是市发改委牵头印发的吧？", frozenset()) == ["issuers"]  # a claim asks too
+    assert asked_facts("中试服务券比例是多少？", frozenset()) == []
+
+
+def test_the_words_of_a_claim_are_answered_by_the_fact():
+    claimed = claimed_text("文号写成工信部联科〔2023〕11号对吗")
+    assert "工信部联科〔2023〕11号" in claimed and "文号" in claimed
+
+
+def test_a_claim_about_a_document_is_checked_against_its_own_fact():
+    issuers = DocumentFact("issuers", ("某某省工业和信息化厅", "某某省财政厅"))
+    printed = DocumentFact("printed", ("某某省工业和信息化厅办公室", "2026-03-09"))
+    signed = DocumentFact("signed", ("2026-03-02",))
+    assert fact_verdict("是省工信厅和省财政厅联合印发的吧？", [issuers]) is True
+    assert fact_verdict("是省发改委牵头印发的吧？", [issuers]) is False
+    assert fact_verdict("是2026年3月2日印发的对吗？", [signed, printed]) is False  # 印发: the printing date
+    assert fact_verdict("落款日期是2026年3月2日吧？", [signed]) is True
+    assert fact_verdict("文号是某工信科〔2025〕7号吗？", [DocumentFact("number", ("某工信科〔2026〕7号",))]) is False
+    copied = DocumentFact("copied", ("省财政厅", "省科技厅"))
+    assert fact_verdict("抄送了省科技厅，对吗？", [copied]) is True
+    assert fact_verdict("抄送单位里有省教育厅吗？", [copied]) is False
+    assert fact_verdict("中试基地有几家？", [issuers]) is None
+
+
+@pytest.fixture(scope="module")
+def lexicon(tokenizer):
+    return Lexicon(tokenizer)
+
+
+def _claim(planner: Planner, text: str, evidence: str, share: float) -> Verdict:
+    ask = Ask(text, Intent.OTHER, True, (), tuple(w for w in ("高校", "共建", "集成电路") if w in text))
+    return planner._claim_verdict(ask, evidence, share)
+
+
+def test_claims_without_figures(lexicon):
+    planner = Planner(lexicon, lambda word: 1.0, {}, 0.5, 0.75)
+    evidence = "支持高校、研究机构、企业等多元共建。"
+    assert _claim(planner, "高校不能参与共建，是这样吗", evidence, 1.0) is Verdict.NO
+    assert _claim(planner, "支不支持高校共建", evidence, 0.8) is Verdict.YES  # asks, does not deny
+    assert _claim(planner, "高校不能参与共建吧", "高校不得参与共建。", 1.0) is Verdict.YES
+    assert _claim(planner, "高校参与共建吗", "研究机构开展试验。", 0.6) is Verdict.NOT_STATED
+    listed = "在新能源汽车、民用航空、人工智能等重点领域建设转化基地。"
+    assert _claim(planner, "要在集成电路领域建转化基地，对吗", listed, 0.8) is Verdict.NO
+
+
+def test_a_per_year_claim_against_a_total(lexicon):
+    planner = Planner(lexicon, lambda word: 1.0, {}, 0.5, 0.75)
+    ask = analyse("贴息是每年2000万吗？", lexicon).asks[0]
+    assert planner._total_not_each(ask, "累计贴息总额不超过2000万元。")
+    assert not planner._total_not_each(ask, "每年贴息不超过2000万元。")
+
+
+def test_what_a_yes_no_ask_proposes(lexicon):
+    target = analyse("是要求到2025年建成20家左右吗？", lexicon).asks[0]
+    assert {(f.kind.value, f.value) for f in target.proposed} == {("year", 2025.0), ("count", 20.0)}
+    assert analyse("想建一个中试平台，方案支持吗？", lexicon).asks[0].proposed == ()
+    assert analyse("上海方案里支不支持引进海外专家？", lexicon).asks[0].yes_no
+
+
+@pytest.mark.parametrize(
+    ("question", "verdict", "stated"),
+    [
+        ("上海经信委办公室是2025年5月30日印发这个方案的对吗？", "no", "2025年6月10日"),
+        ("同事把《制造业中试创新发展实施意见》的文号写成工信部联科〔2023〕11号，这个对吗？", "no", "〔2024〕11号"),
+        ("上海方案的通知抄送单位里有市应急局吗？", "yes", "市应急局"),
+        ("上海中试统筹协调机制的成员单位里没有市财政局吧？", "no", "市财政局"),
+        ("上海对中试平台是怎么培育的？是不是分国家级和市级？", "yes", "两级培育机制"),
+    ],
+)
+def test_claims_on_the_corpus(workspace, question, verdict, stated):
+    answer = workspace[1].ask(question)
+    assert answer.verdict == verdict and stated in answer.answer
+
+
+def test_several_document_facts_in_one_message(workspace):
+    answer = workspace[1].ask("帮我查下沪经信技〔2025〕365号的成文日期和印发日期，归档要用。")
+    assert not answer.refused and "2025年5月30日" in answer.answer and "2025年6月10日" in answer.answer
+    answer = workspace[1].ask("上海这份中试平台实施方案的发文字号是多少？是哪几个部门联合发的？")
+    assert "沪经信技〔2025〕365号" in answer.answer and "上海市教育委员会" in answer.answer
+    answer = workspace[1].ask("工信部联科〔2024〕11号通知是发给哪些单位的？")
+    assert "新疆生产建设兵团" in answer.answer
+    assert "上海市经济和信息化委员会办公室" in workspace[1].ask("上海方案那个通知最后是哪个机构印发的？").answer
