@@ -120,3 +120,36 @@ def test_several_document_facts_in_one_message(workspace):
     answer = workspace[1].ask("工信部联科〔2024〕11号通知是发给哪些单位的？")
     assert "新疆生产建设兵团" in answer.answer
     assert "上海市经济和信息化委员会办公室" in workspace[1].ask("上海方案那个通知最后是哪个机构印发的？").answer
+
+
+def test_a_letter_s_lead_in_is_context_not_an_ask(lexicon):
+    analysis = analyse(
+        "我单位辖区内一家企业已于2023年建成中试平台，特来函咨询：已建平台的补贴比例如何规定？是否另有贴息？", lexicon
+    )
+    assert [a.text for a in analysis.asks] == ["已建平台的补贴比例如何规定", "是否另有贴息"]
+    assert "2023年" in analysis.context
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "stated"),
+    [
+        (
+            ["上海方案里长三角方面怎么说？", "在哪些领域建转化基地？"],
+            "全球那块呢？",
+            "全球顶尖科研机构",
+        ),
+        (["国家解读里中试数字化有什么好处？"], "上海那边AI方面具体点名了哪两个方向？", "AI For Science"),
+        (["上海重大中试平台项目贴息上限多少？"], "是每年2000万吗？", "累计贴息总额不超过2000万元"),
+    ],
+)
+def test_a_follow_up_keeps_or_turns_the_subject(workspace, history, question, stated):
+    turns = [{"role": "user", "content": h} for h in history]
+    answer = workspace[1].ask(question, turns)
+    assert not answer.refused and stated in answer.answer
+    assert answer.verdict == ("no" if question.startswith("是每年") else None)
+
+
+def test_structure_of_a_document(workspace):
+    answer = workspace[1].ask("上海方案一共有多少条具体措施？最后一条讲的是什么？")
+    assert "（十五）支持资源开放共享" in answer.answer and "共四个部分" in answer.answer
+    assert workspace[1].ask("《实施意见》正文一共有多少条重点任务？").refused  # only its 解读 is indexed

@@ -35,6 +35,7 @@ class Composition:
     rewritable: bool = True  # False: an LLM must not reword it (it says what the documents leave out)
     chosen: tuple[Candidate, ...] = ()  # the quoted sentences, in the order shown
     topic: str = ""  # for a refusal: what the documents do not provide for
+    outline: bool = False  # a document's outline: its headings answer a question about its structure
 
 
 def clause_label(chunk: Chunk) -> str:

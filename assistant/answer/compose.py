@@ -62,6 +62,8 @@ SUBJECT_IDF = 1.0  # 中试, 平台 name no subject
 DOMAIN_BOOST = 1.5  # a named policy instrument (中试服务券, 工业上楼) is what the question is about
 FRAME = {"header", "trailer"}  # the notice and the 版记: quoted below the clauses, and only real sentences
 FRAME_SHARE = 0.6
+BODY = re.compile(r"正文")  # the document's body, not its notice or interpretation
+OTHER_TOPIC = re.compile(r"呢[？?]?$")  # "X那块呢？": the follow-up turns to X
 MIN_FRAME_SENTENCE = 10
 
 
@@ -138,7 +140,7 @@ class _Run:
                 [unindexed] + [f"{d.title} {d.place}" for d in self.snapshot.documents.values()],
             )
         ):
-            overview = self._overview(resolved, hits)
+            overview = self._overview(question, resolved, hits)
             if overview is not None:
                 return overview
         candidates = self._sibling_candidates(resolved) or self._facts_or_sentences(question, resolved, hits)
@@ -198,7 +200,7 @@ class _Run:
             for t, w in resolved.terms.items()  # "是不是最多5000万？" must not pull in the 5000万 sentence
             if not BARE_NUMBER.fullmatch(t) or re.search(re.escape(t) + "年", question)
         }
-        own = self._follow_up_focus(resolved)
+        own = self._follow_up_focus(resolved, question)
         found = [h for h in hits if h.lexical is not None or h.dense is not None]
         content = [h for h in found if h.chunk.kind not in FRAME][:SENTENCE_HITS]
         frames = [h for h in found[:SENTENCE_HITS] if h.chunk.kind in FRAME]
@@ -225,9 +227,9 @@ class _Run:
                 out.append(Candidate(sent, chunk, hit.document, score, pos))
         return out
 
-    def _follow_up_focus(self, resolved: Resolved) -> dict[str, float]:
-        """What a follow-up's sentences must speak of: its own subject ("贴息呢？"), or, when it names none
-        ("有上限金额吗？" after a question on 中试服务券), the subject of the question before."""
+    def _follow_up_focus(self, resolved: Resolved, question: str) -> dict[str, float]:
+        """What a follow-up's sentences must speak of: its own subject ("贴息呢？", "全球那块呢？"), or, when it
+        names none ("有上限金额吗？" after a question on 中试服务券), the subject of the question before."""
         if not resolved.followup:
             return {}
 
@@ -242,6 +244,9 @@ class _Run:
         own = topical(t for t, w in resolved.own_terms.items() if w >= 0.99)
         if any(t in subjects for t in own):
             return topical(resolved.own_terms)
+        named = {t: 1.0 for t, w in resolved.own_terms.items() if w >= 0.99 and self.idf(t) and t not in self.naming}
+        if named and OTHER_TOPIC.search(question):  # "全球那块呢？": whatever word of the documents it names
+            return named
         return topical(t for t in resolved.previous_terms if t in subjects) or topical(resolved.own_terms)
 
     def _sibling_candidates(self, resolved: Resolved) -> list[Candidate]:
@@ -280,9 +285,10 @@ class _Run:
 
     def _match(self, terms: dict[str, float], text: str) -> float:
         """Weighted idf of the whole terms in `text`, domain words boosted."""
+        low = text.lower()  # the terms are lower case ("ai"), the text as written ("AI For Science")
         return sum(
             terms[t] * max(self.idf(t), 0.5) * (DOMAIN_BOOST if t in self.tokenizer.domain else 1.0)
-            for t in whole(t for t in terms if t in text)
+            for t in whole(t for t in terms if t in low)
         )
 
     def _coverage(self, resolved: Resolved, chosen: list[Candidate], question: str) -> float:
@@ -319,7 +325,7 @@ class _Run:
             return 0.0
         context = " ".join(
             f"{c.text} {c.chunk.text} {' '.join(c.chunk.path)} {c.document.title} " + c.document.place for c in chosen
-        )
+        ).lower()
         known = sorted(self.idf(t) for t in own if self.idf(t) > 0)
         # words no document uses (chat, self-description) weigh a share of a typical word, never of "中试" alone
         oov = OOV_SHARE * max(known[len(known) // 2] if known else 1.0, 1.0)
@@ -382,18 +388,18 @@ class _Run:
                     return True
         return False
 
-    def _overview(self, resolved: Resolved, hits: list[Hit]) -> Composition | None:
+    def _overview(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition | None:
         """The outline of the documents the question names, else of the best hit's document."""
         found = [h.document for h in hits if h.lexical or h.dense]  # inside the question's scope filter
         documents = [d for d in dict.fromkeys(found) if d.jurisdiction in resolved.named] or found[:1]
         parts: list[str] = []
         citations: list[Citation] = []
         for document in documents:
-            text, cited = outline(document, self.snapshot.chunks, len(citations) + 1)
+            text, cited = outline(document, self.snapshot.chunks, len(citations) + 1, BODY.search(question) is not None)
             if text:
                 parts.append(text)
                 citations += cited
-        return Composition("\n".join(parts), False, citations) if parts else None
+        return Composition("\n".join(parts), False, citations, outline=True) if parts else None
 
     # --- rendering --------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from assistant.core.records import Chunk, PolicyFact
 QUOTED = re.compile(r"[“\"]([^”\"]{1,12})[”\"]")
 ISSUE_ASK = re.compile(r"印发|发文|发布|联合|牵头")
 ENUMERATION = re.compile(r"[^、，。]+、[^、，。]+、[^、，。]+")  # three or more items in a row
+NUMBERED = re.compile(r"\d")
 CHOICE = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 SEVERAL = re.compile(r"分别|各自|各是|区别|比较|对比")
 SOME = 1e-9
@@ -152,6 +153,8 @@ class Planner:
     def plan(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:
         if composition.refused:
             return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=composition.topic)
+        if composition.outline:  # "一共有多少条措施？": the headings, numbered, are the answer
+            return AskPlan(ask, Outcome.ANSWERED, composition)
         if ask.yes_no:
             return self._verdict(ask, composition, chunks)
         text = "".join(c.text for c in composition.chosen)
@@ -166,7 +169,8 @@ class Planner:
         return AskPlan(ask, Outcome.ANSWERED, composition)
 
     def _not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
-        subject = "".join(w for w in ask.subject if not any(w != u and w in u for u in ask.subject))[:20]
+        words = [w for w in ask.subject if not NUMBERED.search(w)]  # a figure it names is no subject of its own
+        subject = "".join(w for w in words if not any(w != u and w in u for u in words))[:20]
         missing = (
             f"{subject}的{INTENT_LABELS.get(ask.intent, '相关内容')}"
             if subject
@@ -189,6 +193,8 @@ class Planner:
             return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
         found = _evidence_figures(text, composition, {p.kind for p in ask.proposed})
         outcomes = [_compare(p, found) for p in ask.proposed]
+        if all(o is Verdict.NOT_STATED for o in outcomes) and self.subject_share_in(ask, text) < self.subject_share / 2:
+            return self._not_covered(ask, composition)  # neither the figure nor what it is of is in the evidence
         if any(o is Verdict.NO for o in outcomes) or self._total_not_each(ask, text):
             verdict = Verdict.NO
         elif all(o is Verdict.YES for o in outcomes):
