@@ -153,3 +153,22 @@ def test_structure_of_a_document(workspace):
     answer = workspace[1].ask("上海方案一共有多少条具体措施？最后一条讲的是什么？")
     assert "（十五）支持资源开放共享" in answer.answer and "共四个部分" in answer.answer
     assert workspace[1].ask("《实施意见》正文一共有多少条重点任务？").refused  # only its 解读 is indexed
+
+
+def test_english_dates_are_written_as_the_documents_write_them(lexicon):
+    from assistant.answer.analysis import english_dates
+
+    assert english_dates("released on 16 January 2024?") == "released on 2024年1月16日?"
+    assert english_dates("on March 3rd, 2025") == "on 2025年3月3日"
+    ask = analyse("Was it released on 16 January 2024?", lexicon).asks[0]
+    assert [(f.kind.value, f.value) for f in ask.proposed] == [("date", "2024-01-16")]
+
+
+def test_a_remark_is_no_ask(lexicon):
+    analysis = analyse("机构是827家吧？我手头笔记是这么记的。", lexicon)
+    assert [a.text for a in analysis.asks] == ["机构是827家吧"] and "这么记的" in analysis.context
+
+
+def test_a_document_without_its_printing_line_gives_the_date_it_bears(workspace):
+    answer = workspace[1].ask("Which two ministries issued the national implementation opinions, and on what date?")
+    assert "工业和信息化部" in answer.answer and "2024年1月16日" in answer.answer

@@ -21,6 +21,8 @@ from assistant.index.lexical import ChineseTokenizer
 ENGLISH_SHARE = 0.5
 ENGLISH_ASKS = re.compile(r"\?|,\s*and\s+(?=(?:what|who|when|which|how|where|is|are|does|do|can)\b)", re.IGNORECASE)
 QUESTION_MARK = re.compile(r"[？?]\s*$")
+CN_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+MONTHS = "january february march april may june july august september october november december".split()
 TARGET_YEAR = re.compile(r"(?:到|至|截至|截止到)$")
 
 
@@ -116,7 +118,24 @@ def translate(text: str, lexicon: Lexicon) -> str:
     return "".join(_translate_one(q, lexicon) for q in questions) or _translate_one(text, lexicon)
 
 
+def english_dates(text: str) -> str:
+    """ "16 January 2024", "January 16, 2024" → "2024年1月16日", as the documents write a date."""
+
+    def day_first(m: re.Match[str]) -> str:
+        return f"{m.group(3)}年{MONTHS.index(m.group(2).lower()) + 1}月{int(m.group(1))}日"
+
+    def month_first(m: re.Match[str]) -> str:
+        return f"{m.group(3)}年{MONTHS.index(m.group(1).lower()) + 1}月{int(m.group(2))}日"
+
+    names = "|".join(MONTHS)
+    text = re.sub(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({names})\s*,?\s+(\d{{4}})\b", day_first, text, flags=re.I)
+    return re.sub(rf"\b({names})\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+(\d{{4}})\b", month_first, text, flags=re.I)
+
+
 def _translate_one(text: str, lexicon: Lexicon) -> str:
+    text = english_dates(text)
+    dates = [(m.start(), m.group(0)) for m in CN_DATE.finditer(text)]
+    text = CN_DATE.sub(lambda m: " " * len(m.group(0)), text)
     lowered = " " + re.sub(r"[^\w%.&'-]+", " ", text.lower()) + " "
     found: list[tuple[int, str]] = []
     for english, chinese in lexicon.glossary:
@@ -124,7 +143,7 @@ def _translate_one(text: str, lexicon: Lexicon) -> str:
             found.append((match.start(), chinese))
             lowered = lowered[: match.start()] + " " * len(english) + lowered[match.end() :]
     numbers = [(m.start(), m.group(0)) for m in re.finditer(r"\d+(?:\.\d+)?\s*(?:%|million|billion)?", lowered)]
-    words = "".join(w for _, w in sorted(found + numbers))
+    words = "".join(w for _, w in sorted(found + numbers + dates))
     return words + ("吗？" if lexicon.yes_no.search(text) else "？")
 
 

@@ -84,6 +84,8 @@ def document_facts(
         about = f"{doc.title} {doc.place}"
         for rank, name in enumerate(asked):
             stated = _fact(name, doc, header, trailer)
+            if stated is None and name == "printed":  # no 版记 indexed: the date the notice itself bears
+                stated = _fact("signed", doc, header, trailer)
             if stated is not None:
                 text, source, fact = stated
                 score = META_BOOST * match(resolved.terms, text + about) - rank * 0.01
