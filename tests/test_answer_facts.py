@@ -172,3 +172,24 @@ def test_a_remark_is_no_ask(lexicon):
 def test_a_document_without_its_printing_line_gives_the_date_it_bears(workspace):
     answer = workspace[1].ask("Which two ministries issued the national implementation opinions, and on what date?")
     assert "工业和信息化部" in answer.answer and "2024年1月16日" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "verdict"),
+    [
+        ("我记得国家解读里培养复合型人才也包括“懂工艺”，跟上海方案一样，对吧？", "no"),  # the national list lacks it
+        ("国家解读说要做好中试政策与应急管理等政策的衔接，上海的中试统筹协调机制里有应急部门吗？", "yes"),
+    ],
+)
+def test_a_claim_across_documents_is_about_the_one_it_names(workspace, question, verdict):
+    assert workspace[1].ask(question).verdict == verdict
+
+
+def test_an_ordinal_follow_up_in_another_document(workspace):
+    history = [
+        {"role": "user", "content": "国家解读里提了哪些中试平台建设模式？"},
+        {"role": "assistant", "content": "主要有三种：一是龙头企业建设产业链中试平台；二是布局建设中试公共服务机构。"},
+    ]
+    answer = workspace[1].ask("上海方案里对应第一种模式是怎么写的？", history)
+    assert not answer.refused and "链主企业" in answer.answer
+    assert {c.document.jurisdiction for c in answer.citations} == {"shanghai"}

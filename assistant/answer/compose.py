@@ -253,8 +253,14 @@ class _Run:
         """ "那第三点是什么？" after an answer about "二是…": the "三是…" item of the same list."""
         if not resolved.ordinal or not resolved.anchor:
             return []
+        scope = resolved.jurisdiction
         named = [
-            c for c in self.snapshot.chunks if c.kind == "clause" and len(c.path) > 1 and c.path[-1] in resolved.anchor
+            c
+            for c in self.snapshot.chunks
+            if c.kind == "clause"
+            and len(c.path) > 1
+            and c.path[-1] in resolved.anchor
+            and (not scope or self.snapshot.documents[c.doc_id].jurisdiction == scope)  # "上海方案里对应第一种…"
         ]
         for chunk in sorted(named, key=lambda c: -len(c.path[-1])):
             for sibling in self.snapshot.chunks:

@@ -24,6 +24,7 @@ from assistant.core.records import Chunk, PolicyFact
 QUOTED = re.compile(r"[“\"]([^”\"]{1,12})[”\"]")
 ISSUE_ASK = re.compile(r"印发|发文|发布|联合|牵头")
 ENUMERATION = re.compile(r"[^、，。]+、[^、，。]+、[^、，。]+")  # three or more items in a row
+COMPARED = re.compile(r"(?:跟|和|与|同)[^，,]{1,12}?(?:一样|相同|一致)")  # "跟上海方案一样": the reference
 NUMBERED = re.compile(r"\d")
 CHOICE = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 SEVERAL = re.compile(r"分别|各自|各是|区别|比较|对比")
@@ -100,8 +101,6 @@ class Planner:
         asked = CHOICE.sub("", ask.text)  # "支不支持" asks, it does not deny
         if enough and claims["negated"].search(asked) and not claims["refuses"].search(text):
             return Verdict.NO
-        if share >= 1.0 or enough and claims["support"].search(text):
-            return Verdict.YES
         left_out = [q for q in QUOTED.findall(ask.text) if q not in text] + [
             w
             for w in ask.subject
@@ -112,7 +111,9 @@ class Planner:
         listed = ENUMERATION.search(text) and (
             QUOTED.search(ask.text) or re.search("等" + claims["listed"].pattern, text)
         )
-        return Verdict.NO if left_out and listed else Verdict.NOT_STATED
+        if left_out and listed:
+            return Verdict.NO
+        return Verdict.YES if share >= 1.0 or enough and claims["support"].search(text) else Verdict.NOT_STATED
 
     def _total_not_each(self, ask: Ask, text: str) -> bool:
         """ "是每年2000万吗？" where the evidence gives the figure as a total (累计…不超过2000万元)."""
@@ -185,6 +186,7 @@ class Planner:
         if claimed is not None:  # a claim about the document itself: its 文号, a date, its issuers, 抄送
             return AskPlan(ask, Outcome.VERDICT, composition, Verdict.YES if claimed else Verdict.NO)
         if not ask.proposed:
+            text = _claimed_document_text(ask, composition) or text
             share = self.subject_share_in(ask, text)
             if share < self.subject_share / 2:  # the evidence speaks of little of what the proposition names
                 return self._not_covered(ask, composition)
@@ -217,6 +219,21 @@ class Planner:
             )[:1]
         facts = tuple(dict.fromkeys(f for c in composition.chosen for f in c.chunk.facts if f.sentence in text))
         return AskPlan(ask, Outcome.VERDICT, composition, verdict, facts=facts, elsewhere=elsewhere)
+
+
+def _claimed_document_text(ask: Ask, composition: Composition) -> str:
+    """The quoted sentences of the document a claim is about when the evidence spans several: the last one the
+    message names, outside a comparison ("国家解读里也包括“懂工艺”，跟上海方案一样吧？" is about the national
+    text); "" when it names none."""
+    documents = list(dict.fromkeys(c.document for c in composition.chosen))
+    if len(documents) < 2:
+        return ""
+    for segment in reversed(re.split(r"[，,]", COMPARED.sub("", ask.text))):
+        named = sorted((at, n) for n, d in enumerate(documents) if (at := segment.find(d.place.rstrip("市省"))) >= 0)
+        if named:
+            first = documents[named[0][1]]
+            return "".join(c.text for c in composition.chosen if c.document is first)
+    return ""
 
 
 def _only_figures(composition: Composition, facts: tuple[PolicyFact, ...]) -> Composition:
