@@ -193,3 +193,22 @@ def test_an_ordinal_follow_up_in_another_document(workspace):
     answer = workspace[1].ask("上海方案里对应第一种模式是怎么写的？", history)
     assert not answer.refused and "链主企业" in answer.answer
     assert {c.document.jurisdiction for c in answer.citations} == {"shanghai"}
+
+
+def test_a_list_question_gets_every_item_of_the_list_it_quotes():
+    from assistant.answer.candidates import Candidate
+    from assistant.answer.lists import with_every_item
+    from assistant.core.records import Chunk, Document
+
+    doc = Document("d", "某办法", None, (), None, "national", 1, "d.txt", "h")
+    parent = ("解读", "五、如何落实？")
+    texts = ["一是强化协作。各方配合。", "二是加大支持。地方制定政策。", "三是加强宣传。营造氛围。"]
+    chunks = [
+        Chunk(f"c{n}", "d", text, (*parent, text.split("。")[0]), (1,), n * 20, n * 20 + 12)
+        for n, text in enumerate(texts)
+    ]
+    chosen = [Candidate("各方配合。", chunks[0], doc, 2.0, 1), Candidate("营造氛围。", chunks[2], doc, 1.0, 1)]
+    got = with_every_item("解读提了哪几条？", chosen, chunks, {"d": doc})
+    assert [c.text for c in got] == ["各方配合。", "地方制定政策。", "营造氛围。"]
+    assert with_every_item("协作怎么做？", chosen, chunks, {"d": doc}) == chosen  # no list asked for
+    assert with_every_item("哪几条？", chosen[:1], chunks, {"d": doc}) == chosen[:1]  # one item is no list

@@ -36,6 +36,7 @@ from assistant.answer.asks import (
 from assistant.answer.candidates import Candidate, Composition, quote
 from assistant.answer.document_facts import META_INTENTS, claimed_text, document_facts, named_exactly
 from assistant.answer.followup import Resolved
+from assistant.answer.lists import with_every_item
 from assistant.answer.overview import definitional, is_broad, outline
 from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.answer.refusal import refusal
@@ -159,7 +160,7 @@ class _Run:
         refusal = self._unmet_ask(question, chosen, best)
         if refusal:
             return self._refuse(refusal, hits)
-        return quote(chosen)
+        return quote(with_every_item(question, chosen, self.snapshot.chunks, self.snapshot.documents))
 
     def _counts(self, text: str, asked_for: str) -> bool:
         """Whether `text` gives a count of what the question counts ("多少家中试平台" → "20家左右…中试平台")."""

@@ -1,0 +1,39 @@
+"""A question for the items of a list ("解读提了哪几条？") gets every item once two of them answer it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.answer.candidates import Candidate
+from assistant.core.records import Chunk, Document
+from assistant.core.text import HEADING_MARKER
+from ingest.chunk import full_sentences
+
+LIST_ASK = re.compile(r"哪几|哪些|几条|几点|几个方面|分别")
+MIN_FOUND = 2  # items of one list among the quoted sentences before the others are added
+
+
+def with_every_item(
+    question: str, chosen: list[Candidate], chunks: Sequence[Chunk], documents: dict[str, Document]
+) -> list[Candidate]:
+    """`chosen` and, when the question asks for a list and at least two quoted clauses are items of one list
+    (一是…, （一）…), the first sentence of each item left out, in document order."""
+    if not LIST_ASK.search(question):
+        return chosen
+    items = [c.chunk for c in chosen if c.chunk.kind == "clause" and HEADING_MARKER.match(c.chunk.path[-1])]
+    parents = {(c.doc_id, c.path[:-1]) for c in items}
+    if len(parents) != 1 or len({c.path for c in items}) < MIN_FOUND:
+        return chosen
+    doc_id, parent = parents.pop()
+    quoted = {c.chunk.path for c in chosen}
+    added: dict[tuple[str, ...], Candidate] = {}
+    for chunk in chunks:
+        if chunk.doc_id != doc_id or chunk.path[:-1] != parent or chunk.path in quoted or chunk.path in added:
+            continue
+        if chunk.kind == "clause" and HEADING_MARKER.match(chunk.path[-1]):
+            sentences = [s.strip() for s in full_sentences(chunk.text) if s.strip()]
+            first = next((s for s in sentences if s.rstrip("。；;") not in chunk.path[-1]), "")
+            if first:
+                added[chunk.path] = Candidate(first, chunk, documents[doc_id], 0.0, 0)
+    return sorted([*chosen, *added.values()], key=lambda c: (c.chunk.start, c.position))
