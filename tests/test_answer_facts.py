@@ -212,3 +212,16 @@ def test_a_list_question_gets_every_item_of_the_list_it_quotes():
     assert [c.text for c in got] == ["各方配合。", "地方制定政策。", "营造氛围。"]
     assert with_every_item("协作怎么做？", chosen, chunks, {"d": doc}) == chosen  # no list asked for
     assert with_every_item("哪几条？", chosen[:1], chunks, {"d": doc}) == chosen[:1]  # one item is no list
+
+
+def test_a_restated_premise_is_followed_by_what_is_asked(tokenizer):
+    from assistant.answer.candidates import Candidate
+    from assistant.answer.lists import beyond_restated
+    from assistant.core.records import Chunk, Document
+
+    doc = Document("d", "某方案", None, (), None, "national", 1, "d.txt", "h")
+    chunk = Chunk("c", "d", "推动人工智能和中试平台深度融合。推动智能试验线建设。", ("（六）",), (1,), 0, 30)
+    premise, rest = (Candidate(t, chunk, doc, 1.0, n) for n, t in enumerate(chunk.text.split("。")[:2]))
+    question = "方案提及推动人工智能与中试平台深度融合，具体有哪些方向"
+    assert beyond_restated(question, [premise], [premise, rest], tokenizer.tokens) == [premise, rest]
+    assert beyond_restated("人工智能有哪些方向", [rest], [premise, rest], tokenizer.tokens) == [rest]

@@ -36,7 +36,7 @@ from assistant.answer.asks import (
 from assistant.answer.candidates import Candidate, Composition, quote
 from assistant.answer.document_facts import META_INTENTS, claimed_text, document_facts, named_exactly
 from assistant.answer.followup import Resolved
-from assistant.answer.lists import with_every_item
+from assistant.answer.lists import beyond_restated, with_every_item
 from assistant.answer.overview import definitional, is_broad, outline
 from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.answer.refusal import refusal
@@ -149,7 +149,9 @@ class _Run:
         if not candidates:
             return self._refuse("该问题", hits)
         best = max(candidates, key=lambda c: c.score)
-        chosen = self._select(question, resolved, candidates, best)
+        chosen = beyond_restated(
+            question, self._select(question, resolved, candidates, best), candidates, self.tokenizer.tokens
+        )
         named = best.meta and bool(named_exactly(question, [best.document]))
         if not named and self._coverage(resolved, chosen, question) < (META_COVERAGE if best.meta else MIN_COVERAGE):
             return self._refuse("该问题", hits)

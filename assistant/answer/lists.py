@@ -11,7 +11,8 @@ from assistant.core.text import HEADING_MARKER
 from ingest.chunk import full_sentences
 
 LIST_ASK = re.compile(r"哪几|哪些|几条|几点|几个方面|分别")
-MIN_FOUND = 2  # items of one list among the quoted sentences before the others are added
+MIN_FOUND = 2
+RESTATED = 0.6  # share of a sentence's words the question already says: it restates the question's premise  # items of one list among the quoted sentences before the others are added
 
 
 def with_every_item(
@@ -37,3 +38,20 @@ def with_every_item(
             if first:
                 added[chunk.path] = Candidate(first, chunk, documents[doc_id], 0.0, 0)
     return sorted([*chosen, *added.values()], key=lambda c: (c.chunk.start, c.position))
+
+
+def beyond_restated(question: str, chosen: list[Candidate], candidates: list[Candidate], words) -> list[Candidate]:
+    """When the leading sentence only restates what the question already says ("注意到方案提及推动人工智能与中试
+    平台深度融合，具体有哪些方向？"), the sentence that follows it in its clause comes next: it says what is asked."""
+    if not chosen or not LIST_ASK.search(question):
+        return chosen
+    lead = chosen[0]
+    said = [w for w in words(lead.text) if len(w) > 1]
+    if not said or sum(w in question for w in said) < RESTATED * len(said):
+        return chosen
+    following = next(
+        (c for c in candidates if c.chunk.chunk_id == lead.chunk.chunk_id and c.position == lead.position + 1), None
+    )
+    if following is None or following in chosen:
+        return chosen
+    return [lead, following, *chosen[1:]]
