@@ -11,8 +11,8 @@ from assistant.core.text import HEADING_MARKER
 from ingest.chunk import full_sentences
 
 LIST_ASK = re.compile(r"哪几|哪些|几条|几点|几个方面|分别")
-MIN_FOUND = 2
-RESTATED = 0.6  # share of a sentence's words the question already says: it restates the question's premise  # items of one list among the quoted sentences before the others are added
+MIN_FOUND = 2  # items of one list among the quoted sentences before the others are added
+RESTATED = 0.6  # share of a sentence's words the question already says: it restates the question's premise
 
 
 def with_every_item(
