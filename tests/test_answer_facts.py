@@ -60,6 +60,10 @@ def test_a_claim_about_a_document_is_checked_against_its_own_fact():
     assert fact_verdict("抄送了省科技厅，对吗？", [copied]) is True
     assert fact_verdict("抄送单位里有省教育厅吗？", [copied]) is False
     assert fact_verdict("中试基地有几家？", [issuers]) is None
+    assert fact_verdict("印发前经过省政府同意了吗？", [issuers]) is None  # approval is no issuing
+    attached = DocumentFact("attachment", ("某某省中试基地认定办法", "申报书模板"))
+    assert fact_verdict("附件是实施细则吗？", [attached]) is False
+    assert fact_verdict("附件里有申报书模板吗？", [attached]) is True
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +72,7 @@ def lexicon(tokenizer):
 
 
 def _claim(planner: Planner, text: str, evidence: str, share: float) -> Verdict:
-    ask = Ask(text, Intent.OTHER, True, (), tuple(w for w in ("高校", "共建", "集成电路") if w in text))
+    ask = Ask(text, Intent.OTHER, True, (), tuple(w for w in ("高校", "宠物", "共建", "集成电路") if w in text))
     return planner._claim_verdict(ask, evidence, share)
 
 
@@ -79,6 +83,10 @@ def test_claims_without_figures(lexicon):
     assert _claim(planner, "支不支持高校共建", evidence, 0.8) is Verdict.YES  # asks, does not deny
     assert _claim(planner, "高校不能参与共建吧", "高校不得参与共建。", 1.0) is Verdict.YES
     assert _claim(planner, "高校参与共建吗", "研究机构开展试验。", 0.6) is Verdict.NOT_STATED
+    assert _claim(planner, "支持高校宠物共建吗", evidence, 1.0) is Verdict.YES
+    unknown = Planner(lexicon, lambda word: 0.0 if word == "宠物" else 1.0, {}, 0.5, 0.75)
+    assert _claim(unknown, "支持高校宠物共建吗", evidence, 1.0) is Verdict.NOT_STATED  # no document says 宠物
+    assert _claim(planner, "高校必须参与共建吗", evidence, 1.0) is Verdict.NOT_STATED  # supported, not required
     listed = "在新能源汽车、民用航空、人工智能等重点领域建设转化基地。"
     assert _claim(planner, "要在集成电路领域建转化基地，对吗", listed, 0.8) is Verdict.NO
 

@@ -98,7 +98,8 @@ class Lexicon:
         )
         self.intro = re.compile(rows["intro"])
         self.claims = {
-            name: re.compile(rows[name]) for name in ("support", "negated", "refuses", "listed", "each", "total")
+            name: re.compile(rows[name])
+            for name in ("support", "negated", "refuses", "listed", "each", "total", "must", "obliges")
         }
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)
 

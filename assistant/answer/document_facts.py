@@ -20,8 +20,10 @@ META_INTENTS = {name: re.compile(pattern) for name, pattern in resource_rows("do
 CLAIM = re.compile(r"吗|是不是|对不对|是否")  # a claim put to the check (besides a tag question)
 ISSUED = re.compile(r"印发|发文|发布|联合|牵头|签发|出台|发的|落款|成文")
 ORGAN = re.compile(
-    r"(?:^|[是由有和与及、，,])([\u4e00-\u9fff]{1,10}?(?:人民政府|委员会|发展改革委|发改委|经信委|教委|科委|委|局|部|厅|办公室|办公厅))"
+    r"(?:^|[是由有和与及、，,])([\u4e00-\u9fff]{1,10}?(?:人民政府|政府|委员会|发展改革委|发改委|经信委|教委|科委|委|局|部|厅|办公室|办公厅))"
 )
+APPROVES = re.compile(r"同意|批准|审定|授权")  # "经市政府同意": a body that approved, not one that issued
+CLAIMED_TITLE = re.compile(r"(?:是|为|就是|里有|中有|有|包括)([^，,？?。]+?)(?:吗|吧|对吗|是吗|对吧|没错吧)?[？?]?$")
 OFFICE = ("办公室", "办公厅")
 
 
@@ -58,7 +60,11 @@ def claims(question: str) -> bool:
 
 def organs(question: str) -> list[str]:
     """The bodies a question names ("市发改委", "工信部", "上海经信委办公室")."""
-    return [core for m in ORGAN.finditer(question) if (core := re.split(r"[是由有和与及的里了为给在]", m.group(1))[-1])]
+    return [
+        core
+        for m in ORGAN.finditer(question)
+        if (core := re.split(r"[是由有和与及的里了为给在]", m.group(1))[-1]) and not APPROVES.match(question, m.end())
+    ]
 
 
 def document_facts(
@@ -152,6 +158,7 @@ def fact_verdict(question: str, facts: Sequence[DocumentFact]) -> bool | None:
         _same_date([p for p in proposed if p.kind is Kind.DATE], question, by_name),
         _same_number([p for p in proposed if p.kind is Kind.DOC_NUMBER], by_name),
         _same_organs(organs(question), question, by_name),
+        _same_attachment(question, by_name),
     ]
     said = [o for o in outcomes if o is not None]
     return all(said) if said else None
@@ -186,6 +193,17 @@ def _same_organs(named: list[str], question: str, facts: dict[str, DocumentFact]
         return None
     offices = [v for v in pool if v.endswith(OFFICE)]
     return all(any(_subsequence(n, v) for v in (offices or pool if n.endswith(OFFICE) else pool)) for n in named)
+
+
+def _same_attachment(question: str, facts: dict[str, DocumentFact]) -> bool | None:
+    """ "附件是实施细则吗？": the title claimed against the notice's attachments."""
+    fact = facts.get("attachment")
+    found = META_INTENTS["attachment"].search(question)
+    if fact is None or found is None:
+        return None
+    claimed = CLAIMED_TITLE.match(question, found.end())
+    title = claimed.group(1).strip("《》〈〉") if claimed else ""
+    return any(_subsequence(title, v) for v in fact.values) if len(title) > 1 else None
 
 
 def _subsequence(short: str, long: str) -> bool:

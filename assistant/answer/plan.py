@@ -113,6 +113,10 @@ class Planner:
         )
         if left_out and listed:
             return Verdict.NO
+        supported = "".join(re.split(r"[，,]", asked[m.end() :])[0] for m in claims["support"].finditer(asked))
+        unknown = [w for w in ask.subject if len(w) > 1 and w in supported and self.idf(w) <= 0]
+        if unknown or claims["must"].search(asked) and not claims["obliges"].search(text):
+            return Verdict.NOT_STATED  # support for what no document names ("支持区块链…"), a duty the text lacks
         return Verdict.YES if share >= 1.0 or enough and claims["support"].search(text) else Verdict.NOT_STATED
 
     def _total_not_each(self, ask: Ask, text: str) -> bool:
