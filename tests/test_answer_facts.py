@@ -61,6 +61,8 @@ def test_a_claim_about_a_document_is_checked_against_its_own_fact():
     assert fact_verdict("抄送单位里有省教育厅吗？", [copied]) is False
     assert fact_verdict("中试基地有几家？", [issuers]) is None
     assert fact_verdict("印发前经过省政府同意了吗？", [issuers]) is None  # approval is no issuing
+    assert fact_verdict("是两个部门联合印发的吗？", [issuers]) is True
+    assert fact_verdict("是三个部门联合印发的吗？", [issuers]) is False
     attached = DocumentFact("attachment", ("某某省中试基地认定办法", "申报书模板"))
     assert fact_verdict("附件是实施细则吗？", [attached]) is False
     assert fact_verdict("附件里有申报书模板吗？", [attached]) is True
@@ -233,3 +235,9 @@ def test_a_restated_premise_is_followed_by_what_is_asked(tokenizer):
     question = "方案提及推动人工智能与中试平台深度融合，具体有哪些方向"
     assert beyond_restated(question, [premise], [premise, rest], tokenizer.tokens) == [premise, rest]
     assert beyond_restated("人工智能有哪些方向", [rest], [premise, rest], tokenizer.tokens) == [rest]
+
+
+def test_a_follow_up_claim_about_the_fact_asked_before(workspace):
+    history = [{"role": "user", "content": "国家那份实施意见是谁发的？"}]
+    answer = workspace[1].ask("那上海的呢，也是两个部门吗？", history)
+    assert answer.verdict == "no" and "上海市科学技术委员会" in answer.answer

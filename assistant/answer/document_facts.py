@@ -24,6 +24,8 @@ ORGAN = re.compile(
 )
 APPROVES = re.compile(r"同意|批准|审定|授权")  # "经市政府同意": a body that approved, not one that issued
 CLAIMED_TITLE = re.compile(r"(?:是|为|就是|里有|中有|有|包括)([^，,？?。]+?)(?:吗|吧|对吗|是吗|对吧|没错吧)?[？?]?$")
+COUNTED = re.compile(r"[一二两三四五六七八九十几\d]+个")  # "两个部门" counts bodies, it names none
+BODIES = re.compile(r"部门|单位|部委|机关|家")
 OFFICE = ("办公室", "办公厅")
 
 
@@ -63,7 +65,9 @@ def organs(question: str) -> list[str]:
     return [
         core
         for m in ORGAN.finditer(question)
-        if (core := re.split(r"[是由有和与及的里了为给在]", m.group(1))[-1]) and not APPROVES.match(question, m.end())
+        if (core := re.split(r"[是由有和与及的里了为给在]", m.group(1))[-1])
+        and not APPROVES.match(question, m.end())
+        and not COUNTED.match(core)
     ]
 
 
@@ -75,8 +79,8 @@ def document_facts(
     parts: frozenset[str],
 ) -> list[Candidate]:
     """The document facts the question asks for, each a candidate sentence citing the notice or the 版记."""
-    asked = asked_facts(question, parts)
-    if not asked:
+    asked = asked_facts(question, parts) or (asked_facts(resolved.question, parts) if resolved.followup else [])
+    if not asked:  # a follow-up ("那上海的呢，也是两个部门吗？") asks what the question before asked
         return []
     documents = [
         d for d in snapshot.documents.values() if not resolved.jurisdiction or d.jurisdiction == resolved.jurisdiction
@@ -159,6 +163,7 @@ def fact_verdict(question: str, facts: Sequence[DocumentFact]) -> bool | None:
         _same_number([p for p in proposed if p.kind is Kind.DOC_NUMBER], by_name),
         _same_organs(organs(question), question, by_name),
         _same_attachment(question, by_name),
+        _same_count([p for p in proposed if p.kind is Kind.COUNT], question, by_name),
     ]
     said = [o for o in outcomes if o is not None]
     return all(said) if said else None
@@ -193,6 +198,14 @@ def _same_organs(named: list[str], question: str, facts: dict[str, DocumentFact]
         return None
     offices = [v for v in pool if v.endswith(OFFICE)]
     return all(any(_subsequence(n, v) for v in (offices or pool if n.endswith(OFFICE) else pool)) for n in named)
+
+
+def _same_count(counts: list[Figure], question: str, facts: dict[str, DocumentFact]) -> bool | None:
+    """ "是两个部门联合发的吗？": how many bodies issued it."""
+    fact = facts.get("issuers")
+    if not counts or fact is None or not BODIES.search(question):
+        return None
+    return all(c.value == len(fact.values) for c in counts)
 
 
 def _same_attachment(question: str, facts: dict[str, DocumentFact]) -> bool | None:
