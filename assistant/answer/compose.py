@@ -36,7 +36,7 @@ from assistant.answer.asks import (
 from assistant.answer.candidates import Candidate, Composition, quote
 from assistant.answer.document_facts import META_INTENTS, claimed_text, document_facts, named_exactly
 from assistant.answer.followup import Resolved
-from assistant.answer.lists import beyond_restated, with_every_item
+from assistant.answer.lists import beyond_restated, sibling_candidates, with_every_item
 from assistant.answer.overview import definitional, is_broad, outline
 from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.answer.refusal import refusal
@@ -144,7 +144,9 @@ class _Run:
             overview = self._overview(question, resolved, hits)
             if overview is not None:
                 return overview
-        candidates = self._sibling_candidates(resolved) or self._facts_or_sentences(question, resolved, hits)
+        candidates = sibling_candidates(resolved, self.snapshot, self._match) or self._facts_or_sentences(
+            question, resolved, hits
+        )
         candidates = [c for c in candidates if not self._other_side(question, c)] or candidates
         if not candidates:
             return self._refuse("该问题", hits)
@@ -251,34 +253,6 @@ class _Run:
         if named and OTHER_TOPIC.search(question):  # "全球那块呢？": whatever word of the documents it names
             return named
         return topical(t for t in resolved.previous_terms if t in subjects) or topical(resolved.own_terms)
-
-    def _sibling_candidates(self, resolved: Resolved) -> list[Candidate]:
-        """ "那第三点是什么？" after an answer about "二是…": the "三是…" item of the same list."""
-        if not resolved.ordinal or not resolved.anchor:
-            return []
-        scope = resolved.jurisdiction
-        named = [
-            c
-            for c in self.snapshot.chunks
-            if c.kind == "clause"
-            and len(c.path) > 1
-            and c.path[-1] in resolved.anchor
-            and (not scope or self.snapshot.documents[c.doc_id].jurisdiction == scope)  # "上海方案里对应第一种…"
-        ]
-        for chunk in sorted(named, key=lambda c: -len(c.path[-1])):
-            for sibling in self.snapshot.chunks:
-                if (
-                    sibling.doc_id == chunk.doc_id
-                    and sibling.path[:-1] == chunk.path[:-1]
-                    and sibling.path[-1].startswith(resolved.ordinal)
-                ):
-                    document = self.snapshot.documents[sibling.doc_id]
-                    return [
-                        Candidate(sent.strip(), sibling, document, 1.0 + self._match(resolved.own_terms, sent), pos)
-                        for pos, sent in enumerate(full_sentences(sibling.text))
-                        if sent.strip()
-                    ]
-        return []
 
     def _facts_or_sentences(self, question: str, resolved: Resolved, hits: list[Hit]) -> list[Candidate]:
         """The document facts asked for when they answer the question on their own, else every candidate."""

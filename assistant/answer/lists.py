@@ -1,13 +1,16 @@
-"""A question for the items of a list ("解读提了哪几条？") gets every item once two of them answer it."""
+"""Lists in the documents: every item of a list a question asks for, the item an ordinal follow-up points at, and
+the sentence after one that only restates the question."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from assistant.answer.candidates import Candidate
+from assistant.answer.followup import Resolved
 from assistant.core.records import Chunk, Document
 from assistant.core.text import HEADING_MARKER
+from assistant.index.snapshot import Snapshot
 from ingest.chunk import full_sentences
 
 LIST_ASK = re.compile(r"哪几|哪些|几条|几点|几个方面|分别")
@@ -55,3 +58,34 @@ def beyond_restated(question: str, chosen: list[Candidate], candidates: list[Can
     if following is None or following in chosen:
         return chosen
     return [lead, following, *chosen[1:]]
+
+
+def sibling_candidates(
+    resolved: Resolved, snapshot: Snapshot, match: Callable[[dict[str, float], str], float]
+) -> list[Candidate]:
+    """ "那第三点是什么？" after an answer about "二是…": the "三是…" item of the same list."""
+    if not resolved.ordinal or not resolved.anchor:
+        return []
+    scope = resolved.jurisdiction
+    named = [
+        c
+        for c in snapshot.chunks
+        if c.kind == "clause"
+        and len(c.path) > 1
+        and c.path[-1] in resolved.anchor
+        and (not scope or snapshot.documents[c.doc_id].jurisdiction == scope)  # "上海方案里对应第一种…"
+    ]
+    for chunk in sorted(named, key=lambda c: -len(c.path[-1])):
+        for sibling in snapshot.chunks:
+            if (
+                sibling.doc_id == chunk.doc_id
+                and sibling.path[:-1] == chunk.path[:-1]
+                and sibling.path[-1].startswith(resolved.ordinal)
+            ):
+                document = snapshot.documents[sibling.doc_id]
+                return [
+                    Candidate(sent.strip(), sibling, document, 1.0 + match(resolved.own_terms, sent), pos)
+                    for pos, sent in enumerate(full_sentences(sibling.text))
+                    if sent.strip()
+                ]
+    return []
