@@ -55,6 +55,9 @@ def test_a_claim_about_a_document_is_checked_against_its_own_fact():
     assert fact_verdict("是省发改委牵头印发的吧？", [issuers]) is False
     assert fact_verdict("是2026年3月2日印发的对吗？", [signed, printed]) is False  # 印发: the printing date
     assert fact_verdict("落款日期是2026年3月2日吧？", [signed]) is True
+    assert fact_verdict("是3月2日印发的吧？", [signed, printed]) is False  # a date without its year
+    assert fact_verdict("是3月9日印发的吧？", [signed, printed]) is True
+    assert asked_facts("是3月2日印发的对吗？", frozenset()) == ["signed", "printed"]
     assert fact_verdict("文号是某工信科〔2025〕7号吗？", [DocumentFact("number", ("某工信科〔2026〕7号",))]) is False
     copied = DocumentFact("copied", ("省财政厅", "省科技厅"))
     assert fact_verdict("抄送了省科技厅，对吗？", [copied]) is True

@@ -25,6 +25,8 @@ ORGAN = re.compile(
 APPROVES = re.compile(r"同意|批准|审定|授权")  # "经市政府同意": a body that approved, not one that issued
 CLAIMED_TITLE = re.compile(r"(?:是|为|就是|里有|中有|有|包括)([^，,？?。]+?)(?:吗|吧|对吗|是吗|对吧|没错吧)?[？?]?$")
 COUNTED = re.compile(r"[一二两三四五六七八九十几\d]+个")  # "两个部门" counts bodies, it names none
+MONTH_DAY = re.compile(r"(?<![\d年-])(\d{1,2})月(\d{1,2})日")  # a date without its year
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 BODIES = re.compile(r"部门|单位|部委|机关|家")
 OFFICE = ("办公室", "办公厅")
 
@@ -41,7 +43,8 @@ def asked_facts(question: str, parts: frozenset[str]) -> list[str]:
         asked = [i for i in asked if i != "issuers"]
     if claims(question) and ISSUED.search(question) and not asked:  # the claim is the question's only ask
         kinds = {f.kind for f in figures(question)}
-        proposed = {"signed": Kind.DATE in kinds, "number": Kind.DOC_NUMBER in kinds, "issuers": bool(organs(question))}
+        dated = Kind.DATE in kinds or bool(MONTH_DAY.search(question))
+        proposed = {"signed": dated, "number": Kind.DOC_NUMBER in kinds, "issuers": bool(organs(question))}
         proposed["printed"] = proposed["signed"] and "印发" in question
         asked += [name for name, said in proposed.items() if said and name not in asked]
     if any(p in question for p in parts) and not re.search(r"落款|印发|成文", question):
@@ -170,11 +173,15 @@ def fact_verdict(question: str, facts: Sequence[DocumentFact]) -> bool | None:
 
 
 def _same_date(dates: list[Figure], question: str, facts: dict[str, DocumentFact]) -> bool | None:
+    """A date claimed against the printing date when the claim says 印发 and the 版记 gives one, else the date
+    the notice bears; "5月30日" without its year against the month and day."""
     printed = facts.get("printed")
     fact = printed if printed and "印发" in question else facts.get("signed")
-    if not dates or fact is None:
+    days = [(int(m), int(d)) for m, d in MONTH_DAY.findall(question)]
+    if not (dates or days) or fact is None:
         return None
-    return all(d.value in fact.values for d in dates)
+    own = [tuple(map(int, v.split("-")[1:])) for v in fact.values if ISO_DATE.fullmatch(v)]
+    return all(d.value in fact.values for d in dates) and all(day in own for day in days)
 
 
 def _same_number(numbers: list[Figure], facts: dict[str, DocumentFact]) -> bool | None:
