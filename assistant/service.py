@@ -233,7 +233,7 @@ class Assistant:
             rendered = dataclasses.replace(rendered, text=disagreement + "\n" + rendered.text)
         retrieval_ms = sum(sum(r.timings.values()) for r in [*(f.retrieval for f in found), *extra])  # counted apart
         self.last_timings = dict(first.retrieval.timings, compose_ms=(time.perf_counter() - t0) * 1000 - retrieval_ms)
-        verdict = plan.asks[0].verdict
+        verdict = next((p.verdict for p in plan.asks if p.verdict), None)  # the first yes/no ask's
         answer = Answer(
             question=text,
             answer=rendered.text,
@@ -288,7 +288,14 @@ class Assistant:
         return self._planner(scope.snapshot).plan(found.plan.ask, composition, scope.snapshot.chunks)
 
     def _planner(self, snapshot: Snapshot) -> Planner:
-        return Planner(self.lexicon, snapshot.bm25.idf, self.tokenizer.synonyms, self.settings.answer_subject_share)
+        settings = self.settings
+        return Planner(
+            self.lexicon,
+            snapshot.bm25.idf,
+            self.tokenizer.synonyms,
+            settings.answer_subject_share,
+            settings.answer_support_share,
+        )
 
     def _compose(
         self, question: str, resolved: Resolved, standalone: str | None, scope: Scope

@@ -27,6 +27,8 @@ PROVINCE_TXT = f"""江苏省工业和信息化厅关于印发《{PROVINCE_TITLE}
 二、支持标准
 （二）对新建的省级中试平台，按设备投资的20%给予补助，最高不超过500万元。
 （三）对中试平台提供的中试服务，按服务合同金额的10%给予奖励，每家企业每年最高100万元。
+抄送：省财政厅，省科技厅。
+江苏省工业和信息化厅办公室 2025年3月5日印发
 """
 
 
@@ -85,3 +87,18 @@ def test_the_plan_still_means_shanghai(three):
 def test_a_province_without_a_policy_is_still_refused(three):
     answer = three.ask("浙江新建中试平台补贴多少？")
     assert answer.refused and "浙江" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "stated", "verdict"),
+    [
+        ("江苏那个办法的通知主送哪些单位？", ("各设区市工业和信息化局",), None),
+        ("苏工信科〔2025〕88号的成文日期和印发日期分别是哪天？", ("2025年3月1日", "2025年3月5日"), None),
+        ("江苏的办法是省财政厅印发的吧？", ("江苏省工业和信息化厅",), "no"),
+        ("江苏办法的抄送单位里有省科技厅吗？", ("省科技厅",), "yes"),
+        ("苏工信科〔2025〕88号是2025年3月1日印发的，对吗？", ("江苏省工业和信息化厅办公室", "2025年3月5日"), "no"),
+    ],
+)
+def test_the_facts_of_a_new_notice(three, question, stated, verdict):
+    answer = three.ask(question)
+    assert not answer.refused and all(s in answer.answer for s in stated) and answer.verdict == verdict

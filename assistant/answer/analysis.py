@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from assistant.answer.asks import resource_rows, resource_words
+from assistant.answer.asks import VAGUE_COUNT, resource_rows, resource_words
 from assistant.answer.normalize import Repair, Speller, normalize
 from assistant.core.figures import Figure, Kind, figures
 from assistant.index.lexical import ChineseTokenizer
@@ -21,6 +21,9 @@ from assistant.index.lexical import ChineseTokenizer
 ENGLISH_SHARE = 0.5
 ENGLISH_ASKS = re.compile(r"\?|,\s*and\s+(?=(?:what|who|when|which|how|where|is|are|does|do|can)\b)", re.IGNORECASE)
 QUESTION_MARK = re.compile(r"[？?]\s*$")
+CN_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+MONTHS = "january february march april may june july august september october november december".split()
+TARGET_YEAR = re.compile(r"(?:到|至|截至|截止到)$")
 
 
 class Intent(Enum):
@@ -94,6 +97,10 @@ class Lexicon:
             ((en.lower(), zh) for en, zh in resource_rows("glossary_en.txt")), key=lambda p: -len(p[0])
         )
         self.intro = re.compile(rows["intro"])
+        self.claims = {
+            name: re.compile(rows[name])
+            for name in ("support", "negated", "refuses", "listed", "each", "total", "must", "obliges")
+        }
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)
 
     def rule(self, intent: Intent) -> IntentRule | None:
@@ -112,7 +119,24 @@ def translate(text: str, lexicon: Lexicon) -> str:
     return "".join(_translate_one(q, lexicon) for q in questions) or _translate_one(text, lexicon)
 
 
+def english_dates(text: str) -> str:
+    """ "16 January 2024", "January 16, 2024" → "2024年1月16日", as the documents write a date."""
+
+    def day_first(m: re.Match[str]) -> str:
+        return f"{m.group(3)}年{MONTHS.index(m.group(2).lower()) + 1}月{int(m.group(1))}日"
+
+    def month_first(m: re.Match[str]) -> str:
+        return f"{m.group(3)}年{MONTHS.index(m.group(1).lower()) + 1}月{int(m.group(2))}日"
+
+    names = "|".join(MONTHS)
+    text = re.sub(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({names})\s*,?\s+(\d{{4}})\b", day_first, text, flags=re.I)
+    return re.sub(rf"\b({names})\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+(\d{{4}})\b", month_first, text, flags=re.I)
+
+
 def _translate_one(text: str, lexicon: Lexicon) -> str:
+    text = english_dates(text)
+    dates = [(m.start(), m.group(0)) for m in CN_DATE.finditer(text)]
+    text = CN_DATE.sub(lambda m: " " * len(m.group(0)), text)
     lowered = " " + re.sub(r"[^\w%.&'-]+", " ", text.lower()) + " "
     found: list[tuple[int, str]] = []
     for english, chinese in lexicon.glossary:
@@ -120,7 +144,7 @@ def _translate_one(text: str, lexicon: Lexicon) -> str:
             found.append((match.start(), chinese))
             lowered = lowered[: match.start()] + " " * len(english) + lowered[match.end() :]
     numbers = [(m.start(), m.group(0)) for m in re.finditer(r"\d+(?:\.\d+)?\s*(?:%|million|billion)?", lowered)]
-    words = "".join(w for _, w in sorted(found + numbers))
+    words = "".join(w for _, w in sorted(found + numbers + dates))
     return words + ("吗？" if lexicon.yes_no.search(text) else "？")
 
 
@@ -190,10 +214,17 @@ def make_ask(text: str, lexicon: Lexicon, marked: bool = False) -> Ask:
         (r.intent for r in lexicon.intents if r.asks.search(text)), Intent.OTHER
     )
     yes_no = bool(lexicon.yes_no.search(text)) or (marked and not lexicon.wh.search(text))
-    proposed = tuple(f for f in figures(text) if f.kind is not Kind.YEAR) if yes_no else ()
+    proposed = tuple(f for f in figures(text) if _proposes(f, text)) if yes_no else ()
     segments = [seg for seg in re.split(r"[，,]", text) if lexicon.cue.search(seg)]
     per_segment = tuple(words for seg in segments if (words := subject_words(seg, lexicon)))
     return Ask(text, intent, yes_no, proposed, subject_words(asked, lexicon), per_segment)
+
+
+def _proposes(figure: Figure, text: str) -> bool:
+    """A figure the ask puts forward: not "一个"; a year only as a target ("到2025年建成…")."""
+    if figure.kind is Kind.YEAR:
+        return bool(TARGET_YEAR.search(text[: figure.start]))
+    return figure.text not in VAGUE_COUNT
 
 
 def _same_intent(previous: Ask, ask: Ask) -> bool:

@@ -24,26 +24,14 @@ BARE_NUMBER = re.compile(r"[\d.%]+")  # checked by the money and year rules, not
 DEFINING = re.compile(r"^[^，。]{1,12}?(?:是指|指的是|是把|是将|即|是一种|是一类|称为|是对)")
 TAG_QUESTION = re.compile(r"(?:是吗|对吗|对吧|是吧|没错吧|没记错吧|对不对|是不是|吧|吗)[？?]?$")  # checks a claim
 COMPARE = re.compile(r"区别|对比|比较|分别|两份|异同|都")
-META_INTENTS = {
-    "number": re.compile(r"文号|发文字号|文件号|几号文|编号"),
-    "issuers": re.compile(
-        r"(?<!给)(谁发|谁印发|哪个部门|哪些部门|哪[几两三]个部门|哪个单位|哪些单位|哪[几两三]家|发文单位|发文机关|印发单位|联合印发|联合发布|哪家)"
-    ),
-    "date": re.compile(r"落款|哪天|哪一天|日期|什么时候(发|印|出台|签)|何时|哪年"),
-    "recipients": re.compile(r"发给|主送|印发给|下发给|发往|哪些单位执行"),
-    "copied": re.compile(r"抄送"),
-    "attachment": re.compile(r"附件|附了|附上|随文|附的"),
-}
-ATTACHMENT = re.compile(r"附件[:：]\s*([^\n]+)")
 TENTHS = re.compile(r"[一二三四五六七八九十两几\d]$")  # "四成都不到" speaks of 四成, not of 成都
 META_WORDS = frozenset(
     "文号 发文字号 编号 落款 日期 哪天 时间 部门 单位 发文单位 发文机关 联合 印发 发布 发 主送 抄送 "
-    "下发 范围 之一 通知 签发 出台 天 号 几家 哪家 哪几家 几个 哪几个 哪些 谁 附件 附 附了 附上 后面 什么".split()
+    "下发 范围 之一 通知 签发 出台 天 号 几家 哪家 哪几家 几个 哪几个 哪些 谁 附件 附 附了 附上 后面 什么 "
+    "成文 机关 机构 收文 对象 要求 原话 最后 写成 牵头 两个 两家".split()
 )
 CN_DATE = "{0}年{1}月{2}日"
 NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
-COPIED = re.compile(r"抄送[:：][^。\n]*。?")
-PRINTED = re.compile(r"[^。\n]*\d{4}年\d{1,2}月\d{1,2}日印发")
 
 
 def _lines(name: str) -> list[str]:

@@ -8,6 +8,14 @@ from dataclasses import dataclass
 from assistant.core.records import Chunk, Citation, Document
 
 
+@dataclass(frozen=True)
+class DocumentFact:
+    """A fact about a document itself ("issuers", "signed", "copied"…) and its values, for a verdict on a claim."""
+
+    name: str
+    values: tuple[str, ...]
+
+
 @dataclass
 class Candidate:
     text: str
@@ -16,6 +24,7 @@ class Candidate:
     score: float
     position: int  # order inside the chunk, for stable document order
     meta: bool = False  # a fact about the document itself (文号, issuers, dates, recipients)
+    fact: DocumentFact | None = None  # which fact, for a meta candidate
 
 
 @dataclass
@@ -26,6 +35,7 @@ class Composition:
     rewritable: bool = True  # False: an LLM must not reword it (it says what the documents leave out)
     chosen: tuple[Candidate, ...] = ()  # the quoted sentences, in the order shown
     topic: str = ""  # for a refusal: what the documents do not provide for
+    outline: bool = False  # a document's outline: its headings answer a question about its structure
 
 
 def clause_label(chunk: Chunk) -> str:

@@ -17,7 +17,6 @@ from assistant.answer.asks import (
     DATE_ASK,
     DATED,
     DEFINING,
-    META_INTENTS,
     META_WORDS,
     MONEY_ANSWER,
     MONEY_CONTEXT,
@@ -35,8 +34,9 @@ from assistant.answer.asks import (
     whole,
 )
 from assistant.answer.candidates import Candidate, Composition, quote
-from assistant.answer.document_facts import document_facts
+from assistant.answer.document_facts import META_INTENTS, claimed_text, document_facts, named_exactly
 from assistant.answer.followup import Resolved
+from assistant.answer.lists import beyond_restated, sibling_candidates, with_every_item
 from assistant.answer.overview import definitional, is_broad, outline
 from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.answer.refusal import refusal
@@ -63,6 +63,8 @@ SUBJECT_IDF = 1.0  # 中试, 平台 name no subject
 DOMAIN_BOOST = 1.5  # a named policy instrument (中试服务券, 工业上楼) is what the question is about
 FRAME = {"header", "trailer"}  # the notice and the 版记: quoted below the clauses, and only real sentences
 FRAME_SHARE = 0.6
+BODY = re.compile(r"正文")  # the document's body, not its notice or interpretation
+OTHER_TOPIC = re.compile(r"呢[？?]?$")  # "X那块呢？": the follow-up turns to X
 MIN_FRAME_SENTENCE = 10
 
 
@@ -139,18 +141,21 @@ class _Run:
                 [unindexed] + [f"{d.title} {d.place}" for d in self.snapshot.documents.values()],
             )
         ):
-            overview = self._overview(resolved, hits)
+            overview = self._overview(question, resolved, hits)
             if overview is not None:
                 return overview
-        candidates = self._sibling_candidates(resolved) or self._meta_candidates(
-            question, resolved
-        ) + self._sentence_candidates(question, resolved, hits)
+        candidates = sibling_candidates(resolved, self.snapshot, self._match) or self._facts_or_sentences(
+            question, resolved, hits
+        )
         candidates = [c for c in candidates if not self._other_side(question, c)] or candidates
         if not candidates:
             return self._refuse("该问题", hits)
         best = max(candidates, key=lambda c: c.score)
-        chosen = self._select(question, resolved, candidates, best)
-        if self._coverage(resolved, chosen) < (META_COVERAGE if best.meta else MIN_COVERAGE):
+        chosen = beyond_restated(
+            question, self._select(question, resolved, candidates, best), candidates, self.tokenizer.tokens
+        )
+        named = best.meta and bool(named_exactly(question, [best.document]))
+        if not named and self._coverage(resolved, chosen, question) < (META_COVERAGE if best.meta else MIN_COVERAGE):
             return self._refuse("该问题", hits)
         joined = "".join(c.text for c in chosen) + "".join(c.chunk.text for c in chosen)
         for topic, asks, answers in self.facets:
@@ -159,7 +164,7 @@ class _Run:
         refusal = self._unmet_ask(question, chosen, best)
         if refusal:
             return self._refuse(refusal, hits)
-        return quote(chosen)
+        return quote(with_every_item(question, chosen, self.snapshot))
 
     def _counts(self, text: str, asked_for: str) -> bool:
         """Whether `text` gives a count of what the question counts ("多少家中试平台" → "20家左右…中试平台")."""
@@ -200,7 +205,7 @@ class _Run:
             for t, w in resolved.terms.items()  # "是不是最多5000万？" must not pull in the 5000万 sentence
             if not BARE_NUMBER.fullmatch(t) or re.search(re.escape(t) + "年", question)
         }
-        own = self._follow_up_focus(resolved)
+        own = self._follow_up_focus(resolved, question)
         found = [h for h in hits if h.lexical is not None or h.dense is not None]
         content = [h for h in found if h.chunk.kind not in FRAME][:SENTENCE_HITS]
         frames = [h for h in found[:SENTENCE_HITS] if h.chunk.kind in FRAME]
@@ -227,9 +232,9 @@ class _Run:
                 out.append(Candidate(sent, chunk, hit.document, score, pos))
         return out
 
-    def _follow_up_focus(self, resolved: Resolved) -> dict[str, float]:
-        """What a follow-up's sentences must speak of: its own subject ("贴息呢？"), or, when it names none
-        ("有上限金额吗？" after a question on 中试服务券), the subject of the question before."""
+    def _follow_up_focus(self, resolved: Resolved, question: str) -> dict[str, float]:
+        """What a follow-up's sentences must speak of: its own subject ("贴息呢？", "全球那块呢？"), or, when it
+        names none ("有上限金额吗？" after a question on 中试服务券), the subject of the question before."""
         if not resolved.followup:
             return {}
 
@@ -244,35 +249,32 @@ class _Run:
         own = topical(t for t, w in resolved.own_terms.items() if w >= 0.99)
         if any(t in subjects for t in own):
             return topical(resolved.own_terms)
+        named = {t: 1.0 for t, w in resolved.own_terms.items() if w >= 0.99 and self.idf(t) and t not in self.naming}
+        if named and OTHER_TOPIC.search(question):  # "全球那块呢？": whatever word of the documents it names
+            return named
         return topical(t for t in resolved.previous_terms if t in subjects) or topical(resolved.own_terms)
 
-    def _sibling_candidates(self, resolved: Resolved) -> list[Candidate]:
-        """ "那第三点是什么？" after an answer about "二是…": the "三是…" item of the same list."""
-        if not resolved.ordinal or not resolved.anchor:
-            return []
-        named = self.snapshot.clauses_named_in(resolved.anchor)
-        for chunk in sorted(named, key=lambda c: -len(c.path[-1])):
-            for sibling in self.snapshot.children(chunk.doc_id, chunk.path[:-1]):
-                if sibling.path[-1].startswith(resolved.ordinal):
-                    document = self.snapshot.documents[sibling.doc_id]
-                    return [
-                        Candidate(sent.strip(), sibling, document, 1.0 + self._match(resolved.own_terms, sent), pos)
-                        for pos, sent in enumerate(full_sentences(sibling.text))
-                        if sent.strip()
-                    ]
-        return []
-
-    def _meta_candidates(self, question: str, resolved: Resolved) -> list[Candidate]:
-        return document_facts(self.snapshot, question, resolved, self._match, self.places.parts)
+    def _facts_or_sentences(self, question: str, resolved: Resolved, hits: list[Hit]) -> list[Candidate]:
+        """The document facts asked for when they answer the question on their own, else every candidate."""
+        facts = document_facts(self.snapshot, question, resolved, self._match, self.places.parts)
+        if facts:
+            best = max(facts, key=lambda c: c.score)
+            if (
+                named_exactly(question, [best.document])
+                or self._coverage(resolved, self._select(question, resolved, facts, best), question) >= META_COVERAGE
+            ):
+                return facts
+        return facts + self._sentence_candidates(question, resolved, hits)
 
     def _match(self, terms: dict[str, float], text: str) -> float:
         """Weighted idf of the whole terms in `text`, domain words boosted."""
+        low = text.lower()  # the terms are lower case ("ai"), the text as written ("AI For Science")
         return sum(
             terms[t] * max(self.idf(t), 0.5) * (DOMAIN_BOOST if t in self.tokenizer.domain else 1.0)
-            for t in whole(t for t in terms if t in text)
+            for t in whole(t for t in terms if t in low)
         )
 
-    def _coverage(self, resolved: Resolved, chosen: list[Candidate]) -> float:
+    def _coverage(self, resolved: Resolved, chosen: list[Candidate], question: str) -> float:
         if any(c.chunk.path[-1].startswith(p) for c in chosen for p in resolved.phrases):
             return 1.0
         meta = any(c.meta for c in chosen)
@@ -284,12 +286,14 @@ class _Run:
             and t not in self.naming
             and not BARE_NUMBER.fullmatch(t)
         }
-        if meta:  # the words that ask for a document fact are answered by the fact itself
+        if meta:  # the words that ask for a document fact, or claim one, are answered by the fact itself
+            claimed = claimed_text(question)
             own = {
                 t: w
                 for t, w in own.items()
                 if (self.idf(t) or len(t) > 1)
                 and t not in META_WORDS
+                and t not in claimed
                 and not any(p.search(t) for p in META_INTENTS.values())
             }
         # a word and the pieces jieba cuts it into count once: as the word if a document uses it, else as its pieces
@@ -304,7 +308,7 @@ class _Run:
             return 0.0
         context = " ".join(
             f"{c.text} {c.chunk.text} {' '.join(c.chunk.path)} {c.document.title} " + c.document.place for c in chosen
-        )
+        ).lower()
         known = sorted(self.idf(t) for t in own if self.idf(t) > 0)
         # words no document uses (chat, self-description) weigh a share of a typical word, never of "中试" alone
         oov = OOV_SHARE * max(known[len(known) // 2] if known else 1.0, 1.0)
@@ -340,8 +344,9 @@ class _Run:
             if other is not None and other.score >= CROSS_RATIO * best.score:
                 chosen.append(other)
         for cand in ranked[1:]:
-            if len(chosen) >= self.max_sentences or cand.score < KEEP_RATIO * best.score:
-                break
+            facts = best.meta and cand.meta and cand.document is best.document  # every fact asked for
+            if not facts and (len(chosen) >= self.max_sentences or cand.score < KEEP_RATIO * best.score):
+                continue
             if cand.text in {c.text for c in chosen} or best.meta and not cand.meta:
                 continue
             same_doc = cand.document.doc_id == best.document.doc_id
@@ -366,18 +371,20 @@ class _Run:
                     return True
         return False
 
-    def _overview(self, resolved: Resolved, hits: list[Hit]) -> Composition | None:
+    def _overview(self, question: str, resolved: Resolved, hits: list[Hit]) -> Composition | None:
         """The outline of the documents the question names, else of the best hit's document."""
         found = [h.document for h in hits if h.lexical or h.dense]  # inside the question's scope filter
         documents = [d for d in dict.fromkeys(found) if d.jurisdiction in resolved.named] or found[:1]
         parts: list[str] = []
         citations: list[Citation] = []
         for document in documents:
-            text, cited = outline(document, self.snapshot.clauses(document.doc_id), len(citations) + 1)
+            text, cited = outline(
+                document, self.snapshot.clauses(document.doc_id), len(citations) + 1, BODY.search(question) is not None
+            )
             if text:
                 parts.append(text)
                 citations += cited
-        return Composition("\n".join(parts), False, citations) if parts else None
+        return Composition("\n".join(parts), False, citations, outline=True) if parts else None
 
     # --- rendering --------------------------------------------------------------------------
 

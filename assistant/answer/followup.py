@@ -11,10 +11,11 @@ from assistant.index.lexical import ChineseTokenizer
 
 ITEM = "点条项个种类"  # 第三点, 第二种: an item of the list just discussed
 ELLIPTICAL = re.compile(
-    rf"^(那|那么|还有|另外|此外|它|这|该|其|同样|如果|再|第[一二三四五六七八九十\d]+[{ITEM}])|它|这个|这份|该文件|上述|其中|呢[？?]?$|呢，"
+    rf"^(那|那么|还有|另外|此外|它|这|该|其|同样|如果|再)|第[一二三四五六七八九十\d]+[{ITEM}]|它|这个|这份|该文件|上述|其中|呢[？?]?$|呢，"
 )
 PREVIOUS_WEIGHT = 0.35
 ANSWER_WEIGHT = 0.2
+ITEM_WEIGHT = 0.45  # the words of the list item a follow-up points at ("第一种"): below an own word
 SHORT = 14
 
 
@@ -86,6 +87,9 @@ def _resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer, pl
         )
     shown = f"{question}（接上文：{previous}）"
     ordinal = ordinal_phrases(question)
+    item = re.search(rf"{ordinal[0]}([^；;。，,\n]{{2,30}})", answers[-1]) if ordinal and answers else None
+    for term in tokenizer.query_terms(item.group(1)) if item else ():  # "第一种" is the item the answer named
+        terms[term] = max(terms.get(term, 0.0), ITEM_WEIGHT)
     return Resolved(
         shown,
         f"{previous} {question}",

@@ -12,10 +12,14 @@ from assistant.core.records import Chunk, Citation, Document
 from assistant.core.resources import template
 
 BROAD_ASK = re.compile(r"哪些|什么|啥|主要内容|要点|讲了|说了|概括|总结|介绍|概述")
-STRUCTURE_ASK = re.compile(r"几个部分|几部分|哪几部分|哪些部分|分为几|结构|框架|目录")  # asks for the outline itself
+STRUCTURE_ASK = re.compile(
+    r"几个部分|几部分|哪几部分|哪些部分|大部分|分为几|结构|框架|目录|标题|几个问题|多少个问题|多少条|几条|多少项措施"
+)  # asks for the outline itself
 SPECIFIC_ASK = re.compile(
     r"多少|几[成家个年项%号月日]|比例|金额|额度|上限|文号|落款|日期|何时|哪天|谁|部门|单位|抄送|条件|指什么|定义"
 )
+LEADING_NUMERAL = re.compile(r"^([一二三四五六七八九十]+)、")
+COUNTED_PARTS = re.compile(r"[一二三四五六七八九十几\d]+[个条项大]?")  # "四个大部分", "几个问题"
 # words that name no topic of their own: a question made only of these (and the documents' titles) is broad
 GENERIC = frozenset(resource_words("outline_generic.txt"))
 
@@ -28,7 +32,7 @@ def is_broad(question: str, terms: Iterable[str], names: Iterable[str]) -> bool:
     if not STRUCTURE_ASK.search(question) and (not BROAD_ASK.search(question) or SPECIFIC_ASK.search(question)):
         return False
     named = " ".join(names)
-    return all(t in GENERIC or t in named for t in terms)
+    return all(t in GENERIC or t in named or COUNTED_PARTS.fullmatch(t) for t in terms)
 
 
 def definitional(question: str, phrases: Iterable[str]) -> bool:
@@ -36,14 +40,20 @@ def definitional(question: str, phrases: Iterable[str]) -> bool:
     return any(phrases) and not any(w in question for w in ABOUT_DOCUMENT)
 
 
-def outline(document: Document, chunks: list[Chunk], first_marker: int) -> tuple[str, list[Citation]]:
-    """One line per section: its heading and the headings of its clauses, each with the marker of its chunk."""
+def outline(
+    document: Document, chunks: list[Chunk], first_marker: int, body: bool = False
+) -> tuple[str, list[Citation]]:
+    """One line per section: its heading and the headings of its clauses, each with the marker of its chunk.
+    `body`: the question asks for the document's body (正文); a document indexed as one part of it ("解读") has
+    none to show."""
     clauses = [c for c in chunks if c.doc_id == document.doc_id and c.kind == "clause"]
     if not clauses:
         return "", []
     common = 0  # leading path elements every clause shares ("解读")
     while all(len(c.path) > common + 1 and c.path[common] == clauses[0].path[common] for c in clauses):
         common += 1
+    if body and common:
+        return "", []
     citations: list[Citation] = []
     markers: dict[tuple[str, ...], int] = {}
     for chunk in clauses:  # the first chunk of a clause that was split stands for the clause
@@ -61,5 +71,9 @@ def outline(document: Document, chunks: list[Chunk], first_marker: int) -> tuple
         own = markers.get((heading,))
         label = f"{heading}[{own}]" if own else heading
         lines.append(f"{label}：{'；'.join(items)}。" if items else f"{label}")
-    intro = template("overview.txt").format(title=f"《{document.title}》", part="".join(clauses[0].path[:common]))
+    last = LEADING_NUMERAL.match(list(sections)[-1])  # "四、完善中试发展生态": four parts, in the heading's own word
+    count = template("overview_count.txt").strip().format(count=last.group(1)) if last else ""
+    intro = template("overview.txt").format(
+        title=f"《{document.title}》", part="".join(clauses[0].path[:common]), count=count
+    )
     return "\n".join([intro.strip(), *lines]), citations

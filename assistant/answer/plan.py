@@ -14,18 +14,19 @@ from dataclasses import dataclass
 from enum import Enum
 
 from assistant.answer.analysis import INTENT_FIGURES, META_INTENTS, Ask, Intent, Lexicon, QuestionAnalysis
-from assistant.answer.candidates import quote
+from assistant.answer.candidates import DocumentFact, quote
 from assistant.answer.compose import Composition
+from assistant.answer.document_facts import fact_verdict
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, PolicyFact
 
 QUOTED = re.compile(r"[“\"]([^”\"]{1,12})[”\"]")
 ISSUE_ASK = re.compile(r"印发|发文|发布|联合|牵头")
-ORGAN = re.compile(
-    r"(?:^|[是由有和与及、，,])([\u4e00-\u9fff]{1,10}?(?:人民政府|委员会|发展改革委|发改委|经信委|教委|科委|委|局|部|厅|办公室|办公厅))"
-)
 ENUMERATION = re.compile(r"[^、，。]+、[^、，。]+、[^、，。]+")  # three or more items in a row
+COMPARED = re.compile(r"(?:跟|和|与|同)[^，,]{1,12}?(?:一样|相同|一致)")  # "跟上海方案一样": the reference
+NUMBERED = re.compile(r"\d")
+CHOICE = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 SEVERAL = re.compile(r"分别|各自|各是|区别|比较|对比")
 SOME = 1e-9
 INTENT_LABELS = {
@@ -75,14 +76,55 @@ class AnswerPlan:
 
 
 class Planner:
-    def __init__(self, lexicon: Lexicon, idf, synonyms: dict[str, list[str]], subject_share: float):
+    def __init__(
+        self, lexicon: Lexicon, idf, synonyms: dict[str, list[str]], subject_share: float, support_share: float
+    ):
         self.lexicon = lexicon
         self.idf = idf
         self.synonyms = synonyms
         self.subject_share = subject_share
+        self.support_share = support_share  # a claim the evidence says this much of, in a sentence that enables it
 
     def _says(self, text: str, word: str) -> bool:
-        return any(w in text for w in [word, *self.synonyms.get(word, [])])
+        """`text` says the word, a synonym, or every piece of it ("中试能力": 中试…能力)."""
+        if any(w in text for w in [word, *self.synonyms.get(word, [])]):
+            return True
+        pieces = [p for p in self.lexicon.tokenizer.tokens(word) if len(p) > 1 and p != word]
+        return bool(pieces) and all(p in text for p in pieces)
+
+    def _claim_verdict(self, ask: Ask, text: str, share: float) -> Verdict:
+        """A claim without figures: yes when the evidence says all it names, or most of it in a sentence that
+        enables it; no when it claims an exclusion the evidence does not make, or names an item a list of the
+        evidence leaves out ("也包括“懂工艺”吗？", "在集成电路领域…吗？")."""
+        claims = self.lexicon.claims
+        enough = share >= self.support_share
+        asked = CHOICE.sub("", ask.text)  # "支不支持" asks, it does not deny
+        if enough and claims["negated"].search(asked) and not claims["refuses"].search(text):
+            return Verdict.NO
+        left_out = [q for q in QUOTED.findall(ask.text) if q not in text] + [
+            w
+            for w in ask.subject
+            if self.idf(w) > 0
+            and not self._says(text, w)
+            and re.search(re.escape(w) + claims["listed"].pattern, ask.text)
+        ]
+        listed = ENUMERATION.search(text) and (
+            QUOTED.search(ask.text) or re.search("等" + claims["listed"].pattern, text)
+        )
+        if left_out and listed:
+            return Verdict.NO
+        supported = "".join(re.split(r"[，,]", asked[m.end() :])[0] for m in claims["support"].finditer(asked))
+        unknown = [w for w in ask.subject if len(w) > 1 and w in supported and self.idf(w) <= 0]
+        if unknown or claims["must"].search(asked) and not claims["obliges"].search(text):
+            return Verdict.NOT_STATED  # support for what no document names ("支持区块链…"), a duty the text lacks
+        return Verdict.YES if share >= 1.0 or enough and claims["support"].search(text) else Verdict.NOT_STATED
+
+    def _total_not_each(self, ask: Ask, text: str) -> bool:
+        """ "是每年2000万吗？" where the evidence gives the figure as a total (累计…不超过2000万元)."""
+        claims = self.lexicon.claims
+        return bool(
+            claims["each"].search(ask.text) and claims["total"].search(text) and not claims["each"].search(text)
+        )
 
     def subject_share_in(self, ask: Ask, text: str) -> float:
         """The idf share of the ask's subject words (those the documents use) that `text` says."""
@@ -119,6 +161,8 @@ class Planner:
     def plan(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:
         if composition.refused:
             return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=composition.topic)
+        if composition.outline:  # "一共有多少条措施？": the headings, numbered, are the answer
+            return AskPlan(ask, Outcome.ANSWERED, composition)
         if ask.yes_no:
             return self._verdict(ask, composition, chunks)
         text = "".join(c.text for c in composition.chosen)
@@ -133,7 +177,8 @@ class Planner:
         return AskPlan(ask, Outcome.ANSWERED, composition)
 
     def _not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
-        subject = "".join(w for w in ask.subject if not any(w != u and w in u for u in ask.subject))[:20]
+        words = [w for w in ask.subject if not NUMBERED.search(w)]  # a figure it names is no subject of its own
+        subject = "".join(w for w in words if not any(w != u and w in u for u in words))[:20]
         missing = (
             f"{subject}的{INTENT_LABELS.get(ask.intent, '相关内容')}"
             if subject
@@ -143,27 +188,23 @@ class Planner:
 
     def _verdict(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:
         text = "".join(c.text for c in composition.chosen)
+        lead = composition.chosen[0].document if composition.chosen else None  # the document the answer is about
+        claimed = fact_verdict(ask.text, [c.fact for c in composition.chosen if c.fact and c.document is lead])
+        if claimed is not None:  # a claim about the document itself: its 文号, a date, its issuers, 抄送
+            return AskPlan(ask, Outcome.VERDICT, composition, Verdict.YES if claimed else Verdict.NO)
         if not ask.proposed:
+            text = _claimed_document_text(ask, composition) or text
             share = self.subject_share_in(ask, text)
             if share < self.subject_share / 2:  # the evidence speaks of little of what the proposition names
                 return self._not_covered(ask, composition)
             missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))
-            issuers = _issuer_verdict(ask.text, composition)
-            if issuers is not None:
-                verdict = issuers
-            elif share >= 1.0:
-                verdict = Verdict.YES
-            else:  # a list that leaves out what the question quotes ("也包括“懂工艺”吗？") answers no
-                quoted = QUOTED.findall(ask.text)
-                verdict = (
-                    Verdict.NO
-                    if quoted and ENUMERATION.search(text) and not any(q in text for q in quoted)
-                    else (Verdict.NOT_STATED)
-                )
+            verdict = _issuer_verdict(ask.text, composition) or self._claim_verdict(ask, text, share)
             return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
         found = _evidence_figures(text, composition, {p.kind for p in ask.proposed})
         outcomes = [_compare(p, found) for p in ask.proposed]
-        if any(o is Verdict.NO for o in outcomes):
+        if all(o is Verdict.NOT_STATED for o in outcomes) and self.subject_share_in(ask, text) < self.subject_share / 2:
+            return self._not_covered(ask, composition)  # neither the figure nor what it is of is in the evidence
+        if any(o is Verdict.NO for o in outcomes) or self._total_not_each(ask, text):
             verdict = Verdict.NO
         elif all(o is Verdict.YES for o in outcomes):
             verdict = Verdict.YES
@@ -185,6 +226,21 @@ class Planner:
             )[:1]
         facts = tuple(dict.fromkeys(f for c in composition.chosen for f in c.chunk.facts if f.sentence in text))
         return AskPlan(ask, Outcome.VERDICT, composition, verdict, facts=facts, elsewhere=elsewhere)
+
+
+def _claimed_document_text(ask: Ask, composition: Composition) -> str:
+    """The quoted sentences of the document a claim is about when the evidence spans several: the last one the
+    message names, outside a comparison ("国家解读里也包括“懂工艺”，跟上海方案一样吧？" is about the national
+    text); "" when it names none."""
+    documents = list(dict.fromkeys(c.document for c in composition.chosen))
+    if len(documents) < 2:
+        return ""
+    for segment in reversed(re.split(r"[，,]", COMPARED.sub("", ask.text))):
+        named = sorted((at, n) for n, d in enumerate(documents) if (at := segment.find(d.place.rstrip("市省"))) >= 0)
+        if named:
+            first = documents[named[0][1]]
+            return "".join(c.text for c in composition.chosen if c.document is first)
+    return ""
 
 
 def _only_figures(composition: Composition, facts: tuple[PolicyFact, ...]) -> Composition:
@@ -224,21 +280,13 @@ def _evidence_figures(text: str, composition: Composition, kinds: set[Kind]) -> 
     return quoted + stated
 
 
-def _subsequence(short: str, long: str) -> bool:
-    chars = iter(long)
-    return all(c in chars for c in short)
-
-
 def _issuer_verdict(question: str, composition: Composition) -> Verdict | None:
-    """ "是市发展改革委印发的吧？": the bodies the question names against the cited document's issuers (an
-    abbreviation matches when its characters appear in order in the full name: 市教委 ~ 上海市教育委员会)."""
+    """ "是市发展改革委印发的吧？": the bodies the question names against the cited document's issuers."""
     if not ISSUE_ASK.search(question):
         return None
-    named = [core for m in ORGAN.finditer(question) if (core := re.split(r"[是由有和与及的]", m.group(1))[-1])]
-    issuers = [i for c in composition.chosen for i in c.document.issuers]
-    if not named or not issuers:
-        return None
-    return Verdict.YES if all(any(_subsequence(n, i) for i in issuers) for n in named) else Verdict.NO
+    issuers = tuple(i for c in composition.chosen for i in c.document.issuers)
+    claimed = fact_verdict(question, [DocumentFact("issuers", issuers)]) if issuers else None
+    return None if claimed is None else Verdict.YES if claimed else Verdict.NO
 
 
 def _cn_date(iso: str) -> str:

@@ -83,6 +83,7 @@ class Settings:
     answer_max_sentences: int = 3
     # a figure answers a value ask when its sentence says this idf share of the ask's subject words
     answer_subject_share: float = 0.5
+    answer_support_share: float = 0.75  # a yes/no claim the evidence says this idf share of, where it enables it: yes
 
     # Ingest
     max_file_mb: float = 50.0  # also the limit for a DOCX once unzipped

@@ -1,0 +1,81 @@
+"""Lists in the documents: every item of a list a question asks for, the item an ordinal follow-up points at, and
+the sentence after one that only restates the question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from assistant.answer.candidates import Candidate
+from assistant.answer.followup import Resolved
+from assistant.core.text import HEADING_MARKER
+from assistant.index.snapshot import Snapshot
+from ingest.chunk import full_sentences
+
+LIST_ASK = re.compile(r"哪几|哪些|几条|几点|几个方面|分别")
+MIN_FOUND = 2  # items of one list among the quoted sentences before the others are added
+RESTATED = 0.6  # share of a sentence's words the question already says: it restates the question's premise
+
+
+def with_every_item(question: str, chosen: list[Candidate], snapshot: Snapshot) -> list[Candidate]:
+    """`chosen` and, when the question asks for a list and at least two quoted clauses are items of one list
+    (一是…, （一）…), the first sentence of each item left out, in document order."""
+    if not LIST_ASK.search(question):
+        return chosen
+    items = [c.chunk for c in chosen if c.chunk.kind == "clause" and HEADING_MARKER.match(c.chunk.path[-1])]
+    parents = {(c.doc_id, c.path[:-1]) for c in items}
+    if len(parents) != 1 or len({c.path for c in items}) < MIN_FOUND:
+        return chosen
+    doc_id, parent = parents.pop()
+    quoted = {c.chunk.path for c in chosen}
+    added: dict[tuple[str, ...], Candidate] = {}
+    for chunk in snapshot.children(doc_id, parent):
+        if chunk.path in quoted or chunk.path in added:
+            continue
+        if chunk.kind == "clause" and HEADING_MARKER.match(chunk.path[-1]):
+            sentences = [s.strip() for s in full_sentences(chunk.text) if s.strip()]
+            first = next((s for s in sentences if s.rstrip("。；;") not in chunk.path[-1]), "")
+            if first:
+                added[chunk.path] = Candidate(first, chunk, snapshot.documents[doc_id], 0.0, 0)
+    return sorted([*chosen, *added.values()], key=lambda c: (c.chunk.start, c.position))
+
+
+def beyond_restated(question: str, chosen: list[Candidate], candidates: list[Candidate], words) -> list[Candidate]:
+    """When the leading sentence only restates what the question already says ("注意到方案提及推动人工智能与中试
+    平台深度融合，具体有哪些方向？"), the sentence that follows it in its clause comes next: it says what is asked."""
+    if not chosen or not LIST_ASK.search(question):
+        return chosen
+    lead = chosen[0]
+    said = [w for w in words(lead.text) if len(w) > 1]
+    if not said or sum(w in question for w in said) < RESTATED * len(said):
+        return chosen
+    following = next(
+        (c for c in candidates if c.chunk.chunk_id == lead.chunk.chunk_id and c.position == lead.position + 1), None
+    )
+    if following is None or following in chosen:
+        return chosen
+    return [lead, following, *chosen[1:]]
+
+
+def sibling_candidates(
+    resolved: Resolved, snapshot: Snapshot, match: Callable[[dict[str, float], str], float]
+) -> list[Candidate]:
+    """ "那第三点是什么？" after an answer about "二是…": the "三是…" item of the same list."""
+    if not resolved.ordinal or not resolved.anchor:
+        return []
+    scope = resolved.jurisdiction
+    named = [
+        c
+        for c in snapshot.clauses_named_in(resolved.anchor)
+        if not scope or snapshot.documents[c.doc_id].jurisdiction == scope  # "上海方案里对应第一种…"
+    ]
+    for chunk in sorted(named, key=lambda c: -len(c.path[-1])):
+        for sibling in snapshot.children(chunk.doc_id, chunk.path[:-1]):
+            if sibling.path[-1].startswith(resolved.ordinal):
+                document = snapshot.documents[sibling.doc_id]
+                return [
+                    Candidate(sent.strip(), sibling, document, 1.0 + match(resolved.own_terms, sent), pos)
+                    for pos, sent in enumerate(full_sentences(sibling.text))
+                    if sent.strip()
+                ]
+    return []
