@@ -221,10 +221,14 @@ def test_a_list_question_gets_every_item_of_the_list_it_quotes():
         for n, text in enumerate(texts)
     ]
     chosen = [Candidate("各方配合。", chunks[0], doc, 2.0, 1), Candidate("营造氛围。", chunks[2], doc, 1.0, 1)]
-    got = with_every_item("解读提了哪几条？", chosen, chunks, {"d": doc})
+
+    def children(doc_id, path):
+        return [c for c in chunks if c.doc_id == doc_id and c.path[:-1] == path]
+
+    got = with_every_item("解读提了哪几条？", chosen, children, {"d": doc})
     assert [c.text for c in got] == ["各方配合。", "地方制定政策。", "营造氛围。"]
-    assert with_every_item("协作怎么做？", chosen, chunks, {"d": doc}) == chosen  # no list asked for
-    assert with_every_item("哪几条？", chosen[:1], chunks, {"d": doc}) == chosen[:1]  # one item is no list
+    assert with_every_item("协作怎么做？", chosen, children, {"d": doc}) == chosen  # no list asked for
+    assert with_every_item("哪几条？", chosen[:1], children, {"d": doc}) == chosen[:1]  # one item is no list
 
 
 def test_a_restated_premise_is_followed_by_what_is_asked(tokenizer):

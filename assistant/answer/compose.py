@@ -164,7 +164,7 @@ class _Run:
         refusal = self._unmet_ask(question, chosen, best)
         if refusal:
             return self._refuse(refusal, hits)
-        return quote(with_every_item(question, chosen, self.snapshot))
+        return quote(with_every_item(question, chosen, self.snapshot.children, self.snapshot.documents))
 
     def _counts(self, text: str, asked_for: str) -> bool:
         """Whether `text` gives a count of what the question counts ("多少家中试平台" → "20家左右…中试平台")."""

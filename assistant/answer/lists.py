@@ -4,10 +4,11 @@ the sentence after one that only restates the question."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from assistant.answer.candidates import Candidate
 from assistant.answer.followup import Resolved
+from assistant.core.records import Chunk, Document
 from assistant.core.text import HEADING_MARKER
 from assistant.index.snapshot import Snapshot
 from ingest.chunk import full_sentences
@@ -17,7 +18,12 @@ MIN_FOUND = 2  # items of one list among the quoted sentences before the others 
 RESTATED = 0.6  # share of a sentence's words the question already says: it restates the question's premise
 
 
-def with_every_item(question: str, chosen: list[Candidate], snapshot: Snapshot) -> list[Candidate]:
+def with_every_item(
+    question: str,
+    chosen: list[Candidate],
+    children: Callable[[str, tuple[str, ...]], Sequence[Chunk]],
+    documents: dict[str, Document],
+) -> list[Candidate]:
     """`chosen` and, when the question asks for a list and at least two quoted clauses are items of one list
     (一是…, （一）…), the first sentence of each item left out, in document order."""
     if not LIST_ASK.search(question):
@@ -29,14 +35,14 @@ def with_every_item(question: str, chosen: list[Candidate], snapshot: Snapshot) 
     doc_id, parent = parents.pop()
     quoted = {c.chunk.path for c in chosen}
     added: dict[tuple[str, ...], Candidate] = {}
-    for chunk in snapshot.children(doc_id, parent):
+    for chunk in children(doc_id, parent):
         if chunk.path in quoted or chunk.path in added:
             continue
         if chunk.kind == "clause" and HEADING_MARKER.match(chunk.path[-1]):
             sentences = [s.strip() for s in full_sentences(chunk.text) if s.strip()]
             first = next((s for s in sentences if s.rstrip("。；;") not in chunk.path[-1]), "")
             if first:
-                added[chunk.path] = Candidate(first, chunk, snapshot.documents[doc_id], 0.0, 0)
+                added[chunk.path] = Candidate(first, chunk, documents[doc_id], 0.0, 0)
     return sorted([*chosen, *added.values()], key=lambda c: (c.chunk.start, c.position))
 
 
