@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from assistant.answer.asks import resource_rows, resource_words
+from assistant.answer.asks import Facet, FacetScope, facets, resource_rows, resource_words
 from assistant.answer.normalize import Repair, Speller, normalize
 from assistant.core.figures import Figure, Kind, figures
 from assistant.index.lexical import ChineseTokenizer
@@ -61,6 +61,7 @@ class Ask:
     proposed: tuple[Figure, ...]  # figures a yes/no ask puts forward ("是不是最高1亿？")
     subject: tuple[str, ...]  # its own words that name what it is about (generic words left out)
     asked: tuple[tuple[str, ...], ...] = ()  # the subject words of each segment that asks ("…多少钱，占比重多少")
+    facets: tuple[Facet, ...] = ()  # the details it requests (a deadline, a fee, who verifies): see facets.txt
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Lexicon:
         )
         self.intro = re.compile(rows["intro"])
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)
+        self.facets = facets()
 
     def rule(self, intent: Intent) -> IntentRule | None:
         return next((r for r in self.intents if r.intent is intent), None)
@@ -183,8 +185,21 @@ def focus(text: str, lexicon: Lexicon) -> str:
     return "，".join(segments[start:])
 
 
-def make_ask(text: str, lexicon: Lexicon, marked: bool = False) -> Ask:
-    """`marked`: the clause ended with a question mark; a statement so marked ("全球第一？") is a yes/no ask."""
+def requested(asked: str, message: str, yes_no: bool, lexicon: Lexicon) -> tuple[Facet, ...]:
+    """The facets the part of an ask that asks requests; a facet of the asker ("外资") may be said anywhere in
+    the message when the ask is whether they may ("我们是德资企业，能申请吗？")."""
+    return tuple(
+        f
+        for f in lexicon.facets
+        if any(
+            lexicon.tokenizer.says(message if f.scope is FacetScope.MESSAGE and yes_no else asked, w) for w in f.asks
+        )
+    )
+
+
+def make_ask(text: str, lexicon: Lexicon, marked: bool = False, message: str = "") -> Ask:
+    """`marked`: the clause ended with a question mark; a statement so marked ("全球第一？") is a yes/no ask.
+    `message`: the whole message the ask comes from."""
     asked = focus(text, lexicon)
     intent = next((r.intent for r in lexicon.intents if r.asks.search(asked)), None) or next(
         (r.intent for r in lexicon.intents if r.asks.search(text)), Intent.OTHER
@@ -193,7 +208,9 @@ def make_ask(text: str, lexicon: Lexicon, marked: bool = False) -> Ask:
     proposed = tuple(f for f in figures(text) if f.kind is not Kind.YEAR) if yes_no else ()
     segments = [seg for seg in re.split(r"[，,]", text) if lexicon.cue.search(seg)]
     per_segment = tuple(words for seg in segments if (words := subject_words(seg, lexicon)))
-    return Ask(text, intent, yes_no, proposed, subject_words(asked, lexicon), per_segment)
+    asking = "，".join([*segments, asked])  # every segment with a question cue asks ("有效期多久，能延期吗")
+    facets_ = requested(asking, message or text, yes_no, lexicon)
+    return Ask(text, intent, yes_no, proposed, subject_words(asked, lexicon), per_segment, facets_)
 
 
 def _same_intent(previous: Ask, ask: Ask) -> bool:
@@ -218,14 +235,14 @@ def analyse(question: str, lexicon: Lexicon) -> QuestionAnalysis:
         if intro:
             context.append(intro)
             clause = clause[len(intro) :].lstrip(" ，,")
-        ask = make_ask(clause, lexicon, marked)
+        ask = make_ask(clause, lexicon, marked, text)
         if asks and (not ask.subject and not ask.proposed or _same_intent(asks[-1], ask)):
             previous = asks.pop()  # "如不属实，正确的标准是什么？", "按多大比例？是百分之几？": the ask before, again
-            ask = make_ask(previous.text + "，" + clause, lexicon)
+            ask = make_ask(previous.text + "，" + clause, lexicon, message=text)
             intent = previous.intent if ask.intent is Intent.OTHER else ask.intent
-            ask = Ask(ask.text, intent, previous.yes_no, previous.proposed, previous.subject)
+            ask = Ask(ask.text, intent, previous.yes_no, previous.proposed, previous.subject, facets=ask.facets)
         asks.append(ask)
     if not asks:  # a statement asks too ("想了解一下中试服务券")
         joined = "，".join(context) or text
-        asks, context = [make_ask(joined, lexicon)], []
+        asks, context = [make_ask(joined, lexicon, message=text)], []
     return QuestionAnalysis(question, text, english, "，".join(context), tuple(asks), repairs)

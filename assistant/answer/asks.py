@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from enum import Enum
 from importlib import resources
 
 NUMERIC_ASK = re.compile(r"多少|几[成家个年项%]|百分之几|上限|比例|金额|额度|多大|占比")
@@ -62,8 +64,30 @@ def resource_words(name: str, lines: bool = False) -> list[str]:
     return rows if lines else [w for line in rows for w in line.split()]
 
 
-def facets() -> list[tuple[str, list[str], list[str]]]:
-    return [(topic, asks.split(","), answers.split(",")) for topic, asks, answers in resource_rows("facets.txt")]
+class FacetScope(Enum):
+    ASK = "ask"  # said in the part of a message that asks
+    MESSAGE = "message"  # said anywhere in the message, the asker's background too ("我们是外资企业，能申请吗？")
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A detail an ask may request (a deadline, a fee, who verifies) and the words a sentence that gives it
+    holds."""
+
+    topic: str
+    asks: tuple[str, ...]
+    answers: tuple[str, ...]
+    scope: FacetScope = FacetScope.ASK
+
+    def answered_by(self, text: str) -> bool:
+        return any(a in text for a in self.answers)
+
+
+def facets() -> list[Facet]:
+    return [
+        Facet(row[0], tuple(row[1].split(",")), tuple(row[2].split(",")), FacetScope(row[3] if len(row) > 3 else "ask"))
+        for row in resource_rows("facets.txt")
+    ]
 
 
 def places() -> dict[str, str]:

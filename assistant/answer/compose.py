@@ -30,7 +30,6 @@ from assistant.answer.asks import (
     VAGUE_COUNT,
     YEAR,
     contrasts,
-    facets,
     mentions,
     whole,
 )
@@ -70,7 +69,6 @@ class Composer:
     def __init__(self, tokenizer: ChineseTokenizer, max_sentences: int = 3):
         self.tokenizer = tokenizer
         self.max_sentences = max_sentences
-        self.facets = facets()
         self.contrasts = contrasts()
 
     def compose(
@@ -93,7 +91,6 @@ class _Run:
     def __init__(self, composer: Composer, snapshot: Snapshot, places: PlaceIndex):
         self.tokenizer = composer.tokenizer
         self.max_sentences = composer.max_sentences
-        self.facets = composer.facets
         self.contrasts = composer.contrasts
         self.places = places
         self.terms: dict[str, float] = {}  # the question's, for the nearest sentence of a refusal
@@ -152,10 +149,6 @@ class _Run:
         chosen = self._select(question, resolved, candidates, best)
         if self._coverage(resolved, chosen) < (META_COVERAGE if best.meta else MIN_COVERAGE):
             return self._refuse("该问题", hits)
-        joined = "".join(c.text for c in chosen) + "".join(c.chunk.text for c in chosen)
-        for topic, asks, answers in self.facets:
-            if any(self.tokenizer.says(question, a) for a in asks) and not any(a in joined for a in answers):
-                return self._refuse(topic, hits)
         refusal = self._unmet_ask(question, chosen, best)
         if refusal:
             return self._refuse(refusal, hits)

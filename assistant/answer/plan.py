@@ -116,6 +116,10 @@ class Planner:
     def plan(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:
         if composition.refused:
             return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=composition.topic)
+        quoted = "".join(c.text for c in composition.chosen)
+        unmet = next((f for f in ask.facets if not f.answered_by(quoted)), None)
+        if unmet is not None:  # the clause speaks of the subject, not of the detail asked for
+            return self._not_covered(ask, composition, unmet.topic)
         if ask.yes_no:
             return self._verdict(ask, composition, chunks)
         text = "".join(c.text for c in composition.chosen)
@@ -129,13 +133,10 @@ class Planner:
             return self._not_covered(ask, composition)
         return AskPlan(ask, Outcome.ANSWERED, composition)
 
-    def _not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
+    def _not_covered(self, ask: Ask, composition: Composition, label: str = "") -> AskPlan:
         subject = "".join(w for w in ask.subject if not any(w != u and w in u for u in ask.subject))[:20]
-        missing = (
-            f"{subject}的{INTENT_LABELS.get(ask.intent, '相关内容')}"
-            if subject
-            else INTENT_LABELS.get(ask.intent, "该问题")
-        )
+        label = label or INTENT_LABELS.get(ask.intent, "")
+        missing = f"{subject}的{label or '相关内容'}" if subject else label or "该问题"
         return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=missing)
 
     def _verdict(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:

@@ -1,0 +1,73 @@
+"""The requested facet: an ask that requests a detail (a fee, a deadline, who leads, a figure in tonnes) is
+covered only by a quoted sentence that gives that detail, on tiny synthetic inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.analysis import Lexicon, analyse
+from assistant.answer.asks import Facet, FacetScope
+from assistant.answer.candidates import Candidate, quote
+from assistant.answer.plan import Outcome, Planner
+from assistant.core.records import Chunk, Document
+
+DOCUMENT = Document("d", "某省中试平台实施方案", None, ("某省工业和信息化厅",), None, "other", 1, "d.txt", "h")
+
+
+@pytest.fixture(scope="module")
+def lexicon(tokenizer):
+    return Lexicon(tokenizer)
+
+
+def _planner(lexicon: Lexicon) -> Planner:
+    return Planner(lexicon, lambda word: 1.0, {}, 0.5)
+
+
+def _quoting(sentence: str):
+    chunk = Chunk("c", "d", sentence, ("一、支持措施",), (1,), 0, len(sentence))
+    return quote([Candidate(sentence, chunk, DOCUMENT, 1.0, 0)])
+
+
+def _topics(lexicon: Lexicon, question: str) -> list[list[str]]:
+    return [[f.topic for f in ask.facets] for ask in analyse(question, lexicon).asks]
+
+
+def test_a_facet_is_answered_only_by_its_own_words():
+    fee = Facet("收费标准", ("收费",), ("收费", "价格"))
+    assert fee.answered_by("检测服务收费按成本核定")
+    assert not fee.answered_by("支持平台对外提供检测服务")
+
+
+def test_the_facet_comes_from_the_part_that_asks_not_from_the_background(lexicon):
+    assert "收费标准" in _topics(lexicon, "平台对外服务的收费标准是多少？")[0]
+    assert "核定口径" not in _topics(lexicon, "投入特别大，超出一般补贴口径的，怎么处理？")[0]
+
+
+def test_every_asking_segment_of_a_clause_requests_its_facet(lexicon):
+    assert "延期续期" in _topics(lexicon, "服务券的有效期是多久，过期了能延期吗？")[0]
+
+
+def test_the_askers_ownership_counts_only_when_asking_whether_they_may(lexicon):
+    facet = next(f for f in lexicon.facets if f.topic == "外资企业")
+    assert facet.scope is FacetScope.MESSAGE
+    assert "外资企业" in _topics(lexicon, "我们是一家德资企业，能不能申请设备补贴？")[0]
+    assert "外资企业" not in _topics(lexicon, "我们是一家德资企业，设备补贴最高多少？")[0]
+
+
+def test_a_clause_on_the_subject_without_the_detail_does_not_cover_the_ask(lexicon):
+    ask = analyse("平台对外服务的收费标准是多少？", lexicon).asks[0]
+    plan = _planner(lexicon).plan(ask, _quoting("支持平台对外提供检测服务，开放试验能力。"), [])
+    assert plan.outcome is Outcome.NOT_COVERED
+    assert "收费标准" in plan.missing
+
+
+def test_a_clause_that_gives_the_detail_covers_the_ask(lexicon):
+    ask = analyse("平台对外服务的收费标准是多少？", lexicon).asks[0]
+    plan = _planner(lexicon).plan(ask, _quoting("平台对外服务收费按成本价格核定。"), [])
+    assert plan.outcome is Outcome.ANSWERED
+
+
+def test_a_figure_in_a_unit_the_clause_never_uses_is_not_covered(lexicon):
+    ask = analyse("优质项目的能耗指标能单列多少吨标准煤？", lexicon).asks[0]
+    plan = _planner(lexicon).plan(ask, _quoting("对优质项目强化土地、能耗等要素保障。"), [])
+    assert plan.outcome is Outcome.NOT_COVERED
