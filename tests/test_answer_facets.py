@@ -10,6 +10,7 @@ from assistant.answer.asks import Facet, FacetScope
 from assistant.answer.candidates import Candidate, quote
 from assistant.answer.plan import Outcome, Planner
 from assistant.core.records import Chunk, Document
+from ingest.facts import extract_facts
 
 DOCUMENT = Document("d", "某省中试平台实施方案", None, ("某省工业和信息化厅",), None, "other", 1, "d.txt", "h")
 
@@ -24,7 +25,7 @@ def _planner(lexicon: Lexicon) -> Planner:
 
 
 def _quoting(sentence: str):
-    chunk = Chunk("c", "d", sentence, ("一、支持措施",), (1,), 0, len(sentence))
+    chunk = Chunk("c", "d", sentence, ("一、支持措施",), (1,), 0, len(sentence), facts=tuple(extract_facts(sentence)))
     return quote([Candidate(sentence, chunk, DOCUMENT, 1.0, 0)])
 
 
@@ -71,3 +72,13 @@ def test_a_figure_in_a_unit_the_clause_never_uses_is_not_covered(lexicon):
     ask = analyse("优质项目的能耗指标能单列多少吨标准煤？", lexicon).asks[0]
     plan = _planner(lexicon).plan(ask, _quoting("对优质项目强化土地、能耗等要素保障。"), [])
     assert plan.outcome is Outcome.NOT_COVERED
+
+
+def test_a_vague_count_does_not_answer_how_many(lexicon):
+    ask = analyse("市级中试平台认定几家？", lexicon).asks[0]
+    assert _planner(lexicon).plan(ask, _quoting("开展市级中试平台认定，组织申报一批中试平台。"), []).outcome is (
+        Outcome.NOT_COVERED
+    )
+    assert _planner(lexicon).plan(ask, _quoting("开展市级中试平台认定，认定20家中试平台。"), []).outcome is (
+        Outcome.ANSWERED
+    )

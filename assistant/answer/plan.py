@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from assistant.answer.analysis import INTENT_FIGURES, META_INTENTS, Ask, Intent, Lexicon, QuestionAnalysis
+from assistant.answer.asks import VAGUE_COUNT
 from assistant.answer.candidates import quote
 from assistant.answer.compose import Composition
 from assistant.core.figures import Figure, Kind, figures
@@ -104,7 +105,9 @@ class Planner:
             f
             for c in composition.chosen
             for f in c.chunk.facts
-            if f.kind == kind.value and any(f.sentence in s or s in f.sentence for s in sentences)
+            if f.kind == kind.value
+            and any(f.sentence in s or s in f.sentence for s in sentences)
+            and not f.span.endswith(tuple(VAGUE_COUNT))  # "组织申报一批" says no number
         ]
         several = bool(SEVERAL.search(ask.text))  # "…分别是多少": each figure speaks of one of the subjects
         return tuple(
@@ -119,7 +122,7 @@ class Planner:
         quoted = "".join(c.text for c in composition.chosen)
         unmet = next((f for f in ask.facets if not f.answered_by(quoted)), None)
         if unmet is not None:  # the clause speaks of the subject, not of the detail asked for
-            return self._not_covered(ask, composition, unmet.topic)
+            return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=unmet.topic)
         if ask.yes_no:
             return self._verdict(ask, composition, chunks)
         text = "".join(c.text for c in composition.chosen)
@@ -133,10 +136,13 @@ class Planner:
             return self._not_covered(ask, composition)
         return AskPlan(ask, Outcome.ANSWERED, composition)
 
-    def _not_covered(self, ask: Ask, composition: Composition, label: str = "") -> AskPlan:
+    def _not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
         subject = "".join(w for w in ask.subject if not any(w != u and w in u for u in ask.subject))[:20]
-        label = label or INTENT_LABELS.get(ask.intent, "")
-        missing = f"{subject}的{label or '相关内容'}" if subject else label or "该问题"
+        missing = (
+            f"{subject}的{INTENT_LABELS.get(ask.intent, '相关内容')}"
+            if subject
+            else INTENT_LABELS.get(ask.intent, "该问题")
+        )
         return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=missing)
 
     def _verdict(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:
