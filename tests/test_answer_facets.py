@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.analysis import Lexicon, analyse
+from assistant.answer.analysis import Intent, Lexicon, analyse
 from assistant.answer.asks import Facet, FacetScope
 from assistant.answer.candidates import Candidate, quote
 from assistant.answer.plan import Outcome, Planner
@@ -82,3 +82,9 @@ def test_a_vague_count_does_not_answer_how_many(lexicon):
     assert _planner(lexicon).plan(ask, _quoting("开展市级中试平台认定，认定20家中试平台。"), []).outcome is (
         Outcome.ANSWERED
     )
+
+
+def test_a_value_said_to_be_another_is_an_ask_of_its_own(lexicon):
+    asks = analyse("新建平台的补贴比例是多少？最高金额又是多少？", lexicon).asks
+    assert [a.intent for a in asks] == [Intent.RATIO, Intent.AMOUNT]
+    assert len(analyse("按多大比例补贴？是百分之几？", lexicon).asks) == 1

@@ -82,6 +82,7 @@ class Lexicon:
         rows = {name: pattern for name, pattern in resource_rows("asks.txt")}
         self.cue = re.compile(rows["cue"], re.IGNORECASE)
         self.split = re.compile(rows["split"])
+        self.another = re.compile(rows["another"])
         self.enum = re.compile(rows["enum"])
         self.yes_no = re.compile(rows["yesno"], re.IGNORECASE)
         self.wh = re.compile(rows["wh"], re.IGNORECASE)
@@ -218,6 +219,14 @@ def _same_intent(previous: Ask, ask: Ask) -> bool:
     return ask.intent is previous.intent and ask.intent in VALUE_INTENTS and not ask.yes_no
 
 
+def _again(previous: Ask, ask: Ask, clause: str, lexicon: Lexicon) -> bool:
+    """The clause asks the ask before again ("按多大比例？是百分之几？") or completes it ("如不属实，正确的标准是
+    什么？"); a value it says is another one ("最高金额又是多少？") is an ask of its own."""
+    if ask.intent in VALUE_INTENTS and lexicon.another.search(clause):
+        return False
+    return not ask.subject and not ask.proposed or _same_intent(previous, ask)
+
+
 def analyse(question: str, lexicon: Lexicon) -> QuestionAnalysis:
     english = is_english(question)
     source = translate(question, lexicon) if english else question
@@ -236,7 +245,7 @@ def analyse(question: str, lexicon: Lexicon) -> QuestionAnalysis:
             context.append(intro)
             clause = clause[len(intro) :].lstrip(" ，,")
         ask = make_ask(clause, lexicon, marked, text)
-        if asks and (not ask.subject and not ask.proposed or _same_intent(asks[-1], ask)):
+        if asks and _again(asks[-1], ask, clause, lexicon):
             previous = asks.pop()  # "如不属实，正确的标准是什么？", "按多大比例？是百分之几？": the ask before, again
             ask = make_ask(previous.text + "，" + clause, lexicon, message=text)
             intent = previous.intent if ask.intent is Intent.OTHER else ask.intent
