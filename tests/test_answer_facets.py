@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.analysis import Intent, Lexicon, analyse
-from assistant.answer.asks import Facet, FacetScope
+from assistant.answer.asks import Facet, FacetScope, asked_years
 from assistant.answer.candidates import Candidate, quote
 from assistant.answer.plan import Outcome, Planner
 from assistant.core.records import Chunk, Document
@@ -88,3 +88,14 @@ def test_a_value_said_to_be_another_is_an_ask_of_its_own(lexicon):
     asks = analyse("新建平台的补贴比例是多少？最高金额又是多少？", lexicon).asks
     assert [a.intent for a in asks] == [Intent.RATIO, Intent.AMOUNT]
     assert len(analyse("按多大比例补贴？是百分之几？", lexicon).asks) == 1
+
+
+def test_a_year_of_the_askers_own_past_is_not_asked_about():
+    assert asked_years("企业已于2023年建成中试平台，2025年的补贴比例是多少？") == ["2025"]
+    assert asked_years("2019年成立的企业，到2027年要建多少家？") == ["2027"]
+
+
+def test_subject_words_are_said_whatever_the_case(lexicon):
+    ask = analyse("上海AI方面点名了哪两个方向？", lexicon).asks[0]
+    assert "ai" in ask.subject
+    assert _planner(lexicon).subject_share_in(ask, "推动AI For Science在中试平台的深度应用") > 0

@@ -14,6 +14,9 @@ SUBSIDY_ASK = re.compile(r"补贴|补助|资助|奖励|扶持|补多少|给多�
 MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]*元")
 MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例|奖励|扶持")
 YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+PAST_YEAR = re.compile(
+    r"(?:已于|已在|已经在|早在)\s*(?:19|20)\d{2}年|(?:19|20)\d{2}年(?:就|已|已经)?(?:建成|成立|注册|投产|落户)"
+)
 DATE_ASK = re.compile(r"哪天|哪一天|日期|几月|几号|何时|什么时候|什么时间|发布时间|几点")
 DATED = re.compile(r"\d{4}(?:-\d{1,2}-\d{1,2}|年\d{1,2}月)")
 COUNT_ASK = re.compile(r"(?<!哪)(?:多少|几)(?:项|家|种|条|批|所|座)|多少个")  # not 哪几个部门, 几个亿
@@ -46,6 +49,11 @@ CN_DATE = "{0}年{1}月{2}日"
 NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
 COPIED = re.compile(r"抄送[:：][^。\n]*。?")
 PRINTED = re.compile(r"[^。\n]*\d{4}年\d{1,2}月\d{1,2}日印发")
+
+
+def asked_years(question: str) -> list[str]:
+    """The years a question asks about, not those of the asker's own past ("已于2023年建成中试平台")."""
+    return YEAR.findall(PAST_YEAR.sub("", question))
 
 
 def _lines(name: str) -> list[str]:

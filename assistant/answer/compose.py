@@ -28,7 +28,7 @@ from assistant.answer.asks import (
     SUBSIDY_ASK,
     TAG_QUESTION,
     VAGUE_COUNT,
-    YEAR,
+    asked_years,
     contrasts,
     mentions,
     whole,
@@ -177,7 +177,8 @@ class _Run:
         asked = COUNT_ASK.search(question)
         if asked and not any(self._counts(t, question[asked.end() :]) for t in texts):
             return "具体数量"
-        for year in YEAR.findall(question):  # a year the user proposes ("是2025年吗？") is checked, not required
+        # a year the user proposes ("是2025年吗？") is checked, not required; one of their own past ("已于2023年建成")
+        for year in asked_years(question):
             if not any(year in t for t in texts) and not TAG_QUESTION.search(question):
                 return "所问年份的情况"
         return None
@@ -265,7 +266,9 @@ class _Run:
         return document_facts(self.snapshot, question, resolved, self._match, self.places.parts)
 
     def _match(self, terms: dict[str, float], text: str) -> float:
-        """Weighted idf of the whole terms in `text`, domain words boosted."""
+        """Weighted idf of the whole terms in `text` (terms are lower case: "ai" is said by "AI"), domain words
+        boosted."""
+        text = text.lower()
         return sum(
             terms[t] * max(self.idf(t), 0.5) * (DOMAIN_BOOST if t in self.tokenizer.domain else 1.0)
             for t in whole(t for t in terms if t in text)
@@ -303,7 +306,7 @@ class _Run:
             return 0.0
         context = " ".join(
             f"{c.text} {c.chunk.text} {' '.join(c.chunk.path)} {c.document.title} " + c.document.place for c in chosen
-        )
+        ).lower()
         known = sorted(self.idf(t) for t in own if self.idf(t) > 0)
         # words no document uses (chat, self-description) weigh a share of a typical word, never of "中试" alone
         oov = OOV_SHARE * max(known[len(known) // 2] if known else 1.0, 1.0)

@@ -83,7 +83,8 @@ class Planner:
         self.subject_share = subject_share
 
     def _says(self, text: str, word: str) -> bool:
-        return any(w in text for w in [word, *self.synonyms.get(word, [])])
+        lowered = text.lower()  # subject words are lower case: "ai" is said by "AI"
+        return any(w in lowered for w in [word, *self.synonyms.get(word, [])])
 
     def subject_share_in(self, ask: Ask, text: str) -> float:
         """The idf share of the ask's subject words (those the documents use) that `text` says."""
