@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.analysis import Intent, Lexicon, analyse
-from assistant.answer.asks import Facet, FacetScope, asked_years
+from assistant.answer.asks import Facet, FacetScope, asked_years, list_heads
 from assistant.answer.candidates import Candidate, quote
+from assistant.answer.followup import definition_phrases
 from assistant.answer.plan import Outcome, Planner
 from assistant.core.records import Chunk, Document
 from ingest.facts import extract_facts
@@ -99,3 +100,13 @@ def test_subject_words_are_said_whatever_the_case(lexicon):
     ask = analyse("上海AI方面点名了哪两个方向？", lexicon).asks[0]
     assert "ai" in ask.subject
     assert _planner(lexicon).subject_share_in(ask, "推动AI For Science在中试平台的深度应用") > 0
+
+
+def test_the_category_a_list_ask_enumerates_is_not_required_of_the_clause():
+    assert list_heads("除了企业，还有哪些主体可以参与共建？") == {"主体"}
+    assert list_heads("上海方案鼓励加大投入吗？") == set()
+
+
+def test_a_colloquial_definition_ask_is_a_definition(lexicon, tokenizer):
+    assert analyse("中试到底是啥意思？", lexicon).asks[0].intent is Intent.DEFINITION
+    assert definition_phrases("中试到底是啥意思？", tokenizer) == ("中试是",)

@@ -193,7 +193,8 @@ def requested(asked: str, message: str, yes_no: bool, lexicon: Lexicon) -> tuple
         f
         for f in lexicon.facets
         if any(
-            lexicon.tokenizer.says(message if f.scope is FacetScope.MESSAGE and yes_no else asked, w) for w in f.asks
+            lexicon.tokenizer.says((message if f.scope is FacetScope.MESSAGE and yes_no else asked).lower(), w)
+            for w in f.asks
         )
     )
 

@@ -13,6 +13,7 @@ MONEY_STRICT = re.compile(r"多少钱|金额|多少万|几万|额度|资金量")
 SUBSIDY_ASK = re.compile(r"补贴|补助|资助|奖励|扶持|补多少|给多少|支持多少")
 MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]*元")
 MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例|奖励|扶持")
+LIST_HEAD = re.compile(r"(?:哪些|哪几[个种类项家条]?|哪[一两三四五六七八九十][个种类项家条])([\u4e00-\u9fff]{2})")
 YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 PAST_YEAR = re.compile(
     r"(?:已于|已在|已经在|早在)\s*(?:19|20)\d{2}年|(?:19|20)\d{2}年(?:就|已|已经)?(?:建成|成立|注册|投产|落户)"
@@ -49,6 +50,12 @@ CN_DATE = "{0}年{1}月{2}日"
 NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
 COPIED = re.compile(r"抄送[:：][^。\n]*。?")
 PRINTED = re.compile(r"[^。\n]*\d{4}年\d{1,2}月\d{1,2}日印发")
+
+
+def list_heads(question: str) -> set[str]:
+    """The words that name what a list ask enumerates ("还有哪些主体可以参与" → 主体): the clause names the items
+    (高校、研究机构), seldom the category."""
+    return set(LIST_HEAD.findall(question))
 
 
 def asked_years(question: str) -> list[str]:
@@ -88,12 +95,18 @@ class Facet:
     scope: FacetScope = FacetScope.ASK
 
     def answered_by(self, text: str) -> bool:
-        return any(a in text for a in self.answers)
+        lowered = text.lower()
+        return any(a in lowered for a in self.answers)
 
 
 def facets() -> list[Facet]:
     return [
-        Facet(row[0], tuple(row[1].split(",")), tuple(row[2].split(",")), FacetScope(row[3] if len(row) > 3 else "ask"))
+        Facet(
+            row[0],
+            tuple(row[1].lower().split(",")),
+            tuple(row[2].lower().split(",")),
+            FacetScope(row[3] if len(row) > 3 else "ask"),
+        )
         for row in resource_rows("facets.txt")
     ]
 

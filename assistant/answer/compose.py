@@ -30,6 +30,7 @@ from assistant.answer.asks import (
     VAGUE_COUNT,
     asked_years,
     contrasts,
+    list_heads,
     mentions,
     whole,
 )
@@ -275,9 +276,10 @@ class _Run:
         )
 
     def _coverage(self, resolved: Resolved, chosen: list[Candidate]) -> float:
-        if any(c.chunk.path[-1].startswith(p) for c in chosen for p in resolved.phrases):
+        if any(c.chunk.path[-1].startswith(p) or c.text.startswith(p) for c in chosen for p in resolved.phrases):
             return 1.0
         meta = any(c.meta for c in chosen)
+        heads = list_heads(resolved.question)
         terms = resolved.own_terms if not resolved.followup or meta else resolved.terms
         own = {
             t: w
@@ -285,6 +287,7 @@ class _Run:
             if (w >= 0.99 or resolved.followup and not meta and w >= 0.49)
             and t not in self.naming
             and not BARE_NUMBER.fullmatch(t)
+            and t not in heads
         }
         if meta:  # the words that ask for a document fact are answered by the fact itself
             own = {
