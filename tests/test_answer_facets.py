@@ -46,7 +46,7 @@ def test_the_facet_comes_from_the_part_that_asks_not_from_the_background(lexicon
 
 
 def test_every_asking_segment_of_a_clause_requests_its_facet(lexicon):
-    assert "延期续期" in _topics(lexicon, "服务券的有效期是多久，过期了能延期吗？")[0]
+    assert _topics(lexicon, "服务券的有效期多久，延期怎么办？") == [["有效期", "延期续期"]]
 
 
 def test_the_askers_ownership_counts_only_when_asking_whether_they_may(lexicon):
@@ -110,3 +110,9 @@ def test_the_category_a_list_ask_enumerates_is_not_required_of_the_clause():
 def test_a_colloquial_definition_ask_is_a_definition(lexicon, tokenizer):
     assert analyse("中试到底是啥意思？", lexicon).asks[0].intent is Intent.DEFINITION
     assert definition_phrases("中试到底是啥意思？", tokenizer) == ("中试是",)
+
+
+def test_a_list_ask_followed_by_whether_it_concerns_the_asker_is_two_asks(lexicon):
+    asks = analyse("要重点突破哪些关键技术，和我们业务有没有关系？", lexicon).asks
+    assert [(a.intent, a.yes_no) for a in asks] == [(Intent.LIST, False), (Intent.OTHER, True)]
+    assert len(analyse("哪些企业可以申请，需要满足什么条件？", lexicon).asks) == 1

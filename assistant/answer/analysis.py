@@ -228,6 +228,28 @@ def _again(previous: Ask, ask: Ask, clause: str, lexicon: Lexicon) -> bool:
     return not ask.subject and not ask.proposed or _same_intent(previous, ask)
 
 
+def _mixed(clause: str, lexicon: Lexicon) -> list[str]:
+    """A clause that asks for something and then whether it holds for the asker ("要重点突破哪些关键技术，和我们
+    业务有没有关系") is two asks: the second must not make the first a yes/no one."""
+    segments = re.split(r"(?<=[，,])", clause)
+    for i in range(1, len(segments)):
+        head, tail = "".join(segments[:i]), "".join(segments[i:])
+        asks_what = lexicon.wh.search(head) and not lexicon.yes_no.search(head)
+        if asks_what and lexicon.yes_no.search(tail) and not lexicon.wh.search(tail) and subject_words(tail, lexicon):
+            return [head.rstrip("，,"), tail]
+    return [clause]
+
+
+def _add(asks: list[Ask], clause: str, marked: bool, message: str, lexicon: Lexicon) -> None:
+    ask = make_ask(clause, lexicon, marked, message)
+    if asks and _again(asks[-1], ask, clause, lexicon):
+        previous = asks.pop()  # "如不属实，正确的标准是什么？", "按多大比例？是百分之几？": the ask before, again
+        ask = make_ask(previous.text + "，" + clause, lexicon, message=message)
+        intent = previous.intent if ask.intent is Intent.OTHER else ask.intent
+        ask = Ask(ask.text, intent, previous.yes_no, previous.proposed, previous.subject, facets=ask.facets)
+    asks.append(ask)
+
+
 def analyse(question: str, lexicon: Lexicon) -> QuestionAnalysis:
     english = is_english(question)
     source = translate(question, lexicon) if english else question
@@ -245,13 +267,8 @@ def analyse(question: str, lexicon: Lexicon) -> QuestionAnalysis:
         if intro:
             context.append(intro)
             clause = clause[len(intro) :].lstrip(" ，,")
-        ask = make_ask(clause, lexicon, marked, text)
-        if asks and _again(asks[-1], ask, clause, lexicon):
-            previous = asks.pop()  # "如不属实，正确的标准是什么？", "按多大比例？是百分之几？": the ask before, again
-            ask = make_ask(previous.text + "，" + clause, lexicon, message=text)
-            intent = previous.intent if ask.intent is Intent.OTHER else ask.intent
-            ask = Ask(ask.text, intent, previous.yes_no, previous.proposed, previous.subject, facets=ask.facets)
-        asks.append(ask)
+        for part in _mixed(clause, lexicon):
+            _add(asks, part, marked, text, lexicon)
     if not asks:  # a statement asks too ("想了解一下中试服务券")
         joined = "，".join(context) or text
         asks, context = [make_ask(joined, lexicon, message=text)], []
