@@ -11,6 +11,7 @@ from assistant.answer.candidates import Candidate, quote
 from assistant.answer.followup import definition_phrases
 from assistant.answer.plan import Outcome, Planner
 from assistant.core.records import Chunk, Document
+from assistant.retrieval.scope import unindexed_title
 from ingest.facts import extract_facts
 
 DOCUMENT = Document("d", "某省中试平台实施方案", None, ("某省工业和信息化厅",), None, "other", 1, "d.txt", "h")
@@ -116,3 +117,10 @@ def test_a_list_ask_followed_by_whether_it_concerns_the_asker_is_two_asks(lexico
     asks = analyse("要重点突破哪些关键技术，和我们业务有没有关系？", lexicon).asks
     assert [(a.intent, a.yes_no) for a in asks] == [(Intent.LIST, False), (Intent.OTHER, True)]
     assert len(analyse("哪些企业可以申请，需要满足什么条件？", lexicon).asks) == 1
+
+
+def test_what_a_document_not_on_file_holds_is_not_answered():
+    documents = [DOCUMENT]
+    assert unindexed_title("《中试平台建设指引》里的建设要点有哪些？", documents) == "中试平台建设指引"
+    assert unindexed_title("《实施方案》里的补贴标准是多少？", documents) is None  # a part of an indexed title
+    assert unindexed_title("上海方案落实的是《中试平台建设指引》吗？", documents) is None  # not asked what it holds

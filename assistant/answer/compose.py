@@ -45,6 +45,7 @@ from assistant.core.records import Chunk, Citation, Hit
 from assistant.core.resources import template
 from assistant.index.lexical import ChineseTokenizer
 from assistant.index.snapshot import Snapshot
+from assistant.retrieval.scope import unindexed_title
 from ingest.chunk import full_sentences
 
 SENTENCE_HITS = 5
@@ -140,6 +141,9 @@ class _Run:
             overview = self._overview(resolved, hits)
             if overview is not None:
                 return overview
+        elsewhere = unindexed_title(question, self.snapshot.documents.values())
+        if elsewhere:  # what a document not on file holds
+            return self._refuse(f"《{elsewhere}》的内容（该文件未收录）", hits)
         candidates = self._sibling_candidates(resolved) or self._meta_candidates(
             question, resolved
         ) + self._sentence_candidates(question, resolved, hits)
@@ -279,7 +283,7 @@ class _Run:
         if any(c.chunk.path[-1].startswith(p) or c.text.startswith(p) for c in chosen for p in resolved.phrases):
             return 1.0
         meta = any(c.meta for c in chosen)
-        heads = list_heads(resolved.question)
+        heads = list_heads(resolved.question) if any("、" in c.text for c in chosen) else set()
         terms = resolved.own_terms if not resolved.followup or meta else resolved.terms
         own = {
             t: w
