@@ -124,3 +124,12 @@ def test_what_a_document_not_on_file_holds_is_not_answered():
     assert unindexed_title("《中试平台建设指引》里的建设要点有哪些？", documents) == "中试平台建设指引"
     assert unindexed_title("《实施方案》里的补贴标准是多少？", documents) is None  # a part of an indexed title
     assert unindexed_title("上海方案落实的是《中试平台建设指引》吗？", documents) is None  # not asked what it holds
+
+
+def test_an_english_second_question_after_a_preposition_is_an_ask_of_its_own(lexicon):
+    asks = analyse("Which two ministries issued the opinions, and on what date?", lexicon).asks
+    assert [a.intent for a in asks] == [Intent.ISSUER, Intent.DATE]
+
+
+def test_an_english_definition_ask_is_a_definition(lexicon):
+    assert analyse("How does the interpretation define pilot testing?", lexicon).asks[0].intent is Intent.DEFINITION

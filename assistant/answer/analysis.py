@@ -19,7 +19,10 @@ from assistant.core.figures import Figure, Kind, figures
 from assistant.index.lexical import ChineseTokenizer
 
 ENGLISH_SHARE = 0.5
-ENGLISH_ASKS = re.compile(r"\?|,\s*and\s+(?=(?:what|who|when|which|how|where|is|are|does|do|can)\b)", re.IGNORECASE)
+ENGLISH_ASKS = re.compile(
+    r"\?|,\s*and\s+(?=(?:(?:on|in|at|by|for|from|to|under)\s+)?(?:what|who|when|which|how|where|is|are|does|do|can)\b)",
+    re.IGNORECASE,
+)
 QUESTION_MARK = re.compile(r"[？?]\s*$")
 
 
@@ -225,6 +228,8 @@ def _again(previous: Ask, ask: Ask, clause: str, lexicon: Lexicon) -> bool:
     什么？"); a value it says is another one ("最高金额又是多少？") is an ask of its own."""
     if ask.intent in VALUE_INTENTS and lexicon.another.search(clause):
         return False
+    if ask.intent is not previous.intent and {ask.intent, previous.intent} <= META_INTENTS:
+        return False  # "哪两个部门印发的？什么日期？": another fact of the document
     return not ask.subject and not ask.proposed or _same_intent(previous, ask)
 
 
