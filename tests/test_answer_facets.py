@@ -133,3 +133,10 @@ def test_an_english_second_question_after_a_preposition_is_an_ask_of_its_own(lex
 
 def test_an_english_definition_ask_is_a_definition(lexicon):
     assert analyse("How does the interpretation define pilot testing?", lexicon).asks[0].intent is Intent.DEFINITION
+
+
+def test_whether_asked_on_the_way_to_a_figure_needs_the_figure(lexicon):
+    ask = analyse("方案有没有提出产值目标，是多少亿元？", lexicon).asks[0]
+    assert ask.yes_no
+    plan = _planner(lexicon).plan(ask, _quoting("到2027年，建成20家左右市级中试平台。"), [])
+    assert plan.outcome is Outcome.NOT_COVERED and plan.verdict is None

@@ -124,7 +124,7 @@ class Planner:
         unmet = next((f for f in ask.facets if not f.answered_by(quoted)), None)
         if unmet is not None:  # the clause speaks of the subject, not of the detail asked for
             return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=unmet.topic)
-        if ask.yes_no:
+        if ask.yes_no and not self._asks_value(ask):
             return self._verdict(ask, composition, chunks)
         text = "".join(c.text for c in composition.chosen)
         rule = self.lexicon.rule(ask.intent)
@@ -136,6 +136,10 @@ class Planner:
         if ask.intent not in META_INTENTS and rule and rule.answers and not rule.answers.search(text):
             return self._not_covered(ask, composition)
         return AskPlan(ask, Outcome.ANSWERED, composition)
+
+    def _asks_value(self, ask: Ask) -> bool:
+        """ "有没有提出…目标，是多少亿元？": whether is asked on the way to a figure, which answers both."""
+        return ask.intent in INTENT_FIGURES and not ask.proposed and bool(self.lexicon.wh.search(ask.text))
 
     def _not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
         subject = "".join(w for w in ask.subject if not any(w != u and w in u for u in ask.subject))[:20]
