@@ -140,3 +140,12 @@ def test_whether_asked_on_the_way_to_a_figure_needs_the_figure(lexicon):
     assert ask.yes_no
     plan = _planner(lexicon).plan(ask, _quoting("到2027年，建成20家左右市级中试平台。"), [])
     assert plan.outcome is Outcome.NOT_COVERED and plan.verdict is None
+
+
+def test_whether_a_duration_is_stated_needs_the_duration_but_background_years_ask_none(lexicon):
+    ask = analyse("方案里有没有说多久能办下来？", lexicon).asks[0]
+    plan = _planner(lexicon).plan(ask, _quoting("对优质项目简化审批流程。"), [])
+    assert plan.outcome is Outcome.NOT_COVERED
+    told = analyse("老师傅搞中试十几年了，想评高级职称有没有门路？", lexicon).asks[0]
+    talent = _quoting("支持中试人才通过绿色通道申报高级职称。")
+    assert _planner(lexicon).plan(told, talent, []).outcome is Outcome.VERDICT

@@ -24,6 +24,7 @@ ENGLISH_ASKS = re.compile(
     re.IGNORECASE,
 )
 QUESTION_MARK = re.compile(r"[？?]\s*$")
+APPROXIMATE = re.compile(r"[十百千万好]几|几[十百千万]")  # a rough number, not a question
 
 
 class Intent(Enum):
@@ -239,7 +240,8 @@ def _mixed(clause: str, lexicon: Lexicon) -> list[str]:
     segments = re.split(r"(?<=[，,])", clause)
     for i in range(1, len(segments)):
         head, tail = "".join(segments[:i]), "".join(segments[i:])
-        asks_what = lexicon.wh.search(head) and not lexicon.yes_no.search(head)
+        asking = APPROXIMATE.sub("", segments[i - 1])  # "搞中试十几年了" asks nothing
+        asks_what = lexicon.wh.search(asking) and not lexicon.yes_no.search(head)
         if asks_what and lexicon.yes_no.search(tail) and not lexicon.wh.search(tail) and subject_words(tail, lexicon):
             return [head.rstrip("，,"), tail]
     return [clause]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from assistant.answer.analysis import INTENT_FIGURES, META_INTENTS, Ask, Intent, Lexicon, QuestionAnalysis
+from assistant.answer.analysis import INTENT_FIGURES, META_INTENTS, Ask, Intent, Lexicon, QuestionAnalysis, focus
 from assistant.answer.asks import VAGUE_COUNT
 from assistant.answer.candidates import quote
 from assistant.answer.compose import Composition
@@ -138,8 +138,14 @@ class Planner:
         return AskPlan(ask, Outcome.ANSWERED, composition)
 
     def _asks_value(self, ask: Ask) -> bool:
-        """ "有没有提出…目标，是多少亿元？": whether is asked on the way to a figure, which answers both."""
-        return ask.intent in INTENT_FIGURES and not ask.proposed and bool(self.lexicon.wh.search(ask.text))
+        """ "有没有提出…目标，是多少亿元？", "有没有说多久能办下来？": whether is asked on the way to a value (a
+        figure, a duration, a body), which answers both."""
+        rule = self.lexicon.rule(ask.intent)
+        asked = focus(ask.text, self.lexicon)  # the value is asked, not told before it ("搞中试十几年了，…")
+        valued = (ask.intent in INTENT_FIGURES or ask.intent not in META_INTENTS and rule and rule.answers) and (
+            rule and rule.asks.search(asked)
+        )
+        return bool(valued) and not ask.proposed and bool(self.lexicon.wh.search(asked))
 
     def _not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
         subject = "".join(w for w in ask.subject if not any(w != u and w in u for u in ask.subject))[:20]
