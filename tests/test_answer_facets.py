@@ -87,8 +87,9 @@ def test_a_vague_count_does_not_answer_how_many(lexicon):
 
 
 def test_a_value_said_to_be_another_is_an_ask_of_its_own(lexicon):
-    asks = analyse("新建平台的补贴比例是多少？最高金额又是多少？", lexicon).asks
+    asks = analyse("对新建平台，设备投资的补贴比例是多少？最高金额又是多少？", lexicon).asks
     assert [a.intent for a in asks] == [Intent.RATIO, Intent.AMOUNT]
+    assert asks[1].text == "对新建平台，最高金额又是多少"  # of what the second is asked
     assert len(analyse("按多大比例补贴？是百分之几？", lexicon).asks) == 1
 
 
