@@ -320,14 +320,13 @@ class _Run:
         total = matched = 0.0
         unknown = 0
         for term, weight in sorted(own.items(), key=lambda tw: -tw[1]):
-            unknown += not self.idf(term)
-            if unknown > OOV_CAP and not self.idf(term):
+            said = any(a in context for a in [term, *self.tokenizer.synonyms.get(term, [])])
+            unknown += not self.idf(term) and not said
+            if unknown > OOV_CAP and not self.idf(term) and not said:
                 continue  # a long chatty question is not less answerable for every further word of chat
             idf = self.idf(term) or oov
             total += weight * idf
-            alts = [term] + self.tokenizer.synonyms.get(term, [])
-            if any(a in context for a in alts):
-                matched += weight * idf
+            matched += weight * idf if said else 0.0
         return matched / total if total else 0.0
 
     def _select(
