@@ -193,13 +193,11 @@ def focus(text: str, lexicon: Lexicon) -> str:
 def requested(asked: str, message: str, yes_no: bool, lexicon: Lexicon) -> tuple[Facet, ...]:
     """The facets the part of an ask that asks requests; a facet of the asker ("外资") may be said anywhere in
     the message when the ask is whether they may ("我们是德资企业，能申请吗？")."""
+    texts = {FacetScope.ASK: asked.lower(), FacetScope.MESSAGE: (message if yes_no else asked).lower()}
     return tuple(
         f
         for f in lexicon.facets
-        if any(
-            lexicon.tokenizer.says((message if f.scope is FacetScope.MESSAGE and yes_no else asked).lower(), w)
-            for w in f.asks
-        )
+        if any(w in texts[f.scope] and lexicon.tokenizer.says(texts[f.scope], w) for w in f.asks)
     )
 
 
