@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.analysis import Intent, Lexicon, analyse
-from assistant.answer.asks import Facet, FacetScope, asked_years, list_heads
+from assistant.answer.asks import Facet, FacetScope, asked_years, list_heads, without_yardstick
 from assistant.answer.candidates import Candidate, quote
 from assistant.answer.followup import definition_phrases
 from assistant.answer.plan import Outcome, Planner
@@ -150,3 +150,8 @@ def test_whether_a_duration_is_stated_needs_the_duration_but_background_years_as
     told = analyse("老师傅搞中试十几年了，想评高级职称有没有门路？", lexicon).asks[0]
     talent = _quoting("支持中试人才通过绿色通道申报高级职称。")
     assert _planner(lexicon).plan(told, talent, []).outcome is Outcome.VERDICT
+
+
+def test_a_place_only_compared_with_is_not_asked_about():
+    assert without_yardstick("浙江的补贴标准是多少，跟上海比哪个高") == "浙江的补贴标准是多少，哪个高"
+    assert without_yardstick("上海和浙江的补贴标准分别是多少") == "上海和浙江的补贴标准分别是多少"

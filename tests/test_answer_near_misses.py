@@ -24,3 +24,8 @@ def test_chat_words_do_not_hide_what_their_synonyms_find(workspace):
 def test_a_document_not_on_file_is_not_answered_from_a_clause_that_mentions_it(workspace):
     answer = workspace[1].ask("《制造业中试平台建设指引》里的建设要点具体有哪些？")
     assert answer.refused and "未收录" in answer.answer.splitlines()[0]
+
+
+def test_another_provinces_rule_compared_with_the_indexed_one_is_refused(workspace):
+    answer = workspace[1].ask("江苏省对中试平台的补贴标准是多少？跟上海比哪个高？")
+    assert answer.refused and "1亿元" not in answer.answer

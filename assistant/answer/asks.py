@@ -15,6 +15,7 @@ MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]*元")
 MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例|奖励|扶持")
 LIST_HEAD = re.compile(r"(?:哪些|哪几[个种类项家条]?|哪[一两三四五六七八九十][个种类项家条])([\u4e00-\u9fff]{2})")
 YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+COMPARED_WITH = re.compile(r"(?:跟|和|与|同)[^，,。？?]{1,6}?(?:相比|比较|比)")
 PAST_YEAR = re.compile(
     r"(?:已于|已在|已经在|早在)\s*(?:19|20)\d{2}年|(?:19|20)\d{2}年(?:就|已|已经)?(?:建成|成立|注册|投产|落户)"
 )
@@ -56,6 +57,11 @@ def list_heads(question: str) -> set[str]:
     """The words that name what a list ask enumerates ("还有哪些主体可以参与" → 主体): the clause names the items
     (高校、研究机构), seldom the category."""
     return set(LIST_HEAD.findall(question))
+
+
+def without_yardstick(question: str) -> str:
+    """The question without what it only compares with: in "浙江的标准，跟上海比哪个高" 上海 is not asked about."""
+    return COMPARED_WITH.sub("", question)
 
 
 def asked_years(question: str) -> list[str]:

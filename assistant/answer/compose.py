@@ -33,6 +33,7 @@ from assistant.answer.asks import (
     list_heads,
     mentions,
     whole,
+    without_yardstick,
 )
 from assistant.answer.candidates import Candidate, Composition, quote
 from assistant.answer.document_facts import document_facts
@@ -107,7 +108,11 @@ class _Run:
         other = next((p for p in named if p.status is not PlaceStatus.INDEXED), None)
         # a place the question itself names, whatever came before; "北京的实施方案" does not name Shanghai;
         # a division inside an indexed place ("浦东新区", "苏州") is answered from that place's documents, with a note
-        if other and other.status is PlaceStatus.UNINDEXED and not self.places.explicitly_named(question):
+        if (
+            other
+            and other.status is PlaceStatus.UNINDEXED
+            and not self.places.explicitly_named(without_yardstick(question))
+        ):
             return self._refuse(f"{other.name}的中试政策", hits, other_place=True)
         composition = self._answer(question, resolved, hits, other.name if other else "")
         if composition.refused:
