@@ -155,3 +155,8 @@ def test_whether_a_duration_is_stated_needs_the_duration_but_background_years_as
 def test_a_place_only_compared_with_is_not_asked_about():
     assert without_yardstick("浙江的补贴标准是多少，跟上海比哪个高") == "浙江的补贴标准是多少，哪个高"
     assert without_yardstick("上海和浙江的补贴标准分别是多少") == "上海和浙江的补贴标准分别是多少"
+
+
+def test_a_value_asked_of_its_own_detail_is_an_ask_of_its_own(lexicon):
+    asks = analyse("到2027年要建多少家市级平台？目前已经认定了多少家？", lexicon).asks
+    assert len(asks) == 2 and [f.topic for f in asks[1].facets] == ["实施进展"]
