@@ -247,10 +247,11 @@ def _mixed(clause: str, lexicon: Lexicon) -> list[str]:
 
 def _add(asks: list[Ask], clause: str, marked: bool, message: str, lexicon: Lexicon) -> None:
     ask = make_ask(clause, lexicon, marked, message)
-    told = [s for s in re.split(r"[，,]", asks[-1].text) if not lexicon.cue.search(s)] if asks else []
-    if told and not ask.subject and not _again(asks[-1], ask, clause, lexicon):
-        ask = make_ask("，".join([*told, clause]), lexicon, marked, message)  # "最高金额又是多少": of what it is said
-    if asks and _again(asks[-1], ask, clause, lexicon):
+    if asks and not _again(asks[-1], ask, clause, lexicon):
+        told = [s for s in re.split(r"[，,]", asks[-1].text) if not lexicon.cue.search(s)]
+        if told and not ask.subject:  # "最高金额又是多少": asked of what the ask before was told about
+            ask = make_ask("，".join([*told, clause]), lexicon, marked, message)
+    elif asks:
         previous = asks.pop()  # "如不属实，正确的标准是什么？", "按多大比例？是百分之几？": the ask before, again
         ask = make_ask(previous.text + "，" + clause, lexicon, message=message)
         intent = previous.intent if ask.intent is Intent.OTHER else ask.intent

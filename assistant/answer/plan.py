@@ -120,13 +120,12 @@ class Planner:
     def plan(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:
         if composition.refused:
             return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=composition.topic)
-        quoted = "".join(c.text for c in composition.chosen)
-        unmet = next((f for f in ask.facets if not f.answered_by(quoted)), None)
+        text = "".join(c.text for c in composition.chosen)
+        unmet = next((f for f in ask.facets if not f.answered_by(text)), None)
         if unmet is not None:  # the clause speaks of the subject, not of the detail asked for
             return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=unmet.topic)
         if ask.yes_no and not self._asks_value(ask):
             return self._verdict(ask, composition, chunks)
-        text = "".join(c.text for c in composition.chosen)
         rule = self.lexicon.rule(ask.intent)
         if ask.intent in INTENT_FIGURES:
             facts = self.attached(ask, composition, INTENT_FIGURES[ask.intent])
@@ -141,11 +140,11 @@ class Planner:
         """ "有没有提出…目标，是多少亿元？", "有没有说多久能办下来？": whether is asked on the way to a value (a
         figure, a duration, a body), which answers both."""
         rule = self.lexicon.rule(ask.intent)
+        if ask.proposed or rule is None or ask.intent in META_INTENTS:
+            return False
         asked = focus(ask.text, self.lexicon)  # the value is asked, not told before it ("搞中试十几年了，…")
-        valued = (ask.intent in INTENT_FIGURES or ask.intent not in META_INTENTS and rule and rule.answers) and (
-            rule and rule.asks.search(asked)
-        )
-        return bool(valued) and not ask.proposed and bool(self.lexicon.wh.search(asked))
+        valued = ask.intent in INTENT_FIGURES or rule.answers is not None
+        return valued and bool(rule.asks.search(asked) and self.lexicon.wh.search(asked))
 
     def _not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
         subject = "".join(w for w in ask.subject if not any(w != u and w in u for u in ask.subject))[:20]
