@@ -288,7 +288,10 @@ class _Run:
         if any(c.chunk.path[-1].startswith(p) or c.text.startswith(p) for c in chosen for p in resolved.phrases):
             return 1.0
         meta = any(c.meta for c in chosen)
-        heads = list_heads(resolved.question) if any("、" in c.text for c in chosen) else set()
+        enumerated = not resolved.followup and any(
+            "、" in c.text for c in chosen
+        )  # an elliptical ask has no words to spare
+        heads = list_heads(resolved.question) if enumerated else set()
         terms = resolved.own_terms if not resolved.followup or meta else resolved.terms
         own = {
             t: w
