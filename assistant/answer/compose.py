@@ -288,9 +288,9 @@ class _Run:
         if any(c.chunk.path[-1].startswith(p) or c.text.startswith(p) for c in chosen for p in resolved.phrases):
             return 1.0
         meta = any(c.meta for c in chosen)
-        enumerated = not resolved.followup and any(
-            "、" in c.text for c in chosen
-        )  # an elliptical ask has no words to spare
+        # the category of a list ask ("哪些主体") need not be said by a clause that enumerates; an elliptical
+        # follow-up has no words to spare
+        enumerated = not resolved.followup and any("、" in c.text for c in chosen)
         heads = list_heads(resolved.question) if enumerated else set()
         terms = resolved.own_terms if not resolved.followup or meta else resolved.terms
         own = {
