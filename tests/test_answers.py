@@ -262,9 +262,10 @@ def test_eval_meets_floors(workspace, tmp_path):
 # scored after this session's changes: answer correct 0.735, false refusal 0.206, unanswerable refusal 0.667.
 # General fixes made while looking at its failures brought it to 0.794 / 0.147 / 1.000. A second review then made
 # document facts stricter: ho-cross-01, answered with the Shanghai plan's own date (wrong), is now refused (0.176).
-# A refusal is the better failure; the floors sit under these values.
-HELDOUT_FLOORS = {"answer_correct": 0.78, "unanswerable_refusal": 0.95, "hit@5": 0.92}
-HELDOUT_CEILINGS = {"false_refusal": 0.18, "unsupported_numbers": 0}
+# A refusal is the better failure; the floors sit under these values. Issue 13 (a list's category not required
+# of the clause, synonyms of words no document uses, two values in a row as two asks): 0.853 / 0.088 / 1.000.
+HELDOUT_FLOORS = {"answer_correct": 0.83, "unanswerable_refusal": 0.95, "hit@5": 0.92}
+HELDOUT_CEILINGS = {"false_refusal": 0.11, "unsupported_numbers": 0}
 
 
 def test_heldout_set_meets_its_floors(workspace, tmp_path):

@@ -13,17 +13,21 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from assistant.answer.asks import VAGUE_COUNT, resource_rows, resource_words
+from assistant.answer.asks import VAGUE_COUNT, Facet, FacetScope, facets, resource_rows, resource_words
 from assistant.answer.normalize import Repair, Speller, normalize
 from assistant.core.figures import Figure, Kind, figures
 from assistant.index.lexical import ChineseTokenizer
 
 ENGLISH_SHARE = 0.5
-ENGLISH_ASKS = re.compile(r"\?|,\s*and\s+(?=(?:what|who|when|which|how|where|is|are|does|do|can)\b)", re.IGNORECASE)
+ENGLISH_ASKS = re.compile(
+    r"\?|,\s*and\s+(?=(?:(?:on|in|at|by|for|from|to|under)\s+)?(?:what|who|when|which|how|where|is|are|does|do|can)\b)",
+    re.IGNORECASE,
+)
 QUESTION_MARK = re.compile(r"[？?]\s*$")
 CN_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 MONTHS = "january february march april may june july august september october november december".split()
 TARGET_YEAR = re.compile(r"(?:到|至|截至|截止到)$")
+APPROXIMATE = re.compile(r"[十百千万好]几|几[十百千万]")  # a rough number, not a question
 
 
 class Intent(Enum):
@@ -64,6 +68,7 @@ class Ask:
     proposed: tuple[Figure, ...]  # figures a yes/no ask puts forward ("是不是最高1亿？")
     subject: tuple[str, ...]  # its own words that name what it is about (generic words left out)
     asked: tuple[tuple[str, ...], ...] = ()  # the subject words of each segment that asks ("…多少钱，占比重多少")
+    facets: tuple[Facet, ...] = ()  # the details it requests (a deadline, a fee, who verifies): see facets.txt
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class Lexicon:
         rows = {name: pattern for name, pattern in resource_rows("asks.txt")}
         self.cue = re.compile(rows["cue"], re.IGNORECASE)
         self.split = re.compile(rows["split"])
+        self.another = re.compile(rows["another"])
         self.enum = re.compile(rows["enum"])
         self.yes_no = re.compile(rows["yesno"], re.IGNORECASE)
         self.wh = re.compile(rows["wh"], re.IGNORECASE)
@@ -102,6 +108,7 @@ class Lexicon:
             for name in ("support", "negated", "refuses", "listed", "each", "total", "must", "obliges")
         }
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)
+        self.facets = facets()
 
     def rule(self, intent: Intent) -> IntentRule | None:
         return next((r for r in self.intents if r.intent is intent), None)
@@ -207,8 +214,20 @@ def focus(text: str, lexicon: Lexicon) -> str:
     return "，".join(segments[start:])
 
 
-def make_ask(text: str, lexicon: Lexicon, marked: bool = False) -> Ask:
-    """`marked`: the clause ended with a question mark; a statement so marked ("全球第一？") is a yes/no ask."""
+def requested(asked: str, message: str, yes_no: bool, lexicon: Lexicon) -> tuple[Facet, ...]:
+    """The facets the part of an ask that asks requests; a facet of the asker ("外资") may be said anywhere in
+    the message when the ask is whether they may ("我们是德资企业，能申请吗？")."""
+    texts = {FacetScope.ASK: asked.lower(), FacetScope.MESSAGE: (message if yes_no else asked).lower()}
+    return tuple(
+        f
+        for f in lexicon.facets
+        if any(w in texts[f.scope] and lexicon.tokenizer.says(texts[f.scope], w) for w in f.asks)
+    )
+
+
+def make_ask(text: str, lexicon: Lexicon, marked: bool = False, message: str = "") -> Ask:
+    """`marked`: the clause ended with a question mark; a statement so marked ("全球第一？") is a yes/no ask.
+    `message`: the whole message the ask comes from."""
     asked = focus(text, lexicon)
     intent = next((r.intent for r in lexicon.intents if r.asks.search(asked)), None) or next(
         (r.intent for r in lexicon.intents if r.asks.search(text)), Intent.OTHER
@@ -217,7 +236,9 @@ def make_ask(text: str, lexicon: Lexicon, marked: bool = False) -> Ask:
     proposed = tuple(f for f in figures(text) if _proposes(f, text)) if yes_no else ()
     segments = [seg for seg in re.split(r"[，,]", text) if lexicon.cue.search(seg)]
     per_segment = tuple(words for seg in segments if (words := subject_words(seg, lexicon)))
-    return Ask(text, intent, yes_no, proposed, subject_words(asked, lexicon), per_segment)
+    asking = "，".join([*segments, asked])  # every segment with a question cue asks ("有效期多久，能延期吗")
+    facets_ = requested(asking, message or text, yes_no, lexicon)
+    return Ask(text, intent, yes_no, proposed, subject_words(asked, lexicon), per_segment, facets_)
 
 
 def _proposes(figure: Figure, text: str) -> bool:
@@ -230,6 +251,43 @@ def _proposes(figure: Figure, text: str) -> bool:
 def _same_intent(previous: Ask, ask: Ask) -> bool:
     """The same value asked twice in other words ("按多大比例补贴？是投资额的百分之几？")."""
     return ask.intent is previous.intent and ask.intent in VALUE_INTENTS and not ask.yes_no
+
+
+def _again(previous: Ask, ask: Ask, clause: str, lexicon: Lexicon) -> bool:
+    """The clause asks the ask before again ("按多大比例？是百分之几？") or completes it ("如不属实，正确的标准是
+    什么？"); a value it says is another one ("最高金额又是多少？") is an ask of its own."""
+    if ask.intent in VALUE_INTENTS and (lexicon.another.search(clause) or set(ask.facets) - set(previous.facets)):
+        return False  # "目前已经认定了多少家？" after "到2027年要建多少家？": another value, of its own detail
+    if ask.intent is not previous.intent and {ask.intent, previous.intent} <= META_INTENTS:
+        return False  # "哪两个部门印发的？什么日期？": another fact of the document
+    return not ask.subject and not ask.proposed or _same_intent(previous, ask)
+
+
+def _mixed(clause: str, lexicon: Lexicon) -> list[str]:
+    """A clause that asks for something and then whether it holds for the asker ("要重点突破哪些关键技术，和我们
+    业务有没有关系") is two asks: the second must not make the first a yes/no one."""
+    segments = re.split(r"(?<=[，,])", clause)
+    for i in range(1, len(segments)):
+        head, tail = "".join(segments[:i]), "".join(segments[i:])
+        asking = APPROXIMATE.sub("", segments[i - 1])  # "搞中试十几年了" asks nothing
+        asks_what = lexicon.wh.search(asking) and not lexicon.yes_no.search(head)
+        if asks_what and lexicon.yes_no.search(tail) and not lexicon.wh.search(tail) and subject_words(tail, lexicon):
+            return [head.rstrip("，,"), tail]
+    return [clause]
+
+
+def _add(asks: list[Ask], clause: str, marked: bool, message: str, lexicon: Lexicon) -> None:
+    ask = make_ask(clause, lexicon, marked, message)
+    if asks and not _again(asks[-1], ask, clause, lexicon):
+        told = [s for s in re.split(r"[，,]", asks[-1].text) if not lexicon.cue.search(s)]
+        if told and not ask.subject:  # "最高金额又是多少": asked of what the ask before was told about
+            ask = make_ask("，".join([*told, clause]), lexicon, marked, message)
+    elif asks:
+        previous = asks.pop()  # "如不属实，正确的标准是什么？", "按多大比例？是百分之几？": the ask before, again
+        ask = make_ask(previous.text + "，" + clause, lexicon, message=message)
+        intent = previous.intent if ask.intent is Intent.OTHER else ask.intent
+        ask = Ask(ask.text, intent, previous.yes_no, previous.proposed, previous.subject, facets=ask.facets)
+    asks.append(ask)
 
 
 def analyse(question: str, lexicon: Lexicon) -> QuestionAnalysis:
@@ -249,14 +307,9 @@ def analyse(question: str, lexicon: Lexicon) -> QuestionAnalysis:
         if intro:
             context.append(intro)
             clause = clause[len(intro) :].lstrip(" ，,")
-        ask = make_ask(clause, lexicon, marked)
-        if asks and (not ask.subject and not ask.proposed or _same_intent(asks[-1], ask)):
-            previous = asks.pop()  # "如不属实，正确的标准是什么？", "按多大比例？是百分之几？": the ask before, again
-            ask = make_ask(previous.text + "，" + clause, lexicon)
-            intent = previous.intent if ask.intent is Intent.OTHER else ask.intent
-            ask = Ask(ask.text, intent, previous.yes_no, previous.proposed, previous.subject)
-        asks.append(ask)
+        for part in _mixed(clause, lexicon):
+            _add(asks, part, marked, text, lexicon)
     if not asks:  # a statement asks too ("想了解一下中试服务券")
         joined = "，".join(context) or text
-        asks, context = [make_ask(joined, lexicon)], []
+        asks, context = [make_ask(joined, lexicon, message=text)], []
     return QuestionAnalysis(question, text, english, "，".join(context), tuple(asks), repairs)

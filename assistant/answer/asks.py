@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from enum import Enum
 from importlib import resources
 
 NUMERIC_ASK = re.compile(r"多少|几[成家个年项%]|百分之几|上限|比例|金额|额度|多大|占比")
@@ -11,7 +13,12 @@ MONEY_STRICT = re.compile(r"多少钱|金额|多少万|几万|额度|资金量")
 SUBSIDY_ASK = re.compile(r"补贴|补助|资助|奖励|扶持|补多少|给多少|支持多少")
 MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]*元")
 MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例|奖励|扶持")
+LIST_HEAD = re.compile(r"(?:哪些|哪几[个种类项家条]?|哪[一两三四五六七八九十][个种类项家条])([\u4e00-\u9fff]{2})")
 YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+COMPARED_WITH = re.compile(r"(?:跟|和|与|同)[^，,。？?]{1,6}?(?:相比|比较|比)")
+PAST_YEAR = re.compile(
+    r"(?:已于|已在|已经在|早在)\s*(?:19|20)\d{2}年|(?:19|20)\d{2}年(?:就|已|已经)?(?:建成|成立|注册|投产|落户)"
+)
 DATE_ASK = re.compile(r"哪天|哪一天|日期|几月|几号|何时|什么时候|什么时间|发布时间|几点")
 DATED = re.compile(r"\d{4}(?:-\d{1,2}-\d{1,2}|年\d{1,2}月)")
 COUNT_ASK = re.compile(r"(?<!哪)(?:多少|几)(?:项|家|种|条|批|所|座)|多少个")  # not 哪几个部门, 几个亿
@@ -34,6 +41,22 @@ CN_DATE = "{0}年{1}月{2}日"
 NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
 
 
+def list_heads(question: str) -> set[str]:
+    """The words that name what a list ask enumerates ("还有哪些主体可以参与" → 主体): the clause names the items
+    (高校、研究机构), seldom the category."""
+    return set(LIST_HEAD.findall(question))
+
+
+def without_yardstick(question: str) -> str:
+    """The question without what it only compares with: in "浙江的标准，跟上海比哪个高" 上海 is not asked about."""
+    return COMPARED_WITH.sub("", question)
+
+
+def asked_years(question: str) -> list[str]:
+    """The years a question asks about, not those of the asker's own past ("已于2023年建成中试平台")."""
+    return YEAR.findall(PAST_YEAR.sub("", question))
+
+
 def _lines(name: str) -> list[str]:
     text = resources.files("assistant.resources").joinpath(name).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
@@ -50,8 +73,36 @@ def resource_words(name: str, lines: bool = False) -> list[str]:
     return rows if lines else [w for line in rows for w in line.split()]
 
 
-def facets() -> list[tuple[str, list[str], list[str]]]:
-    return [(topic, asks.split(","), answers.split(",")) for topic, asks, answers in resource_rows("facets.txt")]
+class FacetScope(Enum):
+    ASK = "ask"  # said in the part of a message that asks
+    MESSAGE = "message"  # said anywhere in the message, the asker's background too ("我们是外资企业，能申请吗？")
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A detail an ask may request (a deadline, a fee, who verifies) and the words a sentence that gives it
+    holds."""
+
+    topic: str
+    asks: tuple[str, ...]
+    answers: tuple[str, ...]
+    scope: FacetScope = FacetScope.ASK
+
+    def answered_by(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(a in lowered for a in self.answers)
+
+
+def facets() -> list[Facet]:
+    return [
+        Facet(
+            row[0],
+            tuple(row[1].lower().split(",")),
+            tuple(row[2].lower().split(",")),
+            FacetScope(row[3] if len(row) > 3 else "ask"),
+        )
+        for row in resource_rows("facets.txt")
+    ]
 
 
 def places() -> dict[str, str]:

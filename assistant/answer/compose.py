@@ -27,11 +27,12 @@ from assistant.answer.asks import (
     SUBSIDY_ASK,
     TAG_QUESTION,
     VAGUE_COUNT,
-    YEAR,
+    asked_years,
     contrasts,
-    facets,
+    list_heads,
     mentions,
     whole,
+    without_yardstick,
 )
 from assistant.answer.candidates import Candidate, Composition, quote
 from assistant.answer.document_facts import META_INTENTS, claimed_text, document_facts, named_exactly
@@ -45,6 +46,7 @@ from assistant.core.records import Chunk, Citation, Hit
 from assistant.core.resources import template
 from assistant.index.lexical import ChineseTokenizer
 from assistant.index.snapshot import Snapshot
+from assistant.retrieval.scope import unindexed_title
 from ingest.chunk import full_sentences
 
 SENTENCE_HITS = 5
@@ -72,7 +74,6 @@ class Composer:
     def __init__(self, tokenizer: ChineseTokenizer, max_sentences: int = 3):
         self.tokenizer = tokenizer
         self.max_sentences = max_sentences
-        self.facets = facets()
         self.contrasts = contrasts()
 
     def compose(
@@ -95,7 +96,6 @@ class _Run:
     def __init__(self, composer: Composer, snapshot: Snapshot, places: PlaceIndex):
         self.tokenizer = composer.tokenizer
         self.max_sentences = composer.max_sentences
-        self.facets = composer.facets
         self.contrasts = composer.contrasts
         self.places = places
         self.terms: dict[str, float] = {}  # the question's, for the nearest sentence of a refusal
@@ -110,7 +110,11 @@ class _Run:
         other = next((p for p in named if p.status is not PlaceStatus.INDEXED), None)
         # a place the question itself names, whatever came before; "北京的实施方案" does not name Shanghai;
         # a division inside an indexed place ("浦东新区", "苏州") is answered from that place's documents, with a note
-        if other and other.status is PlaceStatus.UNINDEXED and not self.places.explicitly_named(question):
+        if (
+            other
+            and other.status is PlaceStatus.UNINDEXED
+            and not self.places.explicitly_named(without_yardstick(question))
+        ):
             return self._refuse(f"{other.name}的中试政策", hits, other_place=True)
         composition = self._answer(question, resolved, hits, other.name if other else "")
         if composition.refused:
@@ -144,6 +148,9 @@ class _Run:
             overview = self._overview(question, resolved, hits)
             if overview is not None:
                 return overview
+        elsewhere = unindexed_title(question, self.snapshot.documents.values())
+        if elsewhere:  # what a document not on file holds
+            return self._refuse(f"《{elsewhere}》的内容（该文件未收录）", hits)
         candidates = sibling_candidates(resolved, self.snapshot, self._match) or self._facts_or_sentences(
             question, resolved, hits
         )
@@ -157,10 +164,6 @@ class _Run:
         named = best.meta and bool(named_exactly(question, [best.document]))
         if not named and self._coverage(resolved, chosen, question) < (META_COVERAGE if best.meta else MIN_COVERAGE):
             return self._refuse("该问题", hits)
-        joined = "".join(c.text for c in chosen) + "".join(c.chunk.text for c in chosen)
-        for topic, asks, answers in self.facets:
-            if any(self.tokenizer.says(question, a) for a in asks) and not any(a in joined for a in answers):
-                return self._refuse(topic, hits)
         refusal = self._unmet_ask(question, chosen, best)
         if refusal:
             return self._refuse(refusal, hits)
@@ -189,7 +192,8 @@ class _Run:
         asked = COUNT_ASK.search(question)
         if asked and not any(self._counts(t, question[asked.end() :]) for t in texts):
             return "具体数量"
-        for year in YEAR.findall(question):  # a year the user proposes ("是2025年吗？") is checked, not required
+        # a year the user proposes ("是2025年吗？") is checked, not required; one of their own past ("已于2023年建成")
+        for year in asked_years(question):
             if not any(year in t for t in texts) and not TAG_QUESTION.search(question):
                 return "所问年份的情况"
         return None
@@ -275,9 +279,13 @@ class _Run:
         )
 
     def _coverage(self, resolved: Resolved, chosen: list[Candidate], question: str) -> float:
-        if any(c.chunk.path[-1].startswith(p) for c in chosen for p in resolved.phrases):
+        if any(c.chunk.path[-1].startswith(p) or c.text.startswith(p) for c in chosen for p in resolved.phrases):
             return 1.0
         meta = any(c.meta for c in chosen)
+        # the category of a list ask ("哪些主体") need not be said by a clause that enumerates; an elliptical
+        # follow-up has no words to spare
+        enumerated = not resolved.followup and any("、" in c.text for c in chosen)
+        heads = list_heads(resolved.question) if enumerated else set()
         terms = resolved.own_terms if not resolved.followup or meta else resolved.terms
         own = {
             t: w
@@ -285,6 +293,7 @@ class _Run:
             if (w >= 0.99 or resolved.followup and not meta and w >= 0.49)
             and t not in self.naming
             and not BARE_NUMBER.fullmatch(t)
+            and t not in heads
         }
         if meta:  # the words that ask for a document fact, or claim one, are answered by the fact itself
             claimed = claimed_text(question)
@@ -315,14 +324,13 @@ class _Run:
         total = matched = 0.0
         unknown = 0
         for term, weight in sorted(own.items(), key=lambda tw: -tw[1]):
-            unknown += not self.idf(term)
-            if unknown > OOV_CAP and not self.idf(term):
+            said = any(a in context for a in [term, *self.tokenizer.synonyms.get(term, [])])
+            unknown += not self.idf(term) and not said
+            if unknown > OOV_CAP and not self.idf(term) and not said:
                 continue  # a long chatty question is not less answerable for every further word of chat
             idf = self.idf(term) or oov
             total += weight * idf
-            alts = [term] + self.tokenizer.synonyms.get(term, [])
-            if any(a in context for a in alts):
-                matched += weight * idf
+            matched += weight * idf if said else 0.0
         return matched / total if total else 0.0
 
     def _select(

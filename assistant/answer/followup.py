@@ -106,8 +106,10 @@ def _resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer, pl
 
 
 DEFINITION = [
-    re.compile(r"(?:什么是|何为|何谓|怎么定位|如何定位|怎样定位)(?P<x>[^，。？?]+)"),
-    re.compile(r"(?P<x>[^，。？?]+?)(?:指的是什么|是什么|指什么|是指什么|的定义|的含义|怎么定义|的定位)"),
+    re.compile(r"(?:什么是|什么叫|啥叫|何为|何谓|怎么定位|如何定位|怎样定位)(?P<x>[^，。？?]+)"),
+    re.compile(
+        r"(?P<x>[^，。？?]+?)(?:到底)?(?:指的是什么|是什么|是啥|啥意思|指什么|是指什么|的定义|的含义|怎么定义|的定位)"
+    ),
 ]
 ORDINAL = re.compile(rf"第([一二三四五六七八九十])[{ITEM}]")
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from assistant.answer.analysis import INTENT_FIGURES, META_INTENTS, Ask, Intent, Lexicon, QuestionAnalysis
+from assistant.answer.analysis import INTENT_FIGURES, META_INTENTS, Ask, Intent, Lexicon, QuestionAnalysis, focus
+from assistant.answer.asks import VAGUE_COUNT
 from assistant.answer.candidates import DocumentFact, quote
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
@@ -87,10 +88,11 @@ class Planner:
 
     def _says(self, text: str, word: str) -> bool:
         """`text` says the word, a synonym, or every piece of it ("中试能力": 中试…能力)."""
-        if any(w in text for w in [word, *self.synonyms.get(word, [])]):
+        lowered = text.lower()  # subject words are lower case: "ai" is said by "AI"
+        if any(w in lowered for w in [word, *self.synonyms.get(word, [])]):
             return True
         pieces = [p for p in self.lexicon.tokenizer.tokens(word) if len(p) > 1 and p != word]
-        return bool(pieces) and all(p in text for p in pieces)
+        return bool(pieces) and all(p in lowered for p in pieces)
 
     def _claim_verdict(self, ask: Ask, text: str, share: float) -> Verdict:
         """A claim without figures: yes when the evidence says all it names, or most of it in a sentence that
@@ -150,6 +152,7 @@ class Planner:
             if f.kind == kind.value
             and (f.kind, f.value) not in given
             and any(f.sentence in s or s in f.sentence for s in sentences)
+            and not f.span.endswith(tuple(VAGUE_COUNT))  # "组织申报一批" says no number
         ]
         several = bool(SEVERAL.search(ask.text))  # "…分别是多少": each figure speaks of one of the subjects
         return tuple(
@@ -163,9 +166,12 @@ class Planner:
             return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=composition.topic)
         if composition.outline:  # "一共有多少条措施？": the headings, numbered, are the answer
             return AskPlan(ask, Outcome.ANSWERED, composition)
-        if ask.yes_no:
-            return self._verdict(ask, composition, chunks)
         text = "".join(c.text for c in composition.chosen)
+        unmet = next((f for f in ask.facets if not f.answered_by(text)), None)
+        if unmet is not None:  # the clause speaks of the subject, not of the detail asked for
+            return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=unmet.topic)
+        if ask.yes_no and not self._asks_value(ask):
+            return self._verdict(ask, composition, chunks)
         rule = self.lexicon.rule(ask.intent)
         if ask.intent in INTENT_FIGURES:
             facts = self.attached(ask, composition, INTENT_FIGURES[ask.intent])
@@ -175,6 +181,16 @@ class Planner:
         if ask.intent not in META_INTENTS and rule and rule.answers and not rule.answers.search(text):
             return self._not_covered(ask, composition)
         return AskPlan(ask, Outcome.ANSWERED, composition)
+
+    def _asks_value(self, ask: Ask) -> bool:
+        """ "有没有提出…目标，是多少亿元？", "有没有说多久能办下来？": whether is asked on the way to a value (a
+        figure, a duration, a body), which answers both."""
+        rule = self.lexicon.rule(ask.intent)
+        if ask.proposed or rule is None or ask.intent in META_INTENTS:
+            return False
+        asked = focus(ask.text, self.lexicon)  # the value is asked, not told before it ("搞中试十几年了，…")
+        valued = ask.intent in INTENT_FIGURES or rule.answers is not None
+        return valued and bool(rule.asks.search(asked) and self.lexicon.wh.search(asked))
 
     def _not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
         words = [w for w in ask.subject if not NUMBERED.search(w)]  # a figure it names is no subject of its own

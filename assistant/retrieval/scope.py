@@ -10,6 +10,7 @@ from assistant.core.records import Document
 QUOTED_TITLE = re.compile(r"《([^《》\n]{2,80})》")
 MIN_PART = 4  # 《实施意见》 names 《制造业中试创新发展实施意见》; 《意见》 names nothing
 _BLANKS = re.compile(r"\s+")
+CONTENT_OF = re.compile(r"(?:里|中|内|上)(?:的|面|面的)?|(?:规定|提到|明确|要求)")  # 《…》里的…: what it holds
 
 
 def named_document(question: str, documents: Iterable[Document]) -> str | None:
@@ -18,6 +19,18 @@ def named_document(question: str, documents: Iterable[Document]) -> str | None:
     names = [_BLANKS.sub("", n) for n in QUOTED_TITLE.findall(question)]
     found = {d.doc_id for d in documents for n in names if _names(n, _BLANKS.sub("", d.title))}
     return found.pop() if len(found) == 1 else None
+
+
+def unindexed_title(question: str, documents: Iterable[Document]) -> str | None:
+    """The title the question quotes in 《》 and asks what it holds ("《…建设指引》里的要点有哪些？") when no indexed
+    document has it, whole or in part: what it holds is not on file."""
+    titles = [_BLANKS.sub("", d.title) for d in documents]
+    for match in QUOTED_TITLE.finditer(question):
+        name = _BLANKS.sub("", match.group(1))
+        inside = CONTENT_OF.match(question, match.end())
+        if inside and len(name) >= MIN_PART and not any(name in t or t in name for t in titles):
+            return match.group(1)
+    return None
 
 
 def _names(name: str, title: str) -> bool:

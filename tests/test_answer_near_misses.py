@@ -1,0 +1,31 @@
+"""Near misses on the real corpus: a clause on the subject that lacks the detail asked for is shown as the nearest
+one, never as the answer; what is covered is answered and what is not is named."""
+
+from __future__ import annotations
+
+
+def test_a_fee_the_documents_never_set_is_refused_with_the_nearest_clause_labelled(workspace):
+    answer = workspace[1].ask("中试平台给企业做检测服务，收费标准是怎么定的？")
+    assert answer.refused and "收费标准" in answer.answer.splitlines()[0]
+    assert not any(line.startswith("据《") for line in answer.answer.splitlines())  # nothing quoted as the answer
+
+
+def test_of_two_values_the_covered_one_is_answered_and_the_other_named(workspace):
+    answer = workspace[1].ask("新布局建设的中试平台，设备投资补贴比例是多少？最高金额又是多少？")
+    assert not answer.refused and "1亿元" in answer.answer and "30%" not in answer.answer
+    assert answer.answer.splitlines()[-1].startswith("文件未规定")
+
+
+def test_chat_words_do_not_hide_what_their_synonyms_find(workspace):
+    answer = workspace[1].ask("如果同时引入银行贷款，还另有贴息支持及其额度吗？")
+    assert not answer.refused and "2000万元" in answer.answer
+
+
+def test_a_document_not_on_file_is_not_answered_from_a_clause_that_mentions_it(workspace):
+    answer = workspace[1].ask("《制造业中试平台建设指引》里的建设要点具体有哪些？")
+    assert answer.refused and "未收录" in answer.answer.splitlines()[0]
+
+
+def test_another_provinces_rule_compared_with_the_indexed_one_is_refused(workspace):
+    answer = workspace[1].ask("江苏省对中试平台的补贴标准是多少？跟上海比哪个高？")
+    assert answer.refused and "1亿元" not in answer.answer
