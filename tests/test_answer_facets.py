@@ -23,7 +23,7 @@ def lexicon(tokenizer):
 
 
 def _planner(lexicon: Lexicon) -> Planner:
-    return Planner(lexicon, lambda word: 1.0, {}, 0.5)
+    return Planner(lexicon, lambda word: 1.0, {}, 0.5, 0.75)
 
 
 def _quoting(sentence: str):

@@ -39,6 +39,8 @@ META_WORDS = frozenset(
 )
 CN_DATE = "{0}年{1}月{2}日"
 NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
+# a body asked as the one that does something other than issuing ("由哪个部门组织评估"): not the issuers
+ACTING = re.compile(r"(?:部门|单位|机构|家)[^，。？?]{0,4}?(?:组织|负责|核定|审核|认定|评估|实施|受理|管理|审批|审计)")
 
 
 def list_heads(question: str) -> set[str]:

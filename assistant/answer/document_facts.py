@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.answer.asks import CN_DATE, NOT_ISSUERS, TAG_QUESTION, resource_rows
+from assistant.answer.asks import ACTING, CN_DATE, NOT_ISSUERS, TAG_QUESTION, resource_rows
 from assistant.answer.candidates import Candidate, DocumentFact
 from assistant.answer.followup import Resolved
 from assistant.core.figures import Figure, Kind, figures
@@ -39,7 +39,7 @@ def asked_facts(question: str, parts: frozenset[str]) -> list[str]:
         if pattern.search(taken):
             asked.append(name)
             taken = pattern.sub(" ", taken)
-    if NOT_ISSUERS.search(question):
+    if NOT_ISSUERS.search(question) or (ACTING.search(question) and not ISSUED.search(question)):
         asked = [i for i in asked if i != "issuers"]
     if claims(question) and ISSUED.search(question) and not asked:  # the claim is the question's only ask
         kinds = {f.kind for f in figures(question)}

@@ -178,7 +178,8 @@ class Planner:
             if not facts:
                 return self._not_covered(ask, composition)
             return AskPlan(ask, Outcome.ANSWERED, _only_figures(composition, facts), facts=facts)
-        if ask.intent not in META_INTENTS and rule and rule.answers and not rule.answers.search(text):
+        of_document = ask.intent in META_INTENTS and any(c.meta for c in composition.chosen)
+        if not of_document and rule and rule.answers and not rule.answers.search(text):
             return self._not_covered(ask, composition)
         return AskPlan(ask, Outcome.ANSWERED, composition)
 

@@ -1,0 +1,66 @@
+"""The kind of value an ask requests, read from its own asking words (an amount, a year, a body that acts), and
+whether a quoted sentence holds a value of that kind: one that only names the subject does not answer. Tiny
+synthetic inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.analysis import Intent, Lexicon, analyse
+from assistant.answer.candidates import Candidate, quote
+from assistant.answer.document_facts import asked_facts
+from assistant.answer.plan import Outcome, Planner
+from assistant.core.records import Chunk, Document
+from ingest.facts import extract_facts
+
+DOCUMENT = Document("d", "某省中试平台实施方案", None, ("某省工业和信息化厅",), None, "other", 1, "d.txt", "h")
+
+
+@pytest.fixture(scope="module")
+def lexicon(tokenizer):
+    return Lexicon(tokenizer)
+
+
+def _plan(lexicon: Lexicon, question: str, sentence: str):
+    chunk = Chunk("c", "d", sentence, ("一、支持措施",), (1,), 0, len(sentence), facts=tuple(extract_facts(sentence)))
+    ask = analyse(question, lexicon).asks[0]
+    return Planner(lexicon, lambda word: 1.0, {}, 0.5, 0.5).plan(
+        ask, quote([Candidate(sentence, chunk, DOCUMENT, 1.0, 0)]), []
+    )
+
+
+def _intent(lexicon: Lexicon, question: str) -> Intent:
+    return analyse(question, lexicon).asks[0].intent
+
+
+def test_how_much_of_a_reward_asks_for_an_amount(lexicon):
+    assert _intent(lexicon, "认定为示范机构后每家奖励多少？") is Intent.AMOUNT
+    assert _intent(lexicon, "优秀人才的奖励标准是什么？") is Intent.AMOUNT
+    assert _intent(lexicon, "每年奖励多少家？") is not Intent.AMOUNT
+
+
+def test_a_reward_named_without_a_sum_does_not_answer_how_much(lexicon):
+    question = "认定为示范机构后每家奖励多少？"
+    assert _plan(lexicon, question, "对认定的示范机构给予奖励。").outcome is Outcome.NOT_COVERED
+    assert _plan(lexicon, question, "对认定的示范机构每家奖励50万元。").outcome is Outcome.ANSWERED
+
+
+def test_a_body_that_acts_is_responsible_not_an_issuer(lexicon):
+    assert _intent(lexicon, "核定总投资是由哪家机构审计的？") is Intent.RESPONSIBLE
+    assert _intent(lexicon, "效能评估由哪个部门组织？") is Intent.RESPONSIBLE
+    assert _intent(lexicon, "这份方案是哪个部门印发的？") is Intent.ISSUER
+    assert "issuers" not in asked_facts("效能评估由哪个部门组织？", frozenset())
+    assert "issuers" in asked_facts("这份方案是哪个部门印发的？", frozenset())
+
+
+def test_a_clause_without_a_body_does_not_say_who(lexicon):
+    question = "核定总投资是由哪家机构审计的？"
+    assert _plan(lexicon, question, "补贴比例不超过核定总投资的30%。").outcome is Outcome.NOT_COVERED
+    assert _plan(lexicon, question, "核定总投资由市财政局委托的审计机构审计。").outcome is Outcome.ANSWERED
+
+
+def test_from_which_year_is_a_date_the_clause_must_hold(lexicon):
+    question = "核定总投资是从哪一年的投资开始算？"
+    assert _intent(lexicon, question) is Intent.DATE
+    assert _plan(lexicon, question, "补贴比例不超过核定总投资的30%。").outcome is Outcome.NOT_COVERED
+    assert _plan(lexicon, question, "核定总投资自2024年起计算。").outcome is Outcome.ANSWERED
