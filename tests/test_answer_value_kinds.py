@@ -64,3 +64,10 @@ def test_from_which_year_is_a_date_the_clause_must_hold(lexicon):
     assert _intent(lexicon, question) is Intent.DATE
     assert _plan(lexicon, question, "补贴比例不超过核定总投资的30%。").outcome is Outcome.NOT_COVERED
     assert _plan(lexicon, question, "核定总投资自2024年起计算。").outcome is Outcome.ANSWERED
+
+
+def test_what_conditions_asks_for_conditions_not_for_the_words_meeting_the_conditions(lexicon):
+    question = "贴息给符合条件的项目，具体条件是啥？"
+    assert _intent(lexicon, question) is Intent.CONDITION
+    assert _plan(lexicon, question, "对符合条件的项目给予贴息，累计不超过2000万元。").outcome is Outcome.NOT_COVERED
+    assert _plan(lexicon, question, "申请贴息的项目应当具备银行贷款合同。").outcome is Outcome.ANSWERED

@@ -44,6 +44,7 @@ class Intent(Enum):
     PLACE = "place"
     PROCEDURE = "procedure"
     DEFINITION = "definition"
+    CONDITION = "condition"
     LIST = "list"
     OTHER = "other"
 

@@ -40,6 +40,7 @@ INTENT_LABELS = {
     Intent.RESPONSIBLE: "负责的机构",
     Intent.PLACE: "具体地点",
     Intent.PROCEDURE: "办理流程",
+    Intent.CONDITION: "具体条件",
 }
 
 
