@@ -71,3 +71,13 @@ def test_what_conditions_asks_for_conditions_not_for_the_words_meeting_the_condi
     assert _intent(lexicon, question) is Intent.CONDITION
     assert _plan(lexicon, question, "对符合条件的项目给予贴息，累计不超过2000万元。").outcome is Outcome.NOT_COVERED
     assert _plan(lexicon, question, "申请贴息的项目应当具备银行贷款合同。").outcome is Outcome.ANSWERED
+
+
+def test_an_english_question_keeps_its_place_its_kind_of_value_and_its_threshold(lexicon):
+    assert (
+        "浙江" in analyse("What subsidies does Zhejiang Province offer for pilot platforms?", lexicon).asks[0].subject
+    )
+    assert analyse("How much funding does each platform get?", lexicon).asks[0].intent is Intent.AMOUNT
+    threshold = analyse("Is there a minimum investment threshold for the equipment subsidy?", lexicon).asks[0]
+    assert "申报条件" in [f.topic for f in threshold.facets]
+    assert analyse("Which agencies jointly issued the plan?", lexicon).asks[0].intent is Intent.ISSUER
