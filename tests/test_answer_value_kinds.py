@@ -9,7 +9,7 @@ import pytest
 from assistant.answer.analysis import Intent, Lexicon, analyse
 from assistant.answer.candidates import Candidate, quote
 from assistant.answer.document_facts import asked_facts
-from assistant.answer.plan import Outcome, Planner
+from assistant.answer.plan import Outcome, Planner, Verdict
 from assistant.core.records import Chunk, Document
 from ingest.facts import extract_facts
 
@@ -81,3 +81,15 @@ def test_an_english_question_keeps_its_place_its_kind_of_value_and_its_threshold
     threshold = analyse("Is there a minimum investment threshold for the equipment subsidy?", lexicon).asks[0]
     assert "申报条件" in [f.topic for f in threshold.facets]
     assert analyse("Which agencies jointly issued the plan?", lexicon).asks[0].intent is Intent.ISSUER
+
+
+def test_a_proposed_figure_is_checked_against_the_figure_said_of_its_subject(lexicon):
+    sentences = ["探索服务券形式补贴支持，最高支持比例不超过50%。", "已建平台的补贴支持比例不超过核定总投资的30%。"]
+    candidates = []
+    for n, sentence in enumerate(sentences):
+        facts = tuple(extract_facts(sentence))
+        chunk = Chunk(f"c{n}", "d", sentence, ("一、支持措施",), (1,), 0, len(sentence), facts=facts)
+        candidates.append(Candidate(sentence, chunk, DOCUMENT, 1.0 - n / 10, n))
+    ask = analyse("服务券最多只能补30%，对吗？", lexicon).asks[0]
+    plan = Planner(lexicon, lambda word: 1.0, {}, 0.5, 0.5).plan(ask, quote(candidates), [])
+    assert plan.verdict is Verdict.NO

@@ -194,6 +194,19 @@ class Planner:
         valued = ask.intent in INTENT_FIGURES or rule.answers is not None
         return valued and bool(rule.asks.search(asked) and self.lexicon.wh.search(asked))
 
+    def _about_subject(self, ask: Ask, composition: Composition, found: list[Figure]) -> list[Figure]:
+        """The evidence figures a proposed one is checked against: of each kind, those said of the ask's
+        subject when the quote holds some ("服务券最多补30%吗？" is not answered by another clause's 30%)."""
+        kinds = {p.kind.value for p in ask.proposed}
+        near = {
+            (f.kind, f.value)
+            for c in composition.chosen
+            for f in c.chunk.facts
+            if f.kind in kinds and self.subject_share_in(ask, _window(f)) >= self.subject_share
+        }
+        placed = {kind for kind, _ in near}  # a kind none of whose figures is said of the subject is kept whole
+        return [g for g in found if g.kind.value not in placed or (g.kind.value, g.value) in near]
+
     def _not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
         words = [w for w in ask.subject if not NUMBERED.search(w)]  # a figure it names is no subject of its own
         subject = "".join(w for w in words if not any(w != u and w in u for u in words))[:20]
@@ -218,7 +231,9 @@ class Planner:
             missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))
             verdict = _issuer_verdict(ask.text, composition) or self._claim_verdict(ask, text, share)
             return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
-        found = _evidence_figures(text, composition, {p.kind for p in ask.proposed})
+        found = self._about_subject(
+            ask, composition, _evidence_figures(text, composition, {p.kind for p in ask.proposed})
+        )
         outcomes = [_compare(p, found) for p in ask.proposed]
         if all(o is Verdict.NOT_STATED for o in outcomes) and self.subject_share_in(ask, text) < self.subject_share / 2:
             return self._not_covered(ask, composition)  # neither the figure nor what it is of is in the evidence
