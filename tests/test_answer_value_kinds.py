@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.analysis import Intent, Lexicon, analyse
+from assistant.answer.asks import count_units
 from assistant.answer.candidates import Candidate, quote
 from assistant.answer.document_facts import asked_facts
 from assistant.answer.plan import Outcome, Planner, Verdict
@@ -93,3 +94,16 @@ def test_a_proposed_figure_is_checked_against_the_figure_said_of_its_subject(lex
     ask = analyse("服务券最多只能补30%，对吗？", lexicon).asks[0]
     plan = Planner(lexicon, lambda word: 1.0, {}, 0.5, 0.5).plan(ask, quote(candidates), [])
     assert plan.verdict is Verdict.NO
+
+
+def test_a_count_in_another_measure_word_does_not_answer(lexicon):
+    question = "这份方案正文一共有多少条？"
+    assert count_units(question) == {"条"}
+    assert _plan(lexicon, question, "这份方案支持的机构共728家。").outcome is Outcome.NOT_COVERED
+    assert _plan(lexicon, question, "这份方案正文共有15条措施。").outcome is Outcome.ANSWERED
+
+
+def test_a_tax_deduction_is_a_tax_detail_the_clause_must_give(lexicon):
+    question = "研发投入能不能享受加计扣除，比例多少？"
+    assert "税收优惠" in [f.topic for f in analyse(question, lexicon).asks[0].facets]
+    assert _plan(lexicon, question, "研发投入补贴比例不超过30%。").outcome is Outcome.NOT_COVERED

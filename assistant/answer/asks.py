@@ -21,6 +21,7 @@ PAST_YEAR = re.compile(
 )
 DATE_ASK = re.compile(r"哪天|哪一天|日期|几月|几号|何时|什么时候|什么时间|发布时间|几点")
 DATED = re.compile(r"\d{4}(?:-\d{1,2}-\d{1,2}|年\d{1,2}月)")
+COUNT_UNIT = re.compile(r"(?<!哪)(?:多少|几)([项家种条批所座名人])")  # the measure word a count is asked in
 COUNT_ASK = re.compile(r"(?<!哪)(?:多少|几)(?:项|家|种|条|批|所|座)|多少个")  # not 哪几个部门, 几个亿
 COUNTED = re.compile(
     r"(?<!第)(?:[\d.]+|[一二两三四五六七八九十百千]+)(?:万|亿)?(?:多|余)?(?:项|个|家|种|条|批|类|所|座)"
@@ -47,6 +48,11 @@ def list_heads(question: str) -> set[str]:
     """The words that name what a list ask enumerates ("还有哪些主体可以参与" → 主体): the clause names the items
     (高校、研究机构), seldom the category."""
     return set(LIST_HEAD.findall(question))
+
+
+def count_units(question: str) -> set[str]:
+    """The measure words a question counts in ("正文有多少条？" → 条): a count in another (728家) does not answer."""
+    return set(COUNT_UNIT.findall(question))
 
 
 def without_yardstick(question: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from assistant.answer.analysis import INTENT_FIGURES, META_INTENTS, Ask, Intent, Lexicon, QuestionAnalysis, focus
-from assistant.answer.asks import VAGUE_COUNT
+from assistant.answer.asks import VAGUE_COUNT, count_units
 from assistant.answer.candidates import DocumentFact, quote
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
@@ -146,6 +146,7 @@ class Planner:
     def attached(self, ask: Ask, composition: Composition, kind: Kind) -> tuple[PolicyFact, ...]:
         sentences = [c.text for c in composition.chosen]
         given = {(g.kind.value, g.value) for g in figures(ask.text)}  # "那728家里…多少家": 728 is not the answer
+        units = count_units(ask.text)
         facts = [
             f
             for c in composition.chosen
@@ -154,6 +155,7 @@ class Planner:
             and (f.kind, f.value) not in given
             and any(f.sentence in s or s in f.sentence for s in sentences)
             and not f.span.endswith(tuple(VAGUE_COUNT))  # "组织申报一批" says no number
+            and (kind is not Kind.COUNT or not units or f.span[-1] in units)
         ]
         several = bool(SEVERAL.search(ask.text))  # "…分别是多少": each figure speaks of one of the subjects
         return tuple(
