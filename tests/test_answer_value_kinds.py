@@ -107,3 +107,8 @@ def test_a_tax_deduction_is_a_tax_detail_the_clause_must_give(lexicon):
     question = "研发投入能不能享受加计扣除，比例多少？"
     assert "税收优惠" in [f.topic for f in analyse(question, lexicon).asks[0].facets]
     assert _plan(lexicon, question, "研发投入补贴比例不超过30%。").outcome is Outcome.NOT_COVERED
+
+
+def test_what_percent_asks_for_a_ratio_and_the_last_printer_is_asked_at_length(lexicon):
+    assert _intent(lexicon, "服务券最高能补百分之多少？") is Intent.RATIO
+    assert "printed" in asked_facts("那份通知最后是以哪个单位的名义印发的？", frozenset())
