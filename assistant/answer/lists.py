@@ -4,6 +4,7 @@ the sentence after one that only restates the question."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from assistant.answer.candidates import Candidate
@@ -26,13 +27,10 @@ def with_every_item(
 ) -> list[Candidate]:
     """`chosen` and, when the question asks for a list and at least two quoted clauses are items of one list
     (一是…, （一）…), the first sentence of each item left out, in document order."""
-    if not LIST_ASK.search(question):
+    found = _list_of(chosen, children) if LIST_ASK.search(question) else None
+    if found is None:
         return chosen
-    items = [c.chunk for c in chosen if c.chunk.kind == "clause" and HEADING_MARKER.match(c.chunk.path[-1])]
-    parents = {(c.doc_id, c.path[:-1]) for c in items}
-    if len(parents) != 1 or len({c.path for c in items}) < MIN_FOUND:
-        return chosen
-    doc_id, parent = parents.pop()
+    doc_id, parent = found
     quoted = {c.chunk.path for c in chosen}
     added: dict[tuple[str, ...], Candidate] = {}
     for chunk in children(doc_id, parent):
@@ -44,6 +42,25 @@ def with_every_item(
             if first:
                 added[chunk.path] = Candidate(first, chunk, documents[doc_id], 0.0, 0)
     return sorted([*chosen, *added.values()], key=lambda c: (c.chunk.start, c.position))
+
+
+def _is_item(chunk: Chunk) -> bool:
+    return chunk.kind == "clause" and bool(HEADING_MARKER.match(chunk.path[-1]))
+
+
+def _list_of(
+    chosen: list[Candidate], children: Callable[[str, tuple[str, ...]], Sequence[Chunk]]
+) -> tuple[str, tuple[str, ...]] | None:
+    """The list the quoted clauses belong to: the one most of them are items of (at least two), else the one
+    the leading clause introduces ("…有哪些考虑？" over 一是…, 二是…)."""
+    items = {c.chunk.path: c.chunk for c in chosen if _is_item(c.chunk)}.values()
+    parents = Counter((c.doc_id, c.path[:-1]) for c in items).most_common(1)
+    if parents and parents[0][1] >= MIN_FOUND:
+        return parents[0][0]
+    lead = chosen[0].chunk if chosen else None
+    if lead is not None and sum(_is_item(k) for k in children(lead.doc_id, lead.path)) >= MIN_FOUND:
+        return lead.doc_id, lead.path
+    return None
 
 
 def beyond_restated(question: str, chosen: list[Candidate], candidates: list[Candidate], words) -> list[Candidate]:
