@@ -112,3 +112,11 @@ def test_a_tax_deduction_is_a_tax_detail_the_clause_must_give(lexicon):
 def test_what_percent_asks_for_a_ratio_and_the_last_printer_is_asked_at_length(lexicon):
     assert _intent(lexicon, "服务券最高能补百分之多少？") is Intent.RATIO
     assert "printed" in asked_facts("那份通知最后是以哪个单位的名义印发的？", frozenset())
+
+
+def test_a_list_of_named_banks_needs_a_clause_that_names_a_bank(lexicon):
+    question = "贷款贴息是跟哪几家银行合作的？"
+    assert (
+        _plan(lexicon, question, "鼓励金融机构参与平台建设，对符合条件的项目给予贴息。").outcome is Outcome.NOT_COVERED
+    )
+    assert _plan(lexicon, question, "贷款贴息与工商银行、建设银行合作开展。").outcome is Outcome.ANSWERED

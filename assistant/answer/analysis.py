@@ -110,6 +110,7 @@ class Lexicon:
         }
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)
         self.facets = facets()
+        self.named_kinds = frozenset(resource_words("named_kinds.txt"))  # a list of these must name one
 
     def rule(self, intent: Intent) -> IntentRule | None:
         return next((r for r in self.intents if r.intent is intent), None)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from assistant.answer.analysis import INTENT_FIGURES, META_INTENTS, Ask, Intent, Lexicon, QuestionAnalysis, focus
-from assistant.answer.asks import VAGUE_COUNT, count_units
+from assistant.answer.asks import VAGUE_COUNT, count_units, list_heads
 from assistant.answer.candidates import DocumentFact, quote
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
@@ -173,6 +173,9 @@ class Planner:
         unmet = next((f for f in ask.facets if not f.answered_by(text)), None)
         if unmet is not None:  # the clause speaks of the subject, not of the detail asked for
             return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=unmet.topic)
+        kinds = list_heads(ask.text) & self.lexicon.named_kinds
+        if ask.intent is Intent.LIST and kinds and not any(k in text for k in kinds):
+            return self._not_covered(ask, composition)  # "哪几家银行" and a clause naming no bank
         if ask.yes_no and not self._asks_value(ask):
             return self._verdict(ask, composition, chunks)
         rule = self.lexicon.rule(ask.intent)
