@@ -183,7 +183,8 @@ class Planner:
             facts = self.attached(ask, composition, INTENT_FIGURES[ask.intent])
             if not facts:
                 return self._not_covered(ask, composition)
-            return AskPlan(ask, Outcome.ANSWERED, _only_figures(composition, facts), facts=facts)
+            quoted = composition if SEVERAL.search(ask.text) else _only_figures(composition, facts)  # "分别": all
+            return AskPlan(ask, Outcome.ANSWERED, quoted, facts=facts)
         of_document = ask.intent in META_INTENTS and any(c.meta for c in composition.chosen)
         if not of_document and rule and rule.answers and not rule.answers.search(text):
             return self._not_covered(ask, composition)
