@@ -9,7 +9,7 @@ import pytest
 from assistant.answer.analysis import Intent, Lexicon, analyse
 from assistant.answer.asks import count_units
 from assistant.answer.candidates import Candidate, quote
-from assistant.answer.document_facts import asked_facts
+from assistant.answer.document_facts import asked_facts, organs
 from assistant.answer.plan import Outcome, Planner, Verdict
 from assistant.core.records import Chunk, Document
 from ingest.facts import extract_facts
@@ -36,7 +36,7 @@ def _intent(lexicon: Lexicon, question: str) -> Intent:
 
 def test_how_much_of_a_reward_asks_for_an_amount(lexicon):
     assert _intent(lexicon, "认定为示范机构后每家奖励多少？") is Intent.AMOUNT
-    assert _intent(lexicon, "优秀人才的奖励标准是什么？") is Intent.AMOUNT
+    assert _intent(lexicon, "补贴标准是多少？") is not Intent.AMOUNT  # a standard may be a ratio
     assert _intent(lexicon, "每年奖励多少家？") is not Intent.AMOUNT
 
 
@@ -82,6 +82,7 @@ def test_an_english_question_keeps_its_place_its_kind_of_value_and_its_threshold
     threshold = analyse("Is there a minimum investment threshold for the equipment subsidy?", lexicon).asks[0]
     assert "申报条件" in [f.topic for f in threshold.facets]
     assert analyse("Which agencies jointly issued the plan?", lexicon).asks[0].intent is Intent.ISSUER
+    assert "印发" in analyse("When was the plan printed?", lexicon).asks[0].text
 
 
 def test_a_proposed_figure_is_checked_against_the_figure_said_of_its_subject(lexicon):
@@ -120,3 +121,13 @@ def test_a_list_of_named_banks_needs_a_clause_that_names_a_bank(lexicon):
         _plan(lexicon, question, "鼓励金融机构参与平台建设，对符合条件的项目给予贴息。").outcome is Outcome.NOT_COVERED
     )
     assert _plan(lexicon, question, "贷款贴息与工商银行、建设银行合作开展。").outcome is Outcome.ANSWERED
+
+
+def test_a_standard_of_support_needs_a_sum_or_a_share(lexicon):
+    question = "优秀人才的奖励标准是什么？"
+    assert _plan(lexicon, question, "培养善于解决复杂工程问题的优秀人才。").outcome is Outcome.NOT_COVERED
+    assert _plan(lexicon, question, "优秀人才按其年薪的10%给予奖励。").outcome is Outcome.ANSWERED
+
+
+def test_a_body_a_claim_says_a_document_was_copied_to_is_the_claim_not_the_subject():
+    assert "市财政局" in organs("方案抄送了市财政局，是吧？")
