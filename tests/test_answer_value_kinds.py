@@ -10,6 +10,7 @@ from assistant.answer.analysis import Intent, Lexicon, analyse
 from assistant.answer.asks import count_units
 from assistant.answer.candidates import Candidate, quote
 from assistant.answer.document_facts import asked_facts, organs
+from assistant.answer.normalize import written
 from assistant.answer.plan import Outcome, Planner, Verdict
 from assistant.core.records import Chunk, Document
 from ingest.facts import extract_facts
@@ -131,3 +132,8 @@ def test_a_standard_of_support_needs_a_sum_or_a_share(lexicon):
 
 def test_a_body_a_claim_says_a_document_was_copied_to_is_the_claim_not_the_subject():
     assert "市财政局" in organs("方案抄送了市财政局，是吧？")
+
+
+def test_a_spoken_form_is_read_as_the_documents_write_it(lexicon):
+    assert written("已经建成的平台") == "已建成的平台"
+    assert "实施进展" in [f.topic for f in analyse("目前已经认定了多少家？", lexicon).asks[0].facets]

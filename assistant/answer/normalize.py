@@ -154,11 +154,26 @@ class Speller:
         return "".join(out), tuple(repairs)
 
 
+@cache
+def _written_forms() -> list[tuple[str, str]]:
+    from assistant.core import resources
+
+    lines = resources.text(resources.DOMAIN, "written_forms.txt").splitlines()
+    return [(spoken, written) for spoken, written in (line.split() for line in lines if line and line[0] != "#")]
+
+
+def written(text: str) -> str:
+    """The spoken forms of written_forms.txt as the documents write them ("已经建成" → "已建成")."""
+    for spoken, form in _written_forms():
+        text = text.replace(spoken, form)
+    return text
+
+
 def half_width(text: str) -> str:
     """Full-width letters, digits and ％ as ASCII; Chinese punctuation stays as the documents write it."""
     return FULL_WIDTH.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
 
 
 def normalize(text: str, speller: Speller) -> tuple[str, tuple[Repair, ...]]:
-    text = half_width(simplified(text))
+    text = written(half_width(simplified(text)))
     return speller.repair(figures_as_written(text))
