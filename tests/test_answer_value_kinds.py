@@ -137,3 +137,8 @@ def test_a_body_a_claim_says_a_document_was_copied_to_is_the_claim_not_the_subje
 def test_a_spoken_form_is_read_as_the_documents_write_it(lexicon):
     assert written("已经建成的平台") == "已建成的平台"
     assert "实施进展" in [f.topic for f in analyse("目前已经认定了多少家？", lexicon).asks[0].facets]
+
+
+def test_the_marker_of_the_next_item_is_not_part_of_an_ask(lexicon):
+    asks = analyse("想了解：1. 园区会怎么评价？2. 平台能不能上楼？3. 指标有没有保障？", lexicon).asks
+    assert [a.text for a in asks][-3:] == ["园区会怎么评价", "平台能不能上楼", "指标有没有保障"]

@@ -27,6 +27,8 @@ QUESTION_MARK = re.compile(r"[？?]\s*$")
 CN_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 MONTHS = "january february march april may june july august september october november december".split()
 TARGET_YEAR = re.compile(r"(?:到|至|截至|截止到)$")
+# the marker of the next item an enumeration cut leaves at a piece's end ("…怎么评价？2.", "信息：（1）")
+ITEM_MARKER = re.compile(r"(?:^|[：:；;，,。？?\s]+)(?:[（(][一二三四五六七八九\d][）)]|[1-9][.、．]?)\s*$")
 APPROXIMATE = re.compile(r"[十百千万好]几|几[十百千万]")  # a rough number, not a question
 
 
@@ -179,7 +181,7 @@ def clauses(text: str, lexicon: Lexicon) -> list[tuple[str, bool]]:
         cuts = [m.end() for m in lexicon.enum.finditer(part)]
         starts = [0, *cuts]
         pieces += [(part[a:b], marked) for a, b in zip(starts, [*cuts, len(part)])]
-    trimmed = [(p.strip(" ，,；;：:？?！!。\n"), marked) for p, marked in pieces]
+    trimmed = [(ITEM_MARKER.sub("", p).strip(" ，,；;：:？?！!。\n"), marked) for p, marked in pieces]
     return [(p, marked) for p, marked in trimmed if p]
 
 
