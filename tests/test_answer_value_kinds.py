@@ -142,3 +142,10 @@ def test_a_spoken_form_is_read_as_the_documents_write_it(lexicon):
 def test_the_marker_of_the_next_item_is_not_part_of_an_ask(lexicon):
     asks = analyse("想了解：1. 园区会怎么评价？2. 平台能不能上楼？3. 指标有没有保障？", lexicon).asks
     assert [a.text for a in asks][-3:] == ["园区会怎么评价", "平台能不能上楼", "指标有没有保障"]
+
+
+def test_another_kind_of_value_asked_next_is_an_ask_of_its_own(lexicon):
+    asks = analyse("国家意见和上海方案，哪个先出来的？各自日期是多少？", lexicon).asks
+    assert [a.intent for a in asks] == [Intent.OTHER, Intent.DATE]
+    assert asks[1].text == "国家意见和上海方案，各自日期是多少"
+    assert len(analyse("印发后怎么抓好落实？提了哪几条？", lexicon).asks) == 1  # the list asks the same again

@@ -262,8 +262,8 @@ def _again(previous: Ask, ask: Ask, clause: str, lexicon: Lexicon) -> bool:
     什么？"); a value it says is another one ("最高金额又是多少？") is an ask of its own."""
     if ask.intent in VALUE_INTENTS and (lexicon.another.search(clause) or set(ask.facets) - set(previous.facets)):
         return False  # "目前已经认定了多少家？" after "到2027年要建多少家？": another value, of its own detail
-    if ask.intent is not previous.intent and {ask.intent, previous.intent} <= META_INTENTS:
-        return False  # "哪两个部门印发的？什么日期？": another fact of the document
+    if ask.intent is not previous.intent and ask.intent not in (Intent.OTHER, Intent.LIST):
+        return False  # "哪两个部门印发的？什么日期？", "哪个先出来的？各自日期是多少？": another kind of value
     return not ask.subject and not ask.proposed or _same_intent(previous, ask)
 
 
