@@ -149,3 +149,8 @@ def test_another_kind_of_value_asked_next_is_an_ask_of_its_own(lexicon):
     assert [a.intent for a in asks] == [Intent.OTHER, Intent.DATE]
     assert asks[1].text == "国家意见和上海方案，各自日期是多少"
     assert len(analyse("印发后怎么抓好落实？提了哪几条？", lexicon).asks) == 1  # the list asks the same again
+
+
+def test_which_two_ministries_asks_for_the_issuers(lexicon):
+    assert "issuers" in asked_facts("那份实施意见是哪两个部委发的？", frozenset())
+    assert _intent(lexicon, "那份实施意见是哪两个部委发的？") is Intent.ISSUER
