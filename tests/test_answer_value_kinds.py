@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.analysis import Intent, Lexicon, analyse
-from assistant.answer.asks import count_units
+from assistant.answer.asks import besides, count_units, only_of
 from assistant.answer.candidates import Candidate, quote
 from assistant.answer.document_facts import asked_facts, organs
 from assistant.answer.normalize import written
@@ -154,3 +154,10 @@ def test_another_kind_of_value_asked_next_is_an_ask_of_its_own(lexicon):
 def test_which_two_ministries_asks_for_the_issuers(lexicon):
     assert "issuers" in asked_facts("那份实施意见是哪两个部委发的？", frozenset())
     assert _intent(lexicon, "那份实施意见是哪两个部委发的？") is Intent.ISSUER
+
+
+def test_what_the_asker_already_knows_is_not_the_answer():
+    assert besides("人工智能这块除了转化基地，还要建什么平台？") == "转化基地"
+    assert besides("还要建什么平台？") == ""
+    assert only_of("转化基地", "在人工智能等领域建设产业中试转化基地")
+    assert not only_of("企业", "支持高校、研究机构、企业等多元共建")

@@ -15,6 +15,7 @@ MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]*元")
 MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例|奖励|扶持")
 LIST_HEAD = re.compile(r"(?:哪些|哪几[个种类项家条]?|哪[一两三四五六七八九十][个种类项家条])([\u4e00-\u9fff]{2})")
 YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+BESIDES = re.compile(r"除了([^，,。？?]{2,12}?)(?:以外|之外)?[，,]?(?:还|也|另外)")
 COMPARED_WITH = re.compile(r"(?:跟|和|与|同)[^，,。？?]{1,6}?(?:相比|比较|比)")
 PAST_YEAR = re.compile(
     r"(?:已于|已在|已经在|早在)\s*(?:19|20)\d{2}年|(?:19|20)\d{2}年(?:就|已|已经)?(?:建成|成立|注册|投产|落户)"
@@ -53,6 +54,18 @@ def list_heads(question: str) -> set[str]:
 def count_units(question: str) -> set[str]:
     """The measure words a question counts in ("正文有多少条？" → 条): a count in another (728家) does not answer."""
     return set(COUNT_UNIT.findall(question))
+
+
+def besides(question: str) -> str:
+    """What the asker already knows and asks beyond ("除了转化基地，还要建什么" → 转化基地), or ""."""
+    found = BESIDES.search(question)
+    return found.group(1) if found else ""
+
+
+def only_of(known: str, sentence: str) -> bool:
+    """The sentence says what the asker knows, not as one item of a list ("高校、研究机构、企业" is a list the
+    asker's 企业 is one of: it names the others)."""
+    return known in sentence and not re.search(f"、{re.escape(known)}|{re.escape(known)}、", sentence)
 
 
 def without_yardstick(question: str) -> str:

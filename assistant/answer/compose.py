@@ -28,9 +28,11 @@ from assistant.answer.asks import (
     TAG_QUESTION,
     VAGUE_COUNT,
     asked_years,
+    besides,
     contrasts,
     list_heads,
     mentions,
+    only_of,
     whole,
     without_yardstick,
 )
@@ -155,6 +157,8 @@ class _Run:
             question, resolved, hits
         )
         candidates = [c for c in candidates if not self._other_side(question, c)] or candidates
+        known = besides(question)  # "除了转化基地，还要建什么": not the sentence the asker already knows
+        candidates = [c for c in candidates if not known or not only_of(known, c.text)] or candidates
         if not candidates:
             return self._refuse("该问题", hits)
         best = max(candidates, key=lambda c: c.score)
