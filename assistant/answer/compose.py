@@ -42,7 +42,7 @@ from assistant.answer.overview import definitional, is_broad, outline
 from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.answer.refusal import refusal
 from assistant.core.planted import is_instruction
-from assistant.core.records import Chunk, Citation, Hit
+from assistant.core.records import Chunk, Citation, Hit, TermOrigin
 from assistant.core.resources import template
 from assistant.index.lexical import ChineseTokenizer
 from assistant.index.snapshot import Snapshot
@@ -141,7 +141,7 @@ class _Run:
             and not definitional(question, resolved.phrases)
             and is_broad(
                 question,
-                [t for t, w in resolved.own_terms.items() if w >= 0.99],
+                resolved.own_words(),
                 [unindexed] + [f"{d.title} {d.place}" for d in self.snapshot.documents.values()],
             )
         ):
@@ -250,10 +250,10 @@ class _Run:
             }
 
         subjects = self.tokenizer.subjects
-        own = topical(t for t, w in resolved.own_terms.items() if w >= 0.99)
+        own = topical(resolved.own_words())
         if any(t in subjects for t in own):
             return topical(resolved.own_terms)
-        named = {t: 1.0 for t, w in resolved.own_terms.items() if w >= 0.99 and self.idf(t) and t not in self.naming}
+        named = {t: 1.0 for t in resolved.own_words() if self.idf(t) and t not in self.naming}
         if named and OTHER_TOPIC.search(question):  # "全球那块呢？": whatever word of the documents it names
             return named
         return topical(t for t in resolved.previous_terms if t in subjects) or topical(resolved.own_terms)
@@ -287,10 +287,12 @@ class _Run:
         enumerated = not resolved.followup and any("、" in c.text for c in chosen)
         heads = list_heads(resolved.question) if enumerated else set()
         terms = resolved.own_terms if not resolved.followup or meta else resolved.terms
+        # an elliptical follow-up may be covered by a synonym of its own words, never by the previous turn's
+        covering = {TermOrigin.OWN, TermOrigin.SYNONYM} if resolved.followup and not meta else {TermOrigin.OWN}
         own = {
             t: w
             for t, w in terms.items()
-            if (w >= 0.99 or resolved.followup and not meta and w >= 0.49)
+            if resolved.origins.get(t) in covering
             and t not in self.naming
             and not BARE_NUMBER.fullmatch(t)
             and t not in heads

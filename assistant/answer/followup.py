@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from assistant.core.records import Turn
+from assistant.core.records import TermOrigin, Turn
 from assistant.index.lexical import ChineseTokenizer
 
 ITEM = "点条项个种类"  # 第三点, 第二种: an item of the list just discussed
@@ -32,6 +32,11 @@ class Resolved:
     ordinal: str | None = None  # "三是" when the follow-up asks for another item of the list just discussed
     anchor: str = ""  # the previous answer, where that list item was named
     previous_terms: tuple[str, ...] = ()  # the previous question's own words, for a follow-up
+    origins: Mapping[str, TermOrigin] = field(default_factory=dict)  # where each of `terms` comes from
+
+    def own_words(self) -> list[str]:
+        """The question's own words, without their synonyms."""
+        return [t for t in self.own_terms if self.origins.get(t) is TermOrigin.OWN]
 
 
 Places = Mapping[str, re.Pattern]
@@ -57,29 +62,34 @@ def resolve(
     resolved = _resolve(question, history, tokenizer, places)
     if not context:
         return resolved
-    terms = dict(resolved.terms)
+    terms, origins = dict(resolved.terms), dict(resolved.origins)
     for term, weight in tokenizer.query_terms(context).items():
         terms.setdefault(term, weight * PREVIOUS_WEIGHT)
+        origins.setdefault(term, TermOrigin.CONTEXT)
     jurisdiction = resolved.jurisdiction or _single(named_jurisdictions(context, places))
-    return replace(resolved, terms=terms, jurisdiction=jurisdiction, query_text=f"{context} {resolved.query_text}")
+    query_text = f"{context} {resolved.query_text}"
+    return replace(resolved, terms=terms, origins=origins, jurisdiction=jurisdiction, query_text=query_text)
 
 
 def _resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer, places: Places) -> Resolved:
     own = tokenizer.query_terms(question)
+    origins = tokenizer.query_origins(question)
     named = named_jurisdictions(question, places)
     users = [t.content for t in history if t.role == "user" and t.content.strip()]
     answers = [t.content for t in history if t.role == "assistant" and t.content.strip()]
     phrases = definition_phrases(question, tokenizer)
     if not users or not is_elliptical(question):
-        return Resolved(question, question, own, own, _single(named), False, frozenset(named), phrases)
+        return Resolved(question, question, own, own, _single(named), False, frozenset(named), phrases, origins=origins)
     previous = users[-1]
     terms = dict(own)
-    previous_terms = tokenizer.query_terms(previous)
-    for term, weight in previous_terms.items():
+    previous_origins = tokenizer.query_origins(previous)
+    for term, weight in tokenizer.query_terms(previous).items():
         terms.setdefault(term, weight * PREVIOUS_WEIGHT)
+        origins.setdefault(term, TermOrigin.CONTEXT)
     if answers:
         for term, weight in tokenizer.query_terms(answers[-1][:300]).items():
             terms.setdefault(term, weight * ANSWER_WEIGHT)
+            origins.setdefault(term, TermOrigin.ANSWER)
     jurisdiction = _single(named)
     if not named:
         jurisdiction = _single(named_jurisdictions(previous, places)) or _single(
@@ -90,6 +100,8 @@ def _resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer, pl
     item = re.search(rf"{ordinal[0]}([^；;。，,\n]{{2,30}})", answers[-1]) if ordinal and answers else None
     for term in tokenizer.query_terms(item.group(1)) if item else ():  # "第一种" is the item the answer named
         terms[term] = max(terms.get(term, 0.0), ITEM_WEIGHT)
+        if origins.get(term) not in (TermOrigin.OWN, TermOrigin.SYNONYM):
+            origins[term] = TermOrigin.ITEM
     return Resolved(
         shown,
         f"{previous} {question}",
@@ -101,7 +113,8 @@ def _resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer, pl
         phrases + ordinal,
         ordinal[0] if ordinal else None,
         answers[-1] if answers else "",
-        tuple(t for t, w in previous_terms.items() if w >= 0.99),
+        tuple(t for t, o in previous_origins.items() if o is TermOrigin.OWN),
+        origins,
     )
 
 
