@@ -114,7 +114,7 @@ class Assistant:
         self.embedder = embedder
         self.chat = chat
         self.layout = Layout(settings)
-        self.composer = Composer(self.tokenizer, settings.answer_max_sentences)
+        self.composer = Composer(self.tokenizer, settings.answer)
         self.lexicon = Lexicon(self.tokenizer)
         self._snapshot: Snapshot | None = None
         self._places: tuple[str, PlaceIndex] | None = None
@@ -293,8 +293,8 @@ class Assistant:
             self.lexicon,
             snapshot.bm25.idf,
             self.tokenizer.synonyms,
-            settings.answer_subject_share,
-            settings.answer_support_share,
+            settings.answer.subject_share,
+            settings.answer.support_share,
         )
 
     def _compose(
