@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from assistant.answer.followup import resolve
 from assistant.core.records import TermOrigin, Turn
+from assistant.core.settings import AnswerTuning
 
 
 def test_own_words_and_their_synonyms(tokenizer):
@@ -22,7 +23,7 @@ def test_a_follow_up_keeps_its_own_words_apart_from_the_conversations(tokenizer)
         Turn("user", "上海新建中试平台补贴多少？"),
         Turn("assistant", "支持金额最高可达1亿元。"),
     ]
-    resolved = resolve("那已建的呢？", history, tokenizer, {})
+    resolved = resolve("那已建的呢？", history, tokenizer, {}, AnswerTuning())
     assert resolved.followup
     assert resolved.origins["新建"] is TermOrigin.CONTEXT
     assert resolved.origins["亿元"] is TermOrigin.ANSWER
@@ -31,6 +32,6 @@ def test_a_follow_up_keeps_its_own_words_apart_from_the_conversations(tokenizer)
 
 
 def test_the_asker_s_situation_is_context(tokenizer):
-    resolved = resolve("买设备能补多少？", [], tokenizer, {}, context="我们是一家做新材料的企业")
+    resolved = resolve("买设备能补多少？", [], tokenizer, {}, AnswerTuning(), context="我们是一家做新材料的企业")
     assert resolved.origins["材料"] is TermOrigin.CONTEXT
     assert "材料" not in resolved.own_words() and "设备" in resolved.own_words()

@@ -68,6 +68,12 @@ class AnswerTuning:
     phrase_boost: float = 2.0  # a sentence that starts with the phrase a definition question asks about
     frame_share: float = 0.6  # score share of a sentence of the notice or the 版记 (quoted below the clauses)
     min_frame_sentence: int = 10  # shorter lines of the notice or the 版记 are letterhead, not sentences
+    # a follow-up: questions this short lean on the conversation; the previous question's, the previous answer's
+    # and the named list item's words steer retrieval with these weights (the question's own words weigh 1)
+    elliptical_chars: int = 14
+    previous_weight: float = 0.35
+    answer_weight: float = 0.2
+    item_weight: float = 0.45
     subject_idf: float = 1.0  # words below this idf name no subject (中试, 平台)
     domain_boost: float = 1.5  # a named policy instrument (中试服务券, 工业上楼) is what the question is about
 
