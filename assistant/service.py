@@ -288,14 +288,7 @@ class Assistant:
         return self._planner(scope.snapshot).plan(found.plan.ask, composition, scope.snapshot.chunks)
 
     def _planner(self, snapshot: Snapshot) -> Planner:
-        settings = self.settings
-        return Planner(
-            self.lexicon,
-            snapshot.bm25.idf,
-            self.tokenizer.synonyms,
-            settings.answer.subject_share,
-            settings.answer.support_share,
-        )
+        return Planner(self.lexicon, snapshot.bm25.idf, self.tokenizer.synonyms, self.settings.answer)
 
     def _compose(
         self, question: str, resolved: Resolved, standalone: str | None, scope: Scope
