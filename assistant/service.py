@@ -114,7 +114,7 @@ class Assistant:
         self.embedder = embedder
         self.chat = chat
         self.layout = Layout(settings)
-        self.composer = Composer(self.tokenizer, settings.answer_max_sentences)
+        self.composer = Composer(self.tokenizer, settings.answer)
         self.lexicon = Lexicon(self.tokenizer)
         self._snapshot: Snapshot | None = None
         self._places: tuple[str, PlaceIndex] | None = None
@@ -259,12 +259,12 @@ class Assistant:
         """Resolve, retrieve, compose and plan one ask of the message."""
         places = scope.places.patterns
         asked = text if chat is not None and asks == 1 else ask.text  # the LLM condenses a one-ask message whole
-        switched = switch_document(ask.text, turns, places) if chat is None else None
+        switched = switch_document(ask.text, turns, places, self.settings.answer) if chat is None else None
         if switched:  # "国家那份呢？": the question before, asked of the document now named
             ask, asked, turns = make_ask(switched, self.lexicon), switched, []
         resolved, standalone = self._resolve(asked, turns, chat, places, context)
         if ask.intent in META_INTENTS and resolved.followup:  # "这个方案是谁发的？": the document in context
-            own = resolve(ask.text, [], self.tokenizer, places, context)
+            own = resolve(ask.text, [], self.tokenizer, places, self.settings.answer, context)
             resolved = dataclasses.replace(own, jurisdiction=own.jurisdiction or resolved.jurisdiction)
         question = standalone or ask.text
         retrieval, composition = self._compose(question, resolved, standalone, scope)
@@ -288,14 +288,7 @@ class Assistant:
         return self._planner(scope.snapshot).plan(found.plan.ask, composition, scope.snapshot.chunks)
 
     def _planner(self, snapshot: Snapshot) -> Planner:
-        settings = self.settings
-        return Planner(
-            self.lexicon,
-            snapshot.bm25.idf,
-            self.tokenizer.synonyms,
-            settings.answer_subject_share,
-            settings.answer_support_share,
-        )
+        return Planner(self.lexicon, snapshot.bm25.idf, self.tokenizer.synonyms, self.settings.answer)
 
     def _compose(
         self, question: str, resolved: Resolved, standalone: str | None, scope: Scope
@@ -353,13 +346,13 @@ class Assistant:
         """The rule resolves follow-ups; with an LLM they are first rewritten as standalone questions,
         returned as the second element (None when not rewritten)."""
         if chat is None or not any(t.role == "user" for t in turns):
-            return resolve(text, turns, self.tokenizer, places, context), None
+            return resolve(text, turns, self.tokenizer, places, self.settings.answer, context), None
         condensed = condense(chat, text, turns)
         if condensed is None:
-            return resolve(text, turns, self.tokenizer, places, context), None
+            return resolve(text, turns, self.tokenizer, places, self.settings.answer, context), None
         if condensed == text:
-            return resolve(text, [], self.tokenizer, places), None
-        own = resolve(condensed, [], self.tokenizer, places)
+            return resolve(text, [], self.tokenizer, places, self.settings.answer), None
+        own = resolve(condensed, [], self.tokenizer, places, self.settings.answer)
         return dataclasses.replace(
             own, question=condensed, followup=True, named=frozenset(named_jurisdictions(text, places))
         ), condensed

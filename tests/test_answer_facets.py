@@ -11,6 +11,7 @@ from assistant.answer.candidates import Candidate, quote
 from assistant.answer.followup import definition_phrases
 from assistant.answer.plan import Outcome, Planner
 from assistant.core.records import Chunk, Document
+from assistant.core.settings import AnswerTuning
 from assistant.retrieval.scope import unindexed_title
 from ingest.facts import extract_facts
 
@@ -23,7 +24,7 @@ def lexicon(tokenizer):
 
 
 def _planner(lexicon: Lexicon) -> Planner:
-    return Planner(lexicon, lambda word: 1.0, {}, 0.5, 0.75)
+    return Planner(lexicon, lambda word: 1.0, {}, AnswerTuning())
 
 
 def _quoting(sentence: str):

@@ -9,6 +9,7 @@ from assistant.answer.analysis import Ask, Intent, Lexicon, analyse
 from assistant.answer.candidates import DocumentFact
 from assistant.answer.document_facts import asked_facts, claimed_text, fact_verdict
 from assistant.answer.plan import Planner, Verdict
+from assistant.core.settings import AnswerTuning
 from ingest.notice import notice_facts
 
 HEADER = (
@@ -82,14 +83,14 @@ def _claim(planner: Planner, text: str, evidence: str, share: float) -> Verdict:
 
 
 def test_claims_without_figures(lexicon):
-    planner = Planner(lexicon, lambda word: 1.0, {}, 0.5, 0.75)
+    planner = Planner(lexicon, lambda word: 1.0, {}, AnswerTuning())
     evidence = "支持高校、研究机构、企业等多元共建。"
     assert _claim(planner, "高校不能参与共建，是这样吗", evidence, 1.0) is Verdict.NO
     assert _claim(planner, "支不支持高校共建", evidence, 0.8) is Verdict.YES  # asks, does not deny
     assert _claim(planner, "高校不能参与共建吧", "高校不得参与共建。", 1.0) is Verdict.YES
     assert _claim(planner, "高校参与共建吗", "研究机构开展试验。", 0.6) is Verdict.NOT_STATED
     assert _claim(planner, "支持高校宠物共建吗", evidence, 1.0) is Verdict.YES
-    unknown = Planner(lexicon, lambda word: 0.0 if word == "宠物" else 1.0, {}, 0.5, 0.75)
+    unknown = Planner(lexicon, lambda word: 0.0 if word == "宠物" else 1.0, {}, AnswerTuning())
     assert _claim(unknown, "支持高校宠物共建吗", evidence, 1.0) is Verdict.NOT_STATED  # no document says 宠物
     assert _claim(planner, "高校必须参与共建吗", evidence, 1.0) is Verdict.NOT_STATED  # supported, not required
     listed = "在新能源汽车、民用航空、人工智能等重点领域建设转化基地。"
@@ -97,7 +98,7 @@ def test_claims_without_figures(lexicon):
 
 
 def test_a_per_year_claim_against_a_total(lexicon):
-    planner = Planner(lexicon, lambda word: 1.0, {}, 0.5, 0.75)
+    planner = Planner(lexicon, lambda word: 1.0, {}, AnswerTuning())
     ask = analyse("贴息是每年2000万吗？", lexicon).asks[0]
     assert planner._total_not_each(ask, "累计贴息总额不超过2000万元。")
     assert not planner._total_not_each(ask, "每年贴息不超过2000万元。")

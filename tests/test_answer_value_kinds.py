@@ -13,6 +13,7 @@ from assistant.answer.document_facts import asked_facts, organs
 from assistant.answer.normalize import written
 from assistant.answer.plan import Outcome, Planner, Verdict
 from assistant.core.records import Chunk, Document
+from assistant.core.settings import AnswerTuning
 from ingest.facts import extract_facts
 
 DOCUMENT = Document("d", "某省中试平台实施方案", None, ("某省工业和信息化厅",), None, "other", 1, "d.txt", "h")
@@ -26,7 +27,7 @@ def lexicon(tokenizer):
 def _plan(lexicon: Lexicon, question: str, sentence: str):
     chunk = Chunk("c", "d", sentence, ("一、支持措施",), (1,), 0, len(sentence), facts=tuple(extract_facts(sentence)))
     ask = analyse(question, lexicon).asks[0]
-    return Planner(lexicon, lambda word: 1.0, {}, 0.5, 0.5).plan(
+    return Planner(lexicon, lambda word: 1.0, {}, AnswerTuning()).plan(
         ask, quote([Candidate(sentence, chunk, DOCUMENT, 1.0, 0)]), []
     )
 
@@ -94,7 +95,7 @@ def test_a_proposed_figure_is_checked_against_the_figure_said_of_its_subject(lex
         chunk = Chunk(f"c{n}", "d", sentence, ("一、支持措施",), (1,), 0, len(sentence), facts=facts)
         candidates.append(Candidate(sentence, chunk, DOCUMENT, 1.0 - n / 10, n))
     ask = analyse("服务券最多只能补30%，对吗？", lexicon).asks[0]
-    plan = Planner(lexicon, lambda word: 1.0, {}, 0.5, 0.5).plan(ask, quote(candidates), [])
+    plan = Planner(lexicon, lambda word: 1.0, {}, AnswerTuning()).plan(ask, quote(candidates), [])
     assert plan.verdict is Verdict.NO
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.overview import definitional, is_broad, outline
+from assistant.core.records import TermOrigin
 
 TITLES = ["上海市中试平台创新发展实施方案", "制造业中试创新发展实施意见"]
 
@@ -55,7 +56,7 @@ def test_outline_of_the_interpretation_drops_the_shared_prefix(national):
     ],
 )
 def test_is_broad(tokenizer, question, broad):
-    terms = [t for t, w in tokenizer.query_terms(question).items() if w >= 0.99]
+    terms = [t for t, o in tokenizer.query_origins(question).items() if o is TermOrigin.OWN]
     assert is_broad(question, terms, TITLES) is broad
 
 

@@ -44,38 +44,24 @@ from assistant.answer.overview import definitional, is_broad, outline
 from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.answer.refusal import refusal
 from assistant.core.planted import is_instruction
-from assistant.core.records import Chunk, Citation, Hit
+from assistant.core.records import Chunk, Citation, Hit, TermOrigin
 from assistant.core.resources import template
+from assistant.core.settings import AnswerTuning
 from assistant.index.lexical import ChineseTokenizer
 from assistant.index.snapshot import Snapshot
 from assistant.retrieval.scope import unindexed_title
 from ingest.chunk import full_sentences
 
-SENTENCE_HITS = 5
 MONEY_OR_RATIO = re.compile(r"\d\s*(?:[万亿]?元|[%％])")
-DEFINING_BOOST = 2.5  # a sentence that defines ("X是指…", "X是把…的过渡性试验") before one that praises
-RANK_DECAY = 0.15
-PATH_WEIGHT = 0.3
-KEEP_RATIO = 0.55
-MIN_COVERAGE = 0.45
-META_COVERAGE = 0.75  # a document fact answers only for a document the other words of the question fit
-CROSS_RATIO = 0.25
-OOV_SHARE = 0.4
-OOV_CAP = 3
-FOLLOWUP_MISS = 0.15
-SUBJECT_IDF = 1.0  # 中试, 平台 name no subject
-DOMAIN_BOOST = 1.5  # a named policy instrument (中试服务券, 工业上楼) is what the question is about
 FRAME = {"header", "trailer"}  # the notice and the 版记: quoted below the clauses, and only real sentences
-FRAME_SHARE = 0.6
 BODY = re.compile(r"正文")  # the document's body, not its notice or interpretation
 OTHER_TOPIC = re.compile(r"呢[？?]?$")  # "X那块呢？": the follow-up turns to X
-MIN_FRAME_SENTENCE = 10
 
 
 class Composer:
-    def __init__(self, tokenizer: ChineseTokenizer, max_sentences: int = 3):
+    def __init__(self, tokenizer: ChineseTokenizer, tuning: AnswerTuning):
         self.tokenizer = tokenizer
-        self.max_sentences = max_sentences
+        self.tuning = tuning
         self.contrasts = contrasts()
 
     def compose(
@@ -97,7 +83,7 @@ class _Run:
 
     def __init__(self, composer: Composer, snapshot: Snapshot, places: PlaceIndex):
         self.tokenizer = composer.tokenizer
-        self.max_sentences = composer.max_sentences
+        self.tuning = composer.tuning
         self.contrasts = composer.contrasts
         self.places = places
         self.terms: dict[str, float] = {}  # the question's, for the nearest sentence of a refusal
@@ -143,7 +129,7 @@ class _Run:
             and not definitional(question, resolved.phrases)
             and is_broad(
                 question,
-                [t for t, w in resolved.own_terms.items() if w >= 0.99],
+                resolved.own_words(),
                 [unindexed] + [f"{d.title} {d.place}" for d in self.snapshot.documents.values()],
             )
         ):
@@ -166,7 +152,9 @@ class _Run:
             question, self._select(question, resolved, candidates, best), candidates, self.tokenizer.tokens
         )
         named = best.meta and bool(named_exactly(question, [best.document]))
-        if not named and self._coverage(resolved, chosen, question) < (META_COVERAGE if best.meta else MIN_COVERAGE):
+        if not named and self._coverage(resolved, chosen, question) < (
+            self.tuning.meta_coverage if best.meta else self.tuning.min_coverage
+        ):
             return self._refuse("该问题", hits)
         refusal = self._unmet_ask(question, chosen, best)
         if refusal:
@@ -215,28 +203,28 @@ class _Run:
         }
         own = self._follow_up_focus(resolved, question)
         found = [h for h in hits if h.lexical is not None or h.dense is not None]
-        content = [h for h in found if h.chunk.kind not in FRAME][:SENTENCE_HITS]
-        frames = [h for h in found[:SENTENCE_HITS] if h.chunk.kind in FRAME]
+        content = [h for h in found if h.chunk.kind not in FRAME][: self.tuning.sentence_hits]
+        frames = [h for h in found[: self.tuning.sentence_hits] if h.chunk.kind in FRAME]
         for hit in content + frames:
             frame = hit.chunk.kind in FRAME
             chunk = hit.chunk
-            path_score = PATH_WEIGHT * self._match(terms, " ".join(chunk.path))
-            prior = 1.0 / (1.0 + RANK_DECAY * (hit.rank - 1))
+            path_score = self.tuning.path_weight * self._match(terms, " ".join(chunk.path))
+            prior = 1.0 / (1.0 + self.tuning.rank_decay * (hit.rank - 1))
             for pos, sent in enumerate(full_sentences(chunk.text)):
                 sent = sent.strip()
                 if not sent or (sent == chunk.path[-1] and chunk.kind == "clause") or is_instruction(sent):
                     continue
-                if frame and (len(sent) < MIN_FRAME_SENTENCE or sent[-1] not in "。；！？："):
+                if frame and (len(sent) < self.tuning.min_frame_sentence or sent[-1] not in "。；！？："):
                     continue  # letterhead, organ names, the notice's own title
-                score = (self._match(terms, sent) + path_score) * prior * (FRAME_SHARE if frame else 1.0)
+                score = (self._match(terms, sent) + path_score) * prior * (self.tuning.frame_share if frame else 1.0)
                 if own and not self._match(own, sent):  # "贴息呢？" after a subsidy answer: not that answer again
-                    score *= FOLLOWUP_MISS
+                    score *= self.tuning.followup_miss
                 if numeric:
-                    score *= 1.4 if NUMBER.search(sent) else 0.8
+                    score *= self.tuning.numeric_boost if NUMBER.search(sent) else self.tuning.numeric_miss
                 if dated:
-                    score *= 2.0 if DATED.search(sent) else 0.7
+                    score *= self.tuning.dated_boost if DATED.search(sent) else self.tuning.dated_miss
                 if any(sent.startswith(p) or p + "指" in sent for p in resolved.phrases):
-                    score *= 2.0 * (DEFINING_BOOST if DEFINING.search(sent) else 1.0)
+                    score *= self.tuning.phrase_boost * (self.tuning.defining_boost if DEFINING.search(sent) else 1.0)
                 out.append(Candidate(sent, chunk, hit.document, score, pos))
         return out
 
@@ -250,14 +238,14 @@ class _Run:
             return {
                 t: 1.0
                 for t in terms
-                if self.idf(t) >= SUBJECT_IDF and t not in self.naming and not BARE_NUMBER.fullmatch(t)
+                if self.idf(t) >= self.tuning.subject_idf and t not in self.naming and not BARE_NUMBER.fullmatch(t)
             }
 
         subjects = self.tokenizer.subjects
-        own = topical(t for t, w in resolved.own_terms.items() if w >= 0.99)
+        own = topical(resolved.own_words())
         if any(t in subjects for t in own):
             return topical(resolved.own_terms)
-        named = {t: 1.0 for t, w in resolved.own_terms.items() if w >= 0.99 and self.idf(t) and t not in self.naming}
+        named = {t: 1.0 for t in resolved.own_words() if self.idf(t) and t not in self.naming}
         if named and OTHER_TOPIC.search(question):  # "全球那块呢？": whatever word of the documents it names
             return named
         return topical(t for t in resolved.previous_terms if t in subjects) or topical(resolved.own_terms)
@@ -269,7 +257,8 @@ class _Run:
             best = max(facts, key=lambda c: c.score)
             if (
                 named_exactly(question, [best.document])
-                or self._coverage(resolved, self._select(question, resolved, facts, best), question) >= META_COVERAGE
+                or self._coverage(resolved, self._select(question, resolved, facts, best), question)
+                >= self.tuning.meta_coverage
             ):
                 return facts
         return facts + self._sentence_candidates(question, resolved, hits)
@@ -278,7 +267,7 @@ class _Run:
         """Weighted idf of the whole terms in `text`, domain words boosted."""
         low = text.lower()  # the terms are lower case ("ai"), the text as written ("AI For Science")
         return sum(
-            terms[t] * max(self.idf(t), 0.5) * (DOMAIN_BOOST if t in self.tokenizer.domain else 1.0)
+            terms[t] * max(self.idf(t), 0.5) * (self.tuning.domain_boost if t in self.tokenizer.domain else 1.0)
             for t in whole(t for t in terms if t in low)
         )
 
@@ -291,10 +280,12 @@ class _Run:
         enumerated = not resolved.followup and any("、" in c.text for c in chosen)
         heads = list_heads(resolved.question) if enumerated else set()
         terms = resolved.own_terms if not resolved.followup or meta else resolved.terms
+        # an elliptical follow-up may be covered by a synonym of its own words, never by the previous turn's
+        covering = {TermOrigin.OWN, TermOrigin.SYNONYM} if resolved.followup and not meta else {TermOrigin.OWN}
         own = {
             t: w
             for t, w in terms.items()
-            if (w >= 0.99 or resolved.followup and not meta and w >= 0.49)
+            if resolved.origins.get(t) in covering
             and t not in self.naming
             and not BARE_NUMBER.fullmatch(t)
             and t not in heads
@@ -324,13 +315,13 @@ class _Run:
         ).lower()
         known = sorted(self.idf(t) for t in own if self.idf(t) > 0)
         # words no document uses (chat, self-description) weigh a share of a typical word, never of "中试" alone
-        oov = OOV_SHARE * max(known[len(known) // 2] if known else 1.0, 1.0)
+        oov = self.tuning.oov_share * max(known[len(known) // 2] if known else 1.0, 1.0)
         total = matched = 0.0
         unknown = 0
         for term, weight in sorted(own.items(), key=lambda tw: -tw[1]):
             said = any(a in context for a in [term, *self.tokenizer.synonyms.get(term, [])])
             unknown += not self.idf(term) and not said
-            if unknown > OOV_CAP and not self.idf(term) and not said:
+            if unknown > self.tuning.oov_cap and not self.idf(term) and not said:
                 continue  # a long chatty question is not less answerable for every further word of chat
             idf = self.idf(term) or oov
             total += weight * idf
@@ -353,11 +344,13 @@ class _Run:
                 ),
                 None,
             )
-            if other is not None and other.score >= CROSS_RATIO * best.score:
+            if other is not None and other.score >= self.tuning.cross_ratio * best.score:
                 chosen.append(other)
         for cand in ranked[1:]:
             facts = best.meta and cand.meta and cand.document is best.document  # every fact asked for
-            if not facts and (len(chosen) >= self.max_sentences or cand.score < KEEP_RATIO * best.score):
+            if not facts and (
+                len(chosen) >= self.tuning.max_sentences or cand.score < self.tuning.keep_ratio * best.score
+            ):
                 continue
             if cand.text in {c.text for c in chosen} or best.meta and not cand.meta:
                 continue

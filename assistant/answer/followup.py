@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from assistant.core.records import Turn
+from assistant.core.records import TermOrigin, Turn
+from assistant.core.settings import AnswerTuning
 from assistant.index.lexical import ChineseTokenizer
 
 ITEM = "点条项个种类"  # 第三点, 第二种: an item of the list just discussed
 ELLIPTICAL = re.compile(
     rf"^(那|那么|还有|另外|此外|它|这|该|其|同样|如果|再)|第[一二三四五六七八九十\d]+[{ITEM}]|它|这个|这份|该文件|上述|其中|呢[？?]?$|呢，"
 )
-PREVIOUS_WEIGHT = 0.35
-ANSWER_WEIGHT = 0.2
-ITEM_WEIGHT = 0.45  # the words of the list item a follow-up points at ("第一种"): below an own word
-SHORT = 14
 
 
 @dataclass(frozen=True)
@@ -32,6 +29,11 @@ class Resolved:
     ordinal: str | None = None  # "三是" when the follow-up asks for another item of the list just discussed
     anchor: str = ""  # the previous answer, where that list item was named
     previous_terms: tuple[str, ...] = ()  # the previous question's own words, for a follow-up
+    origins: Mapping[str, TermOrigin] = field(default_factory=dict)  # where each of `terms` comes from
+
+    def own_words(self) -> list[str]:
+        """The question's own words, without their synonyms."""
+        return [t for t in self.own_terms if self.origins.get(t) is TermOrigin.OWN]
 
 
 Places = Mapping[str, re.Pattern]
@@ -41,8 +43,8 @@ def named_jurisdictions(text: str, places: Places) -> set[str]:
     return {name for name, pattern in places.items() if pattern.search(text)}
 
 
-def is_elliptical(question: str) -> bool:
-    return len(question) <= SHORT or bool(ELLIPTICAL.search(question))
+def is_elliptical(question: str, tuning: AnswerTuning) -> bool:
+    return len(question) <= tuning.elliptical_chars or bool(ELLIPTICAL.search(question))
 
 
 def resolve(
@@ -50,36 +52,44 @@ def resolve(
     history: list[Turn],
     tokenizer: ChineseTokenizer,
     places: Places,
+    tuning: AnswerTuning,
     context: str = "",
 ) -> Resolved:
     """`context` is what the message says around the ask (the asker's situation): it steers retrieval and the
     jurisdiction but is not part of what the ask must be covered on."""
-    resolved = _resolve(question, history, tokenizer, places)
+    resolved = _resolve(question, history, tokenizer, places, tuning)
     if not context:
         return resolved
-    terms = dict(resolved.terms)
+    terms, origins = dict(resolved.terms), dict(resolved.origins)
     for term, weight in tokenizer.query_terms(context).items():
-        terms.setdefault(term, weight * PREVIOUS_WEIGHT)
+        terms.setdefault(term, weight * tuning.previous_weight)
+        origins.setdefault(term, TermOrigin.CONTEXT)
     jurisdiction = resolved.jurisdiction or _single(named_jurisdictions(context, places))
-    return replace(resolved, terms=terms, jurisdiction=jurisdiction, query_text=f"{context} {resolved.query_text}")
+    query_text = f"{context} {resolved.query_text}"
+    return replace(resolved, terms=terms, origins=origins, jurisdiction=jurisdiction, query_text=query_text)
 
 
-def _resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer, places: Places) -> Resolved:
+def _resolve(
+    question: str, history: list[Turn], tokenizer: ChineseTokenizer, places: Places, tuning: AnswerTuning
+) -> Resolved:
     own = tokenizer.query_terms(question)
+    origins = tokenizer.query_origins(question)
     named = named_jurisdictions(question, places)
     users = [t.content for t in history if t.role == "user" and t.content.strip()]
     answers = [t.content for t in history if t.role == "assistant" and t.content.strip()]
     phrases = definition_phrases(question, tokenizer)
-    if not users or not is_elliptical(question):
-        return Resolved(question, question, own, own, _single(named), False, frozenset(named), phrases)
+    if not users or not is_elliptical(question, tuning):
+        return Resolved(question, question, own, own, _single(named), False, frozenset(named), phrases, origins=origins)
     previous = users[-1]
     terms = dict(own)
-    previous_terms = tokenizer.query_terms(previous)
-    for term, weight in previous_terms.items():
-        terms.setdefault(term, weight * PREVIOUS_WEIGHT)
+    previous_origins = tokenizer.query_origins(previous)
+    for term, weight in tokenizer.query_terms(previous).items():
+        terms.setdefault(term, weight * tuning.previous_weight)
+        origins.setdefault(term, TermOrigin.CONTEXT)
     if answers:
         for term, weight in tokenizer.query_terms(answers[-1][:300]).items():
-            terms.setdefault(term, weight * ANSWER_WEIGHT)
+            terms.setdefault(term, weight * tuning.answer_weight)
+            origins.setdefault(term, TermOrigin.ANSWER)
     jurisdiction = _single(named)
     if not named:
         jurisdiction = _single(named_jurisdictions(previous, places)) or _single(
@@ -89,7 +99,9 @@ def _resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer, pl
     ordinal = ordinal_phrases(question)
     item = re.search(rf"{ordinal[0]}([^；;。，,\n]{{2,30}})", answers[-1]) if ordinal and answers else None
     for term in tokenizer.query_terms(item.group(1)) if item else ():  # "第一种" is the item the answer named
-        terms[term] = max(terms.get(term, 0.0), ITEM_WEIGHT)
+        terms[term] = max(terms.get(term, 0.0), tuning.item_weight)
+        if origins.get(term) not in (TermOrigin.OWN, TermOrigin.SYNONYM):
+            origins[term] = TermOrigin.ITEM
     return Resolved(
         shown,
         f"{previous} {question}",
@@ -101,7 +113,8 @@ def _resolve(question: str, history: list[Turn], tokenizer: ChineseTokenizer, pl
         phrases + ordinal,
         ordinal[0] if ordinal else None,
         answers[-1] if answers else "",
-        tuple(t for t, w in previous_terms.items() if w >= 0.99),
+        tuple(t for t, o in previous_origins.items() if o is TermOrigin.OWN),
+        origins,
     )
 
 
@@ -141,12 +154,12 @@ def _single(names: set[str]) -> str | None:
 SWITCH_FILLER = re.compile(r"那么|那个|这个|那份|这份|那|呢|的|文件|政策|规定|层面|[？?。，,！!\s]")
 
 
-def switch_document(question: str, history: list[Turn], places: Places) -> str | None:
+def switch_document(question: str, history: list[Turn], places: Places, tuning: AnswerTuning) -> str | None:
     """ "国家那份呢？" after "上海方案的文号是多少？": the previous question asked of the document now named
     ("国家 的文号是多少？"), or None when the question is not such a switch."""
     named = named_jurisdictions(question, places)
     users = [t.content for t in history if t.role == "user" and t.content.strip()]
-    if not users or not named or not is_elliptical(question):
+    if not users or not named or not is_elliptical(question, tuning):
         return None
     rest = question
     for pattern in places.values():

@@ -21,6 +21,7 @@ from assistant.answer.document_facts import fact_verdict
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, PolicyFact
+from assistant.core.settings import AnswerTuning
 
 QUOTED = re.compile(r"[“\"]([^”\"]{1,12})[”\"]")
 ISSUE_ASK = re.compile(r"印发|发文|发布|联合|牵头")
@@ -78,14 +79,12 @@ class AnswerPlan:
 
 
 class Planner:
-    def __init__(
-        self, lexicon: Lexicon, idf, synonyms: dict[str, list[str]], subject_share: float, support_share: float
-    ):
+    def __init__(self, lexicon: Lexicon, idf, synonyms: dict[str, list[str]], tuning: AnswerTuning):
         self.lexicon = lexicon
         self.idf = idf
         self.synonyms = synonyms
-        self.subject_share = subject_share
-        self.support_share = support_share  # a claim the evidence says this much of, in a sentence that enables it
+        self.subject_share = tuning.subject_share
+        self.support_share = tuning.support_share  # a claim the evidence says this much of, where it enables it
 
     def _says(self, text: str, word: str) -> bool:
         """`text` says the word, a synonym, or every piece of it ("中试能力": 中试…能力)."""

@@ -40,6 +40,7 @@ def translate_errors(func):
 @click.option("--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000 [env PA_CHROMA_URL].")
 @click.option("-v", "--verbose", count=True, help="More log output.")
 @click.pass_context
+@translate_errors
 def cli(ctx, data_dir, corpus_dir, embedding_model, chroma_url, verbose):
     """中试政策助手: cited answers about manufacturing pilot-scale testing policies."""
     logging.basicConfig(

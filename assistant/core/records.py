@@ -18,6 +18,17 @@ JURISDICTION_NAMES = {
 }
 
 
+class TermOrigin(Enum):
+    """Where a term of a question comes from. Only the question's own words (and, for an elliptical follow-up,
+    their synonyms) are what an answer must cover; the others only steer retrieval."""
+
+    OWN = "own"  # a word of the question itself
+    SYNONYM = "synonym"  # a synonym of one of its words
+    ITEM = "item"  # a word of the list item a follow-up points at ("第一种")
+    CONTEXT = "context"  # the previous question, or the asker's situation around the ask
+    ANSWER = "answer"  # the previous answer
+
+
 # how the name of a place ends: 湖北省, 苏州市, 浦东新区, 延边朝鲜族自治州
 PLACE_SUFFIXES = ("特别行政区", "自治区", "自治州", "新区", "省", "市", "区", "县")
 

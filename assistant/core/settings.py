@@ -41,6 +41,44 @@ class Fusion(StrEnum):
 
 
 @dataclass(frozen=True)
+class AnswerTuning:
+    """The answer stage's thresholds and weights, each overridable as ``PA_ANSWER_<FIELD>``. Measured on the eval
+    sets (evals/data); the composer scores the sentences of the top clauses against the question."""
+
+    max_sentences: int = 3  # most sentences an extractive answer quotes
+    # a figure answers a value ask when its sentence says this idf share of the ask's subject words
+    subject_share: float = 0.5
+    support_share: float = 0.75  # a yes/no claim the evidence says this idf share of, where it enables it: yes
+    sentence_hits: int = 5  # the top clauses whose sentences are scored
+    defining_boost: float = 2.5  # a sentence that defines ("X是指…") before one that praises
+    rank_decay: float = 0.15  # a sentence's prior: 1 / (1 + rank_decay × (its clause's rank − 1))
+    path_weight: float = 0.3  # the clause's headings against the question, beside its sentence
+    keep_ratio: float = 0.55  # a further sentence is quoted when it scores this share of the best
+    min_coverage: float = 0.45  # idf share of the question's own words the quoted sentences must say
+    meta_coverage: float = 0.75  # the same for a document fact: only for a document the other words fit
+    # a question naming two documents also quotes the other's best sentence when it scores this share of the best
+    cross_ratio: float = 0.25
+    oov_share: float = 0.4  # a word no document uses weighs this share of the median idf of the known words
+    oov_cap: int = 3  # unknown words past this many, said by no quote, are not counted (a long chatty question)
+    followup_miss: float = 0.15  # score share of a follow-up's sentence that says none of its own words
+    numeric_boost: float = 1.4  # a value question: a sentence with a figure scores this much more…
+    numeric_miss: float = 0.8  # …and one without this share
+    dated_boost: float = 2.0  # a date question: a sentence with a date…
+    dated_miss: float = 0.7  # …and one without
+    phrase_boost: float = 2.0  # a sentence that starts with the phrase a definition question asks about
+    frame_share: float = 0.6  # score share of a sentence of the notice or the 版记 (quoted below the clauses)
+    min_frame_sentence: int = 10  # shorter lines of the notice or the 版记 are letterhead, not sentences
+    # a follow-up: questions this short lean on the conversation; the previous question's, the previous answer's
+    # and the named list item's words steer retrieval with these weights (the question's own words weigh 1)
+    elliptical_chars: int = 14
+    previous_weight: float = 0.35
+    answer_weight: float = 0.2
+    item_weight: float = 0.45
+    subject_idf: float = 1.0  # words below this idf name no subject (中试, 平台)
+    domain_boost: float = 1.5  # a named policy instrument (中试服务券, 工业上楼) is what the question is about
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
     corpus_dir: Path = Path("corpus")
@@ -80,10 +118,7 @@ class Settings:
 
     # Answers
     max_question_chars: int = 2000
-    answer_max_sentences: int = 3
-    # a figure answers a value ask when its sentence says this idf share of the ask's subject words
-    answer_subject_share: float = 0.5
-    answer_support_share: float = 0.75  # a yes/no claim the evidence says this idf share of, where it enables it: yes
+    answer: AnswerTuning = field(default_factory=AnswerTuning)  # PA_ANSWER_<FIELD>
 
     # Ingest
     max_file_mb: float = 50.0  # also the limit for a DOCX once unzipped
@@ -146,6 +181,9 @@ class Settings:
         hints = typing.get_type_hints(cls)
         values: dict[str, Any] = {}
         for f in fields(cls):
+            if dataclasses.is_dataclass(hints[f.name]):
+                values[f.name] = _nested(f.name, hints[f.name], environ)
+                continue
             for key in (ENV_PREFIX + f.name.upper(), _UNPREFIXED.get(f.name)):
                 if key and environ.get(key, "") != "":
                     values[f.name] = _convert(f.name, environ[key], hints[f.name])
@@ -173,6 +211,17 @@ class Settings:
         return bool(self.admin_user and self.admin_password)
 
 
+def _nested(name: str, cls: Any, environ: Mapping[str, str]) -> Any:
+    """A group of settings (`answer`): each field from ``PA_<NAME>_<FIELD>``."""
+    hints = typing.get_type_hints(cls)
+    values = {
+        f.name: _convert(f"{name}_{f.name}", environ[key], hints[f.name])
+        for f in fields(cls)
+        if environ.get(key := f"{ENV_PREFIX}{name}_{f.name}".upper(), "") != ""
+    }
+    return cls(**values)
+
+
 def _convert(name: str, raw: str, hint: Any) -> Any:
     base = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
     target = base[0] if isinstance(hint, types.UnionType) or typing.get_origin(hint) else hint
@@ -182,5 +231,6 @@ def _convert(name: str, raw: str, hint: Any) -> Any:
         if target in (int, float, Path, str):
             return target(raw)
     except ValueError as exc:
-        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r}: {exc}") from exc
+        kind = {bool: "开关", int: "整数", float: "数字", Path: "路径", str: "文字"}[target]
+        raise ConfigError(f"环境变量 {ENV_PREFIX}{name.upper()}={raw!r} 无效：应为{kind}。") from exc
     return raw

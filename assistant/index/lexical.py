@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core import resources
+from assistant.core.records import TermOrigin
 
 log = logging.getLogger(__name__)
 
@@ -141,20 +142,22 @@ class ChineseTokenizer:
         cuts = self._jieba.lcut_for_search(text.lower(), HMM=False)
         return tuple(t for t in cuts if _TOKEN_OK.search(t) and t not in STOPWORDS)
 
-    def query_terms(self, text: str) -> dict[str, float]:
-        """Query tokens with weight 1 and their synonyms with a lower weight."""
-        weights: dict[str, float] = {}
-        for token in self.tokens(text):
-            weights[token] = 1.0
+    def query_origins(self, text: str) -> dict[str, TermOrigin]:
+        """Query tokens (own words) and their synonyms."""
+        origins = {token: TermOrigin.OWN for token in self.tokens(text)}
         for target, parts in self.compounds:
-            if all(weights.get(part) == 1.0 for part in parts):
-                weights[target] = 1.0
-        for token in list(weights):
+            if all(origins.get(part) is TermOrigin.OWN for part in parts):
+                origins[target] = TermOrigin.OWN
+        for token in list(origins):
             for alt in self.synonyms.get(token, ()):
                 for sub in self.tokens(alt) or [alt]:
                     if len(sub) > 1 or sub == alt:
-                        weights.setdefault(sub, SYNONYM_WEIGHT)
-        return weights
+                        origins.setdefault(sub, TermOrigin.SYNONYM)
+        return origins
+
+    def query_terms(self, text: str) -> dict[str, float]:
+        """Query tokens with weight 1 and their synonyms with a lower weight."""
+        return {t: 1.0 if o is TermOrigin.OWN else SYNONYM_WEIGHT for t, o in self.query_origins(text).items()}
 
 
 class BM25Index:

@@ -289,7 +289,11 @@ def scale_tiers(run: Run) -> None:
     places = PlaceIndex(pool.documents.values(), pool.chunks, gazetteer()).patterns
     filtered = [
         resolve(
-            item["question"], [Turn(t["role"], t["content"]) for t in item.get("history") or []], tokenizer, places
+            item["question"],
+            [Turn(t["role"], t["content"]) for t in item.get("history") or []],
+            tokenizer,
+            places,
+            run.settings.answer,
         ).jurisdiction
         is not None
         for item in run.items
