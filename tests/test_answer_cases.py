@@ -66,25 +66,50 @@ def test_a_definition_leads_with_the_defining_sentence(workspace):
     assert "过渡性试验" in answer.answer.splitlines()[0]
 
 
-# evals/data/blind1.jsonl and blind2.jsonl were written blind from the source texts. First scores (README): blind1
-# on the old answerer 0.505 fully right; blind2, held back, on the new engine 0.716. They are regression sets now:
-# the floors sit just under the values measured when they were added. Issue 13 (requested facets per ask) raised
-# them; some facet rows were written after reading their unanswered near misses, so they are not blind any more.
+# evals/data/blind1–5.jsonl were each written blind from the source texts by someone who saw no code. First scores
+# (fully right, README and the issue notes): blind1 0.505 on the old answerer, blind2 0.716, blind3 0.665, blind4
+# 0.717 (then 0.783 after a round it did not steer), blind5 0.763. Blind1–4 were development sets afterwards; blind5
+# has been scored once. They are regression sets now: the floors sit just under the values measured when they were
+# last raised.
 BLIND_FLOORS = {
     "blind1.jsonl": {
-        "fully_right": 0.83,
-        "answer_correct": 0.83,
-        "verdict_accuracy": 0.85,
-        "unanswerable_refusal": 0.86,
-    },
-    "blind2.jsonl": {
-        "fully_right": 0.84,
-        "answer_correct": 0.86,
-        "verdict_accuracy": 0.71,
+        "fully_right": 0.90,
+        "answer_correct": 0.91,
+        "verdict_accuracy": 0.92,
         "unanswerable_refusal": 0.88,
     },
+    "blind2.jsonl": {
+        "fully_right": 0.93,
+        "answer_correct": 0.95,
+        "verdict_accuracy": 0.92,
+        "unanswerable_refusal": 0.91,
+    },
+    "blind3.jsonl": {
+        "fully_right": 0.95,
+        "answer_correct": 0.96,
+        "verdict_accuracy": 0.93,
+        "unanswerable_refusal": 0.95,
+    },
+    "blind4.jsonl": {
+        "fully_right": 0.89,
+        "answer_correct": 0.89,
+        "verdict_accuracy": 0.91,
+        "unanswerable_refusal": 0.89,
+    },
+    "blind5.jsonl": {
+        "fully_right": 0.745,
+        "answer_correct": 0.83,
+        "verdict_accuracy": 0.84,
+        "unanswerable_refusal": 0.60,
+    },
 }
-BLIND_CEILINGS = {"blind1.jsonl": {"false_refusal": 0.05}, "blind2.jsonl": {"false_refusal": 0.05}}
+BLIND_CEILINGS = {
+    "blind1.jsonl": {"false_refusal": 0.03},
+    "blind2.jsonl": {"false_refusal": 0.02},
+    "blind3.jsonl": {"false_refusal": 0.02},
+    "blind4.jsonl": {"false_refusal": 0.035},
+    "blind5.jsonl": {"false_refusal": 0.04},
+}
 
 
 @pytest.mark.parametrize("name", sorted(BLIND_FLOORS))
