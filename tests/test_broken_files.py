@@ -4,7 +4,9 @@ archive) fail alone in an ingest, in the CLI and in an upload, while the good fi
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,8 @@ from assistant.core.errors import IngestError
 from assistant.core.settings import Settings
 from assistant.index.build import ingest
 from assistant.index.layout import Layout
-from tests.corpus_fixtures import NATIONAL_PDF, SHANGHAI_PDF, cli
+from evals.bench.proc import serving
+from tests.corpus_fixtures import NATIONAL_PDF, NOTICE_30, NOTICE_30_TITLE, SHANGHAI_PDF, cli
 from tests.docx_fixtures import BROKEN_DOCX, bomb, crc_error, non_xml_part, sound_docx
 from ui.views.uploads import save_upload
 
@@ -60,6 +63,25 @@ def test_an_upload_of_a_broken_docx_is_refused_in_chinese(tmp_path, make):
     assert refused.value.reason.startswith(("文件无法读取：DOCX 文件损坏", "文件无法读取：DOCX 解压后"))
     assert not re.search(r"lxml|Error|zlib|CRC-32|<string>", refused.value.reason), refused.value.reason
     assert not any(settings.corpus_dir.iterdir()), "nothing is stored"
+
+
+def test_serve_starts_and_answers_with_a_long_signature_and_broken_docx_in_the_corpus(settings, tmp_path):
+    """`serve` ingests at start-up: a notice signed by 30 departments (which hung it) and every broken DOCX (which
+    made it exit 1) in corpus/; it comes up, logs one line per broken file, and answers from the notice."""
+    (settings.corpus_dir / "thirty.txt").write_text(NOTICE_30, encoding="utf-8")
+    for i, (make, _) in enumerate(BROKEN_DOCX.values()):
+        make(settings.corpus_dir / f"broken-{i}.docx")
+    log = tmp_path / "serve.log"
+    with serving(settings, log, ingest=True) as (_, url, _ready):
+        body = json.dumps({"question": f"《{NOTICE_30_TITLE}》对新建中试平台的补贴最高多少？"}).encode()
+        request = urllib.request.Request(url + "api/ask", body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = json.loads(response.read())
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" not in text, text
+    assert all(f"broken-{i}.docx" in text for i in range(len(BROKEN_DOCX))), text
+    assert "5000万元" in answer["answer"] and answer["citations"][0]["doc_id"] == "thirty.txt", answer
+    assert indexed_sources(settings) == {SHANGHAI_PDF.name, NATIONAL_PDF.name, "thirty.txt"}
 
 
 PLAN = ["上海市中试平台认定管理办法", "第一条 对认定的市级中试平台，给予最高不超过1000万元的支持。"]
