@@ -10,6 +10,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
 
 import tests.pdf_fixtures as F
 from assistant.core.errors import IngestError
@@ -19,6 +21,7 @@ from assistant.index.layout import Layout
 from evals.bench.proc import serving
 from tests.corpus_fixtures import NATIONAL_PDF, NOTICE_30, NOTICE_30_TITLE, SHANGHAI_PDF, cli
 from tests.docx_fixtures import BROKEN_DOCX, bomb, crc_error, non_xml_part, sound_docx
+from tests.ui_fixtures import ADMIN, build_env, close_env, connect, running_app
 from ui.views.uploads import save_upload
 
 
@@ -65,6 +68,27 @@ def test_an_upload_of_a_broken_docx_is_refused_in_chinese(tmp_path, make):
     assert not any(settings.corpus_dir.iterdir()), "nothing is stored"
 
 
+@pytest.mark.slow
+def test_the_web_app_refuses_a_broken_docx_upload_in_one_chinese_line(tmp_path_factory, tmp_path):
+    environment = build_env(tmp_path_factory.mktemp("broken-upload"))
+    try:
+        with running_app(environment) as url:
+            client = connect(url, tmp_path)
+            client.predict(*ADMIN, api_name="/login")
+            for i, make in enumerate((non_xml_part, crc_error, bomb)):
+                source = tmp_path / f"补充办法-{i}.docx"
+                make(source)
+                with pytest.raises(AppError) as refused:
+                    client.predict(handle_file(str(source)), False, api_name="/upload")
+                shown = str(refused.value).strip()
+                assert re.match(rf"{re.escape(source.name)}：文件无法读取：DOCX (?:文件损坏|解压后)", shown), shown
+                assert "\n" not in shown and not re.search(r"lxml|Error|zlib|CRC-32|Traceback", shown), shown
+        assert not any(p.suffix == ".docx" for p in environment.settings.corpus_dir.iterdir()), "nothing is stored"
+    finally:
+        close_env(environment)
+
+
+@pytest.mark.slow
 def test_serve_starts_and_answers_with_a_long_signature_and_broken_docx_in_the_corpus(settings, tmp_path):
     """`serve` ingests at start-up: a notice signed by 30 departments (which hung it) and every broken DOCX (which
     made it exit 1) in corpus/; it comes up, logs one line per broken file, and answers from the notice."""

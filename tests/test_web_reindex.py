@@ -13,7 +13,7 @@ from evals.bench.reindex_load import write_new_documents
 from tests.ui_fixtures import ADMIN, build_env, close_env, connect, running_app
 
 pytestmark = pytest.mark.slow
-BULK_MB = 2.0
+BULK_MB = 4.0
 QUESTIONS = ("上海新建中试平台采购设备最高补贴多少？", "中试服务券最高支持比例是多少？")
 ANSWER_BOUND_S = 10.0  # an answer alone takes well under a second; the re-index takes longer than this
 MIN_ANSWERS_DURING = 5
