@@ -82,31 +82,46 @@ def write_new_documents(corpus: Path, bulk_mb: float, seed: int = 1) -> None:
     (corpus / "road-bulk.txt").write_text("\n".join(lines), encoding="utf-8")
 
 
-def chat_loop(url: str, script: str, stop: threading.Event, out: list[Answer]) -> None:
-    """One user playing its script again and again (a new chat each pass) until `stop`; every answer recorded."""
+def _client(url: str):
+    """A gradio_client session; its HTTP calls wait as long as an answer may take (httpx's 5 s default would
+    count a slow answer as an error)."""
     from gradio_client import Client
 
+    return Client(
+        url, verbose=False, analytics_enabled=False, download_files=False, httpx_kwargs={"timeout": ANSWER_TIMEOUT_S}
+    )
+
+
+def _ask(client, question: str) -> Answer:
+    started = time.perf_counter()
+    try:
+        client.submit(question, SCOPE, api_name=ENDPOINT).result(timeout=ANSWER_TIMEOUT_S)
+        return Answer(started, (time.perf_counter() - started) * 1000)
+    except Exception as exc:  # noqa: BLE001 - a load run counts errors, it does not stop at one
+        return Answer(started, (time.perf_counter() - started) * 1000, f"{type(exc).__name__}: {exc}")
+
+
+def chat_loop(url: str, script: str, stop: threading.Event, out: list[Answer]) -> None:
+    """One user playing its script again and again (a new chat each pass) until `stop`; every answer recorded,
+    and a failed connection as an error."""
     while not stop.is_set():
-        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        try:
+            client = _client(url)
+        except Exception as exc:  # noqa: BLE001 - as above
+            out.append(Answer(time.perf_counter(), 0.0, f"connecting: {type(exc).__name__}: {exc}"))
+            continue
         try:
             for question in SCRIPTS[script]:
                 if stop.is_set():
                     break
-                started = time.perf_counter()
-                try:
-                    client.submit(question, SCOPE, api_name=ENDPOINT).result(timeout=ANSWER_TIMEOUT_S)
-                    out.append(Answer(started, (time.perf_counter() - started) * 1000))
-                except Exception as exc:  # noqa: BLE001 - a load run counts errors, it does not stop at one
-                    out.append(Answer(started, (time.perf_counter() - started) * 1000, f"{type(exc).__name__}: {exc}"))
+                out.append(_ask(client, question))
         finally:
             client.close()
 
 
 def admin_reindex(url: str) -> tuple[str, float]:
     """Log in as the admin and re-index through the web app; (its status text, seconds)."""
-    from gradio_client import Client
-
-    client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    client = _client(url)
     try:
         client.predict(*ADMIN, api_name="/login")
         started = time.perf_counter()
