@@ -69,6 +69,27 @@ HOSTILE_TXT = f"""中试验证服务促进中心关于印发《{HOSTILE_TITLE}�
 """
 HOSTILE_QUESTION = "哪些机构开发中试保险产品？"
 
+# every organ-name suffix once, and 30 real co-issuers: the signature of a notice issued by many departments
+DEPARTMENTS = (
+    "工业和信息化部 国家发展改革委 教育部 科技部 财政部 人力资源社会保障部 自然资源部 生态环境部 住房城乡建设部 "
+    "交通运输部 水利部 农业农村部 商务部 文化和旅游部 国家卫生健康委 应急管理部 国务院国资委 海关总署 税务总局 "
+    "市场监管总局 国家统计局 国家知识产权局 国家能源局 国家林草局 国家药监局 国家数据局 国家标准委 中国科学院 "
+    "中国工程院 中国证监会"
+).split()
+NOTICE_30_TITLE = "制造业中试能力提升行动方案"
+NOTICE_30 = f"""{"、".join(DEPARTMENTS[:3])}等部门关于印发《{NOTICE_30_TITLE}》的通知
+工信部联科〔2025〕88号
+各省、自治区、直辖市及计划单列市、新疆生产建设兵团有关主管部门：
+现将《{NOTICE_30_TITLE}》印发给你们，请结合实际认真贯彻落实。
+{"　".join(DEPARTMENTS)}
+2025年3月1日
+{NOTICE_30_TITLE}
+一、总体要求
+到2027年，建成一批具有国际先进水平的中试平台。
+二、重点任务
+（一）支持中试平台建设。对新建中试平台按设备投资的30%给予补贴，最高不超过5000万元。
+"""
+
 _NUMERALS = "一二三四五六七八九十"
 
 

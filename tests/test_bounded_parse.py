@@ -24,33 +24,13 @@ from assistant.index.layout import Layout
 from ingest.isolated import ParseWorker
 from ingest.parse import parse_file
 from ingest.structure import ORGAN_LINE
-from tests.corpus_fixtures import cli, cli_process
+from tests.corpus_fixtures import DEPARTMENTS, NOTICE_30, NOTICE_30_TITLE, cli, cli_process
 
 HANG_BOUND_S = 20.0
 NOTE = "上海市中试平台补充说明\n第一条 中试服务券补贴比例不超过百分之五十。\n"
 NOTES = ("note-a.txt", "note-b.txt")
 PARSING_CPU_S = 2.0
 RUN = 100_000  # characters of each adversarial run
-# every organ-name suffix once, and 30 real co-issuers: the signature of a notice issued by many departments
-DEPARTMENTS = (
-    "工业和信息化部 国家发展改革委 教育部 科技部 财政部 人力资源社会保障部 自然资源部 生态环境部 住房城乡建设部 "
-    "交通运输部 水利部 农业农村部 商务部 文化和旅游部 国家卫生健康委 应急管理部 国务院国资委 海关总署 税务总局 "
-    "市场监管总局 国家统计局 国家知识产权局 国家能源局 国家林草局 国家药监局 国家数据局 国家标准委 中国科学院 "
-    "中国工程院 中国证监会"
-).split()
-TITLE = "制造业中试能力提升行动方案"
-NOTICE_30 = f"""{"、".join(DEPARTMENTS[:3])}等部门关于印发《{TITLE}》的通知
-工信部联科〔2025〕88号
-各省、自治区、直辖市及计划单列市、新疆生产建设兵团有关主管部门：
-现将《{TITLE}》印发给你们，请结合实际认真贯彻落实。
-{"　".join(DEPARTMENTS)}
-2025年3月1日
-{TITLE}
-一、总体要求
-到2027年，建成一批具有国际先进水平的中试平台。
-二、重点任务
-（一）支持中试平台建设。对新建中试平台按设备投资的30%给予补贴，最高不超过5000万元。
-"""
 
 
 def _repeat(unit: str, n: int = RUN) -> str:
@@ -100,7 +80,11 @@ def test_a_notice_signed_by_30_departments_parses(tmp_path):
     with ParseWorker(HANG_BOUND_S) as worker:
         parsed = worker.call(path, parse_file, path, Settings(data_dir=tmp_path, corpus_dir=tmp_path))
     document = parsed.document
-    assert (document.title, document.doc_number, document.date) == (TITLE, "工信部联科〔2025〕88号", "2025-03-01")
+    assert (document.title, document.doc_number, document.date) == (
+        NOTICE_30_TITLE,
+        "工信部联科〔2025〕88号",
+        "2025-03-01",
+    )
     assert [c.path for c in parsed.chunks] == [
         ("印发通知",),
         ("一、总体要求",),

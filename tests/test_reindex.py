@@ -1,6 +1,6 @@
 """A running Assistant picks up a re-index made by another process without a restart and never serves
-a half-built generation; a document carrying a prompt injection changes no other answer and is only
-ever quoted as its own text with its own citation. Real packaged model."""
+a half-built generation; a document carrying a prompt injection changes no other answer, and the planted
+sentence is set aside: never quoted, its figure never stated. Real packaged model."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ NOTICE_INJECTION = f"""中试验证服务促进中心关于印发《{HOSTILE_TIT
 """
 
 
-def test_injection_in_a_notice_is_attributed_too(tmp_path):
+def test_an_injection_in_a_notice_is_set_aside_too(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
     (corpus / HOSTILE_NAME).write_text(NOTICE_INJECTION, encoding="utf-8")

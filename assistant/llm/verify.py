@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.core.planted import INSTRUCTION
+from assistant.core.planted import instruction_in, is_instruction
 from assistant.core.text import MARKER
 from assistant.core.text import norm as plain_norm
 
@@ -67,7 +67,7 @@ class Source:
 
     @classmethod
     def of(cls, text: str) -> Source:
-        planted = tuple(norm(s) for s in split_sentences(text) if INSTRUCTION.search(s))
+        planted = tuple(norm(s) for s in split_sentences(text) if is_instruction(s))
         full = norm(text)
         return cls(full, "" if planted else full, planted)
 
@@ -194,9 +194,9 @@ def check_sentence(sentence: str, sources: list[Source]) -> Verdict:
     )
     planted = tuple(p for s in sources for p in s.instructions)
     echo = _echoes(body, planted) if planted else None
-    instruction = INSTRUCTION.search(body)
+    instruction = instruction_in(body)
     if echo or instruction:
-        return Verdict(sentence, markers, INJECTION, echo or (instruction.group(0) if instruction else ""))
+        return Verdict(sentence, markers, INJECTION, echo or instruction)
     numbers = numbers_in(sentence)
     if not markers:
         return Verdict(sentence, markers, UNSUPPORTED_NUMBER if numbers else NO_CITATION, numbers[0] if numbers else "")
