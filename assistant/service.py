@@ -207,27 +207,8 @@ class Assistant:
         analysis, named = self._scoped_analysis(text, doc_id, snapshot)
         doc_id = doc_id or named
         scope = Scope(snapshot, self.place_index(snapshot), jurisdiction, doc_id, retriever, top_k)
-        found = []
-        for n, ask in enumerate(analysis.asks):  # a later ask reads the earlier ones as its context
-            context = "，".join([analysis.context, *(a.text for a in analysis.asks[:n])]).strip("，")
-            found.append(self._answer_ask(ask, text, context, len(analysis.asks), turns, chat, scope))
+        plan, disagreement, found, extra = self._plan(text, analysis, named, turns, chat, scope)
         first = found[0]
-        extra: list[Retrieval] = []  # the other documents' retrievals of the disagreement check
-        plans, disagreement = [f.plan for f in found], ""
-        if len(found) == 1 and doc_id is None:  # another document may give the ask a different figure
-            plans, disagreement = with_disagreeing(
-                first.plan,
-                first.retrieval.hits,
-                lambda other: self._answer_from(first, scope, other, extra),
-                snapshot.documents,
-                scope.places,
-            )
-        if named and analysis.original != text:  # the asks' headings as the user wrote them, titles and all
-            plans = [
-                dataclasses.replace(p, ask=dataclasses.replace(p.ask, text=with_titles(p.ask.text, text)))
-                for p in plans
-            ]
-        plan = AnswerPlan(analysis, tuple(plans))
         rendered = render(plan)
         if disagreement:
             rendered = dataclasses.replace(rendered, text=disagreement + "\n" + rendered.text)
@@ -252,6 +233,39 @@ class Assistant:
             yield from self._generate(chat, asked, given, answer)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield answer.answer, answer
+
+    def _plan(
+        self,
+        text: str,
+        analysis: QuestionAnalysis,
+        named: str | None,
+        turns: list[Turn],
+        chat: ChatModel | None,
+        scope: Scope,
+    ) -> tuple[AnswerPlan, str, list[Found], list[Retrieval]]:
+        """The plan of every ask, the line saying that documents disagree (or ""), what each ask found, and the
+        other documents' retrievals of the disagreement check."""
+        found: list[Found] = []
+        for n, ask in enumerate(analysis.asks):  # a later ask reads the earlier ones as its context
+            context = "，".join([analysis.context, *(a.text for a in analysis.asks[:n])]).strip("，")
+            found.append(self._answer_ask(ask, text, context, len(analysis.asks), turns, chat, scope))
+        extra: list[Retrieval] = []  # the other documents' retrievals of the disagreement check
+        first = found[0]
+        plans, disagreement = [f.plan for f in found], ""
+        if len(found) == 1 and scope.doc_id is None:  # another document may give the ask a different figure
+            plans, disagreement = with_disagreeing(
+                first.plan,
+                first.retrieval.hits,
+                lambda other: self._answer_from(first, scope, other, extra),
+                scope.snapshot.documents,
+                scope.places,
+            )
+        if named and analysis.original != text:  # the asks' headings as the user wrote them, titles and all
+            plans = [
+                dataclasses.replace(p, ask=dataclasses.replace(p.ask, text=with_titles(p.ask.text, text)))
+                for p in plans
+            ]
+        return AnswerPlan(analysis, tuple(plans)), disagreement, found, extra
 
     def _answer_ask(
         self, ask: Ask, text: str, context: str, asks: int, turns: list[Turn], chat: ChatModel | None, scope: Scope
