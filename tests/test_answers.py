@@ -157,6 +157,13 @@ def test_a_figure_the_question_states_is_not_its_answer(workspace):
     assert "规定不同" not in answer.answer
 
 
+def test_values_of_several_named_subjects_are_each_answered(workspace):
+    answer = workspace[1].ask("上海的中试服务券和新建平台补贴分别是多少？")
+    assert not answer.refused
+    assert "支持金额最高可达1亿元" in answer.answer and "最高支持比例不超过50%" in answer.answer
+    assert "（八）" not in answer.answer  # not every item of the list the two clauses belong to
+
+
 def test_both_documents_say_which_says_what(workspace):
     _, assistant = workspace
     answer = assistant.ask("国家解读让地方因地制宜出扶持政策，上海对新建中试平台的设备投资给多少钱？")

@@ -14,7 +14,7 @@ from assistant.core.text import HEADING_MARKER
 from assistant.index.snapshot import Snapshot
 from ingest.chunk import full_sentences
 
-LIST_ASK = re.compile(r"哪几|哪些|几条|几点|几个方面|分别")
+LIST_ASK = re.compile(r"哪几|哪些|几条|几点|几个方面")  # "分别是多少" asks the values of named subjects, not a list
 MIN_FOUND = 2  # items of one list among the quoted sentences before the others are added
 RESTATED = 0.6  # share of a sentence's words the question already says: it restates the question's premise
 

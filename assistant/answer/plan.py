@@ -132,15 +132,24 @@ class Planner:
         """The idf share of the ask's subject words (those the documents use) that `text` says."""
         return self._share(ask.subject, text)
 
-    def segment_share_in(self, ask: Ask, text: str) -> float:
+    def segment_share_in(self, ask: Ask, text: str, synonyms: bool = False) -> float:
         """The best share over the segments that ask ("花了多少钱，占全国比重多少": either may be answered)."""
-        return max((self._share(words, text) for words in ask.asked), default=self._share(ask.subject, text))
+        return max(
+            (self._share(words, text, synonyms) for words in ask.asked),
+            default=self._share(ask.subject, text, synonyms),
+        )
 
-    def _share(self, subject: tuple[str, ...], text: str) -> float:
-        known = [(w, self.idf(w)) for w in subject if self.idf(w) > 0]
+    def _share(self, subject: tuple[str, ...], text: str, synonyms: bool = False) -> float:
+        """The idf share of `subject` that `text` says; with `synonyms`, a word the documents only write otherwise
+        (新建 as 新布局建设) counts with its synonyms' idf."""
+        idf = self._known_idf if synonyms else self.idf
+        known = [(w, i) for w in subject if (i := idf(w)) > 0]
         known = [(w, i) for w, i in known if not any(w != u and w in u for u, _ in known)]
         total = sum(i for _, i in known)
         return sum(i for w, i in known if self._says(text, w)) / total if total else 1.0
+
+    def _known_idf(self, word: str) -> float:
+        return max([self.idf(word), *(self.idf(w) for w in self.synonyms.get(word, []))])
 
     def attached(self, ask: Ask, composition: Composition, kind: Kind) -> tuple[PolicyFact, ...]:
         sentences = [c.text for c in composition.chosen]
@@ -159,7 +168,9 @@ class Planner:
         several = bool(SEVERAL.search(ask.text))  # "…分别是多少": each figure speaks of one of the subjects
         return tuple(
             dict.fromkeys(
-                f for f in facts if self.segment_share_in(ask, _window(f)) >= (SOME if several else self.subject_share)
+                f
+                for f in facts
+                if self.segment_share_in(ask, _window(f), several) >= (SOME if several else self.subject_share)
             )
         )
 
