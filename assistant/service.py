@@ -259,6 +259,7 @@ class Assistant:
                 lambda other: self._answer_from(first, scope, other, extra),
                 scope.snapshot.documents,
                 scope.places,
+                self.settings.answer.disagreement_documents,
             )
         if named and analysis.original != text:  # the asks' headings as the user wrote them, titles and all
             plans = [

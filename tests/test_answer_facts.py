@@ -241,8 +241,8 @@ def test_a_restated_premise_is_followed_by_what_is_asked(tokenizer):
     chunk = Chunk("c", "d", "推动人工智能和中试平台深度融合。推动智能试验线建设。", ("（六）",), (1,), 0, 30)
     premise, rest = (Candidate(t, chunk, doc, 1.0, n) for n, t in enumerate(chunk.text.split("。")[:2]))
     question = "方案提及推动人工智能与中试平台深度融合，具体有哪些方向"
-    assert beyond_restated(question, [premise], [premise, rest], tokenizer.tokens) == [premise, rest]
-    assert beyond_restated("人工智能有哪些方向", [rest], [premise, rest], tokenizer.tokens) == [rest]
+    assert beyond_restated(question, [premise], [premise, rest], tokenizer.tokens, 0.6) == [premise, rest]
+    assert beyond_restated("人工智能有哪些方向", [rest], [premise, rest], tokenizer.tokens, 0.6) == [rest]
 
 
 def test_a_follow_up_claim_about_the_fact_asked_before(workspace):

@@ -149,7 +149,11 @@ class _Run:
             return self._refuse("该问题", hits)
         best = max(candidates, key=lambda c: c.score)
         chosen = beyond_restated(
-            question, self._select(question, resolved, candidates, best), candidates, self.tokenizer.tokens
+            question,
+            self._select(question, resolved, candidates, best),
+            candidates,
+            self.tokenizer.tokens,
+            self.tuning.restated_share,
         )
         named = best.meta and bool(named_exactly(question, [best.document]))
         if not named and self._coverage(resolved, chosen, question) < (
@@ -252,7 +256,9 @@ class _Run:
 
     def _facts_or_sentences(self, question: str, resolved: Resolved, hits: list[Hit]) -> list[Candidate]:
         """The document facts asked for when they answer the question on their own, else every candidate."""
-        facts = document_facts(self.snapshot, question, resolved, self._match, self.places.parts)
+        facts = document_facts(
+            self.snapshot, question, resolved, self._match, self.places.parts, self.tuning.meta_boost
+        )
         if facts:
             best = max(facts, key=lambda c: c.score)
             if (

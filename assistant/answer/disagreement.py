@@ -12,8 +12,6 @@ from assistant.answer.plan import AskPlan, Outcome
 from assistant.core.records import Document, Hit
 from assistant.core.resources import template
 
-OTHER_DOCUMENTS = 3  # other documents among the hits checked for a different figure (a retrieval each)
-
 
 def with_disagreeing(
     plan: AskPlan,
@@ -21,10 +19,11 @@ def with_disagreeing(
     answer_from: Callable[[str], AskPlan],
     documents: dict[str, Document],
     places: PlaceIndex,
+    checked: int,
 ) -> tuple[list[AskPlan], str]:
-    """The plan, and the answer of another document among the hits (`answer_from(doc_id)`) of an overlapping
-    place that gives the ask a different figure, each headed by its document, with a line saying that they
-    disagree; or the plan alone and no line."""
+    """The plan, and the answer of another document among the hits (`answer_from(doc_id)`, the first `checked`
+    of them) of an overlapping place that gives the ask a different figure, each headed by its document, with a
+    line saying that they disagree; or the plan alone and no line."""
     if plan.outcome is not Outcome.ANSWERED or not plan.facts:
         return [plan], ""
     cited = {c.chunk.doc_id for c in plan.composition.citations}
@@ -37,7 +36,7 @@ def with_disagreeing(
             if h.chunk.doc_id not in cited and places.overlap(own, documents[h.chunk.doc_id].jurisdiction)
         )
     )
-    for other in others[:OTHER_DOCUMENTS]:
+    for other in others[:checked]:
         alternative = answer_from(other)
         answered = alternative.outcome is Outcome.ANSWERED and alternative.facts
         if answered and figures_differ(values, {(f.kind, f.unit, f.value) for f in alternative.facts}):

@@ -15,7 +15,6 @@ from assistant.core.text import DOC_NUMBER
 from assistant.index.snapshot import Snapshot
 from ingest.notice import notice_facts
 
-META_BOOST = 2.0
 META_INTENTS = {name: re.compile(pattern) for name, pattern in resource_rows("doc_facts.txt")}
 CLAIM = re.compile(r"吗|是不是|对不对|是否")  # a claim put to the check (besides a tag question)
 ISSUED = re.compile(r"印发|发文|发布|联合|牵头|签发|出台|发的|落款|成文")
@@ -80,6 +79,7 @@ def document_facts(
     resolved: Resolved,
     match: Callable[[dict[str, float], str], float],
     parts: frozenset[str],
+    boost: float,
 ) -> list[Candidate]:
     """The document facts the question asks for, each a candidate sentence citing the notice or the 版记."""
     asked = asked_facts(question, parts) or (asked_facts(resolved.question, parts) if resolved.followup else [])
@@ -101,7 +101,7 @@ def document_facts(
                 stated = _fact("signed", doc, header, trailer)
             if stated is not None:
                 text, source, fact = stated
-                score = META_BOOST * match(resolved.terms, text + about) - rank * 0.01
+                score = boost * match(resolved.terms, text + about) - rank * 0.01
                 out.append(Candidate(text, source, doc, score, rank, meta=True, fact=fact))
     return out
 

@@ -16,7 +16,6 @@ from ingest.chunk import full_sentences
 
 LIST_ASK = re.compile(r"哪几|哪些|几条|几点|几个方面")  # "分别是多少" asks the values of named subjects, not a list
 MIN_FOUND = 2  # items of one list among the quoted sentences before the others are added
-RESTATED = 0.6  # share of a sentence's words the question already says: it restates the question's premise
 
 
 def with_every_item(
@@ -63,14 +62,16 @@ def _list_of(
     return None
 
 
-def beyond_restated(question: str, chosen: list[Candidate], candidates: list[Candidate], words) -> list[Candidate]:
+def beyond_restated(
+    question: str, chosen: list[Candidate], candidates: list[Candidate], words, restated: float
+) -> list[Candidate]:
     """When the leading sentence only restates what the question already says ("注意到方案提及推动人工智能与中试
     平台深度融合，具体有哪些方向？"), the sentence that follows it in its clause comes next: it says what is asked."""
     if not chosen or not LIST_ASK.search(question):
         return chosen
     lead = chosen[0]
     said = [w for w in words(lead.text) if len(w) > 1]
-    if not said or sum(w in question for w in said) < RESTATED * len(said):
+    if not said or sum(w in question for w in said) < restated * len(said):
         return chosen
     following = next(
         (c for c in candidates if c.chunk.chunk_id == lead.chunk.chunk_id and c.position == lead.position + 1), None

@@ -74,6 +74,10 @@ class AnswerTuning:
     previous_weight: float = 0.35
     answer_weight: float = 0.2
     item_weight: float = 0.45
+    meta_boost: float = 2.0  # a document fact's score against the question, beside the clauses' sentences
+    # a list question whose leading quote says this share of the question's own words only restates its premise
+    restated_share: float = 0.6
+    disagreement_documents: int = 3  # other documents checked for a different figure (a retrieval each)
     subject_idf: float = 1.0  # words below this idf name no subject (中试, 平台)
     domain_boost: float = 1.5  # a named policy instrument (中试服务券, 工业上楼) is what the question is about
 
