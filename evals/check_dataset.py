@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Validate evals/data/dataset.jsonl against the source texts (stdlib and assistant.core.text only); exit 1 on any
+"""Validate evals/sets/dataset.jsonl against the source texts (stdlib and assistant.core.text only); exit 1 on any
 problem.
 Usage: python3 evals/check_dataset.py [path/to/dataset.jsonl]"""
 
@@ -15,8 +15,8 @@ except ModuleNotFoundError:  # run as a file from a checkout in which the projec
     from assistant.core.text import norm
 
 HERE = Path(__file__).resolve()
-SRC_DIR = HERE.parent / "data" / "source-text"
-DATASET = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent / "data" / "dataset.jsonl"
+SRC_DIR = HERE.parent / "sets" / "source-text"
+DATASET = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent / "sets" / "dataset.jsonl"
 DOC_FILES = {
     "沪经信技〔2025〕365号": "shanghai-pilot-platform-plan-2025.txt",
     "工信部联科〔2024〕11号": "national-manufacturing-pilot-opinions-2024.txt",

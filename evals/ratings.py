@@ -1,4 +1,4 @@
-"""Export evaluator ratings as CSV (everything) and as JSONL in the evals/data/dataset.jsonl schema.
+"""Export evaluator ratings as CSV (everything) and as JSONL in the evals/sets/dataset.jsonl schema.
 
 Rules for the JSONL (a rated answer becomes a gold item only when the rating vouches for it):
 - rated "correct" and the assistant refused → an unanswerable item (answerable false, type

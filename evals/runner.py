@@ -33,7 +33,7 @@ TYPES = [
     "partial",
     "unanswerable",
 ]
-DEFAULT_DATASET = Path(__file__).resolve().parent / "data" / "dataset.jsonl"
+DEFAULT_DATASET = Path(__file__).resolve().parent / "sets" / "dataset.jsonl"
 REQUIRED = {"id", "question", "answerable", "gold_evidence", "key_facts", "type"}
 
 

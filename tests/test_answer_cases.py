@@ -66,7 +66,7 @@ def test_a_definition_leads_with_the_defining_sentence(workspace):
     assert "过渡性试验" in answer.answer.splitlines()[0]
 
 
-# evals/data/blind1–5.jsonl were each written blind from the source texts by someone who saw no code. First scores
+# evals/sets/blind1–5.jsonl were each written blind from the source texts by someone who saw no code. First scores
 # (fully right, README and the issue notes): blind1 0.505 on the old answerer, blind2 0.716, blind3 0.665, blind4
 # 0.717 (then 0.783 after a round it did not steer), blind5 0.763. Blind1–4 were development sets afterwards; blind5
 # has been scored once. They are regression sets now: the floors sit just under the values measured when they were
@@ -115,7 +115,7 @@ BLIND_CEILINGS = {
 @pytest.mark.parametrize("name", sorted(BLIND_FLOORS))
 def test_blind_sets_keep_their_floors(workspace, tmp_path, name):
     settings, assistant = workspace
-    summary = run_eval(settings, ROOT / "evals" / "data" / name, tmp_path, "hybrid", assistant=assistant)
+    summary = run_eval(settings, ROOT / "evals" / "sets" / name, tmp_path, "hybrid", assistant=assistant)
     measured = summary["retrievers"]["hybrid"]
     for metric, floor in BLIND_FLOORS[name].items():
         assert measured[metric] >= floor, (metric, measured[metric])

@@ -254,7 +254,7 @@ def test_long_and_odd_unicode_questions(workspace):
 
 def test_eval_meets_floors(workspace, tmp_path):
     settings, assistant = workspace
-    summary = run_eval(settings, ROOT / "evals" / "data" / "dataset.jsonl", tmp_path, "hybrid", assistant=assistant)
+    summary = run_eval(settings, ROOT / "evals" / "sets" / "dataset.jsonl", tmp_path, "hybrid", assistant=assistant)
     hybrid = summary["retrievers"]["hybrid"]
     for metric, floor in FLOORS.items():
         assert hybrid[metric] >= floor, (metric, hybrid[metric])
@@ -265,7 +265,7 @@ def test_eval_meets_floors(workspace, tmp_path):
     assert len((tmp_path / "predictions.jsonl").read_text(encoding="utf-8").splitlines()) == summary["dataset_items"]
 
 
-# evals/data/heldout.jsonl was written blind (by a reviewer who saw neither the code nor its answers) and first
+# evals/sets/heldout.jsonl was written blind (by a reviewer who saw neither the code nor its answers) and first
 # scored after this session's changes: answer correct 0.735, false refusal 0.206, unanswerable refusal 0.667.
 # General fixes made while looking at its failures brought it to 0.794 / 0.147 / 1.000. A second review then made
 # document facts stricter: ho-cross-01, answered with the Shanghai plan's own date (wrong), is now refused (0.176).
@@ -277,7 +277,7 @@ HELDOUT_CEILINGS = {"false_refusal": 0.11, "unsupported_numbers": 0}
 
 def test_heldout_set_meets_its_floors(workspace, tmp_path):
     settings, assistant = workspace
-    summary = run_eval(settings, ROOT / "evals" / "data" / "heldout.jsonl", tmp_path, "hybrid", assistant=assistant)
+    summary = run_eval(settings, ROOT / "evals" / "sets" / "heldout.jsonl", tmp_path, "hybrid", assistant=assistant)
     hybrid = summary["retrievers"]["hybrid"]
     for metric, floor in HELDOUT_FLOORS.items():
         assert hybrid[metric] >= floor, (metric, hybrid[metric])

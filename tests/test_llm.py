@@ -342,7 +342,7 @@ def test_eval_reports_both_modes(world, fake, tmp_path):
 
     items = [
         json.loads(line)
-        for line in (ROOT / "evals" / "data" / "dataset.jsonl").read_text(encoding="utf-8").splitlines()
+        for line in (ROOT / "evals" / "sets" / "dataset.jsonl").read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
     picked = [i for i in items if i["type"] in ("numeric", "unanswerable")][:12]

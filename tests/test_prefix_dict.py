@@ -12,7 +12,7 @@ import pytest
 from assistant.index import prefix_dict
 from assistant.index.lexical import ChineseTokenizer
 
-DATA = Path(__file__).resolve().parents[1] / "evals" / "data"
+DATA = Path(__file__).resolve().parents[1] / "evals" / "sets"
 
 
 @pytest.fixture(scope="module")

@@ -148,7 +148,7 @@ def review_tools():
 @click.option(
     "--dataset",
     type=click.Path(path_type=Path, exists=True),
-    default=Path("evals/data/dataset.jsonl"),
+    default=Path("evals/sets/dataset.jsonl"),
     show_default=True,
 )
 @click.option("--out", type=click.Path(path_type=Path), default=Path("evals/out"), show_default=True)

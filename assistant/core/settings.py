@@ -43,7 +43,7 @@ class Fusion(StrEnum):
 @dataclass(frozen=True)
 class AnswerTuning:
     """The answer stage's thresholds and weights, each overridable as ``PA_ANSWER_<FIELD>``. Measured on the eval
-    sets (evals/data); the composer scores the sentences of the top clauses against the question."""
+    sets (evals/sets); the composer scores the sentences of the top clauses against the question."""
 
     max_sentences: int = 3  # most sentences an extractive answer quotes
     # a figure answers a value ask when its sentence says this idf share of the ask's subject words
@@ -107,9 +107,9 @@ class Settings:
     fusion: Fusion = Fusion.WEIGHTED
     rrf_k: int = 60
     lexical_weight: float = 1.0
-    dense_weight: float = 0.35  # measured on evals/data/dataset.jsonl with the packaged MiniLM
+    dense_weight: float = 0.35  # measured on evals/sets/dataset.jsonl with the packaged MiniLM
     # the dense side is skipped for a question the model cannot read: the English MiniLM knows about a
-    # third of the tokens of a Chinese question (at most 0.67 on evals/data/dataset.jsonl), a Chinese model nearly all
+    # third of the tokens of a Chinese question (at most 0.67 on evals/sets/dataset.jsonl), a Chinese model nearly all
     dense_min_coverage: float = 0.8
     # a dense query inside a jurisdiction or document asks Chroma for this many times the candidates without a
     # filter when OVERFETCH times were too few, before Chroma's own filter (200-400 ms at 100k chunks)

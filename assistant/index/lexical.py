@@ -35,7 +35,7 @@ _TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%.]")
 K1, B = 1.5, 0.75
 SYNONYM_WEIGHT = 0.6
 # texts whose tokens are kept (a few MB): an answer cuts its question, the history, candidate sentences and
-# synonyms, most of them more than once (14 cuts of 8 texts an answer on evals/data/dataset.jsonl; 81% of the cuts
+# synonyms, most of them more than once (14 cuts of 8 texts an answer on evals/sets/dataset.jsonl; 81% of the cuts
 # of a first pass over blind2.jsonl were cut before)
 TOKEN_CACHE = 2048
 

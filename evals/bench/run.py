@@ -36,7 +36,7 @@ from evals.bench.stages import (
 from evals.runner import load_dataset
 
 log = logging.getLogger(__name__)
-DATASET = Path(__file__).resolve().parents[1] / "data" / "dataset.jsonl"
+DATASET = Path(__file__).resolve().parents[1] / "sets" / "dataset.jsonl"
 STAGES: list[tuple[str, Callable[[Run], None]]] = [
     ("shipped ingest", shipped_ingest),
     ("cold start", cold_start),
