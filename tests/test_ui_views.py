@@ -216,7 +216,7 @@ def test_eval_runs_are_kept_apart_with_chinese_labels_and_their_failures(tmp_pat
     import json
 
     labels = {"hit@1": "首位命中率", "answer_correct": "答案正确率"}
-    table = metric_table(SUMMARY, labels)
+    table = metric_table(SUMMARY, labels, ("hit@1", "answer_correct", "latency_p95_ms", "llm_answered"))
     assert table.splitlines()[0] == "| 指标 | lexical |"
     assert "| 首位命中率（hit@1） | 0.500 |" in table and "| 延迟P95" not in table and "latency_p95_ms | 12.2" in table
     assert "llm_answered" not in table

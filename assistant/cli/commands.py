@@ -131,7 +131,7 @@ def serve(settings: Settings, host, port, no_ingest):
 def review_tools():
     """The eval harness as the review tab uses it."""
     from evals.ratings import write_csv, write_jsonl
-    from evals.report import METRIC_LABELS
+    from evals.report import HEADLINE, METRIC_LABELS
     from evals.runner import DEFAULT_DATASET, run_eval
     from ui.tabs.review import ReviewTools
 
@@ -141,6 +141,7 @@ def review_tools():
         write_csv=write_csv,
         write_jsonl=write_jsonl,
         metric_labels=METRIC_LABELS,
+        metrics=tuple(HEADLINE),
     )
 
 

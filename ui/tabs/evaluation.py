@@ -136,7 +136,11 @@ def _eval_runner(assistant: Assistant, workdir: Path, tools: ReviewTools) -> Cal
             shutil.rmtree(run.folder, ignore_errors=True)
             raise
         keep_latest(run)
-        return _header(run, summary) + metric_table(summary, tools.metric_labels), _chart(run, workdir), run.name
+        return (
+            _header(run, summary) + metric_table(summary, tools.metric_labels, tools.metrics),
+            _chart(run, workdir),
+            run.name,
+        )
 
     return run_eval_ui
 
@@ -172,7 +176,7 @@ def _run_shower(assistant: Assistant, workdir: Path, tools: ReviewTools) -> Call
             return message, None, [], None, choices
         summary = read_summary(run.folder)
         archive = zip_run(run.folder, fresh_folder(workdir / "eval-downloads"))
-        table = _header(run, summary) + metric_table(summary, tools.metric_labels)
+        table = _header(run, summary) + metric_table(summary, tools.metric_labels, tools.metrics)
         return table, _chart(run, workdir), failure_rows(summary), str(archive), choices
 
     return show_run

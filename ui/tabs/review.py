@@ -32,6 +32,7 @@ class ReviewTools:
     write_csv: Callable[[list[dict], Path], Any]
     write_jsonl: Callable[[list[dict], Path], Any]
     metric_labels: dict[str, str] = field(default_factory=dict)
+    metrics: tuple[str, ...] = ()  # the metrics of a run's table, in order
 
 
 @dataclass

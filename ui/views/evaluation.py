@@ -16,25 +16,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 RUN_FORMAT = "%Y%m%d-%H%M%S"
-TABLE_METRICS = [
-    "hit@1",
-    "hit@5",
-    "mrr@10",
-    "citation_hit",
-    "citation_doc_precision",
-    "key_fact_coverage",
-    "answer_correct",
-    "fully_right",
-    "verdict_accuracy",
-    "crag_score",
-    "false_refusal",
-    "unanswerable_refusal",
-    "unsupported_numbers",
-    "median_answer_chars",
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "llm_answered",
-]
 FAILURE_HEADERS = ["编号", "类型", "问题", "期望", "实际回答", "证据排名"]
 
 
@@ -110,11 +91,11 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def metric_table(summary: dict, labels: dict[str, str]) -> str:
-    """Markdown: one row per metric (its Chinese name, then its key), one column per retriever."""
+def metric_table(summary: dict, labels: dict[str, str], metrics: tuple[str, ...]) -> str:
+    """Markdown: one row per metric of `metrics` (its Chinese name, then its key), one column per retriever."""
     modes = list(summary.get("retrievers", {}))
     lines = ["| 指标 | " + " | ".join(modes) + " |", "|---" * (len(modes) + 1) + "|"]
-    for key in TABLE_METRICS:
+    for key in metrics:
         values = [summary["retrievers"][m].get(key) for m in modes]
         if key == "llm_answered" and all(v is None for v in values):
             continue
