@@ -14,7 +14,8 @@ from assistant.answer.analysis import META_INTENTS, Ask, Lexicon, QuestionAnalys
 from assistant.answer.compose import Composer, Composition
 from assistant.answer.disagreement import with_disagreeing
 from assistant.answer.followup import Places, Resolved, named_jurisdictions, resolve, switch_document
-from assistant.answer.places import PlaceIndex
+from assistant.answer.normalize import normalize
+from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner
 from assistant.answer.render import render
 from assistant.core.errors import InvalidQuestion
@@ -246,9 +247,15 @@ class Assistant:
         """The plan of every ask, the line saying that documents disagree (or ""), what each ask found, and the
         other documents' retrievals of the disagreement check."""
         found: list[Found] = []
+        whole = analysis.normalized if analysis.english else normalize(text, self.lexicon.speller)[0]
+        place = ""  # a place no document covers, named by an earlier ask: "深圳怎么补的？最高补多少？"
         for n, ask in enumerate(analysis.asks):  # a later ask reads the earlier ones as its context
             context = "，".join([analysis.context, *(a.text for a in analysis.asks[:n])]).strip("，")
-            found.append(self._answer_ask(ask, text, context, len(analysis.asks), turns, chat, scope))
+            named_places = scope.places.places(ask.text, self.tokenizer.names)
+            if named_places:
+                place = "" if any(p.status is not PlaceStatus.UNINDEXED for p in named_places) else named_places[0].name
+            carried = "" if named_places else place
+            found.append(self._answer_ask(ask, whole, context, len(analysis.asks), turns, chat, scope, carried))
         extra: list[Retrieval] = []  # the other documents' retrievals of the disagreement check
         first = found[0]
         plans, disagreement = [f.plan for f in found], ""
@@ -269,9 +276,18 @@ class Assistant:
         return AnswerPlan(analysis, tuple(plans)), disagreement, found, extra
 
     def _answer_ask(
-        self, ask: Ask, text: str, context: str, asks: int, turns: list[Turn], chat: ChatModel | None, scope: Scope
+        self,
+        ask: Ask,
+        text: str,
+        context: str,
+        asks: int,
+        turns: list[Turn],
+        chat: ChatModel | None,
+        scope: Scope,
+        place: str = "",
     ) -> Found:
-        """Resolve, retrieve, compose and plan one ask of the message."""
+        """Resolve, retrieve, compose and plan one ask of the message; `place`: the place it is about when an
+        earlier ask named it and it names none."""
         places = scope.places.patterns
         asked = text if chat is not None and asks == 1 else ask.text  # the LLM condenses a one-ask message whole
         switched = switch_document(ask.text, turns, places, self.settings.answer) if chat is None else None
@@ -281,7 +297,7 @@ class Assistant:
         if ask.intent in META_INTENTS and resolved.followup:  # "这个方案是谁发的？": the document in context
             own = resolve(ask.text, [], self.tokenizer, places, self.settings.answer, context)
             resolved = dataclasses.replace(own, jurisdiction=own.jurisdiction or resolved.jurisdiction)
-        question = standalone or ask.text
+        question = place + (standalone or ask.text)
         retrieval, composition = self._compose(question, resolved, standalone, scope)
         if composition.refused and asks == 1 and ask.text != text:
             # the whole message, as written, may still find what the ask alone did not

@@ -29,3 +29,18 @@ def test_a_document_not_on_file_is_not_answered_from_a_clause_that_mentions_it(w
 def test_another_provinces_rule_compared_with_the_indexed_one_is_refused(workspace):
     answer = workspace[1].ask("江苏省对中试平台的补贴标准是多少？跟上海比哪个高？")
     assert answer.refused and "1亿元" not in answer.answer
+
+
+def test_a_place_no_document_covers_carries_to_the_next_ask_of_the_message(workspace):
+    answer = workspace[1].ask("顺便问下，深圳的中试平台政策是怎么补的？最高补多少？")
+    assert answer.refused and "1亿元" not in answer.answer and "深圳" in answer.answer.splitlines()[0]
+
+
+def test_a_place_an_ask_names_itself_is_not_replaced_by_the_carried_one(workspace):
+    answer = workspace[1].ask("深圳的中试平台怎么补？上海新建中试平台最高补多少？")
+    assert not answer.refused and "1亿元" in answer.answer
+
+
+def test_a_target_year_in_full_width_digits_is_checked_like_any_other(workspace):
+    answer = workspace[1].ask("上海到２０２６年底要建成几家中试平台？")
+    assert answer.refused and "所问年份" in answer.answer.splitlines()[0]
