@@ -110,3 +110,21 @@ def test_years_of_a_run_are_counts_that_compare():
 def test_an_english_message_with_two_questions_is_two_asks(lexicon):
     analysis = analyse("Who is the Shanghai plan addressed to, and what file is attached to the notice?", lexicon)
     assert len(analysis.asks) == 2 and "主送" in analysis.asks[0].text and "附件" in analysis.asks[1].text
+
+
+@pytest.mark.parametrize(
+    "question, sides",
+    [
+        ("补贴是一次性拨付还是分期拨付？", (("一次", "一次性"), ("分期",))),
+        ("是先建后补还是先补后建呀？", (("建后补",), ("补后建",))),  # past the shared 先
+        ("这个券是发给企业，还是发给平台？", (("企业",), ("平台",))),
+    ],
+)
+def test_a_choice_is_asked_by_the_words_of_its_two_sides_and_is_no_yes_no(lexicon, question, sides):
+    (ask,) = analyse(question, lexicon).asks
+    assert ask.alternatives == sides and not ask.yes_no
+
+
+def test_still_is_no_choice(lexicon):
+    (ask,) = analyse("我们还是要先申报认定吗？", lexicon).asks
+    assert ask.alternatives is None and ask.yes_no

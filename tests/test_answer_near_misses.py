@@ -44,3 +44,13 @@ def test_a_place_an_ask_names_itself_is_not_replaced_by_the_carried_one(workspac
 def test_a_target_year_in_full_width_digits_is_checked_like_any_other(workspace):
     answer = workspace[1].ask("上海到２０２６年底要建成几家中试平台？")
     assert answer.refused and "所问年份" in answer.answer.splitlines()[0]
+
+
+def test_a_choice_neither_side_of_which_the_documents_say_is_not_covered(workspace):
+    answer = workspace[1].ask("中试平台补贴是先建后补还是先补后建呀？")
+    assert answer.refused and not answer.answer.startswith(("是", "不是"))
+
+
+def test_a_choice_one_side_of_which_the_clause_says_is_answered_from_it(workspace):
+    answer = workspace[1].ask("贴息那个2000万，是一年的额度还是总共的？")
+    assert not answer.refused and "累计贴息总额不超过2000万元" in answer.answer

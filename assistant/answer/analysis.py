@@ -72,6 +72,8 @@ class Ask:
     subject: tuple[str, ...]  # its own words that name what it is about (generic words left out)
     asked: tuple[tuple[str, ...], ...] = ()  # the subject words of each segment that asks ("…多少钱，占比重多少")
     facets: tuple[Facet, ...] = ()  # the details it requests (a deadline, a fee, who verifies): see facets.txt
+    # "是一次性拨付还是分期拨付？": the words only one of the two alternatives says, each side's
+    alternatives: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class Lexicon:
         self.enum = re.compile(rows["enum"])
         self.yes_no = re.compile(rows["yesno"], re.IGNORECASE)
         self.wh = re.compile(rows["wh"], re.IGNORECASE)
+        self.choice = re.compile(rows["choice"])
         self.noise = [re.compile(line, re.IGNORECASE) for line in resource_words("noise.txt", lines=True)]
         self.generic = frozenset(resource_words("generic.txt"))
         self.intents = [
@@ -236,13 +239,37 @@ def make_ask(text: str, lexicon: Lexicon, marked: bool = False, message: str = "
     intent = next((r.intent for r in lexicon.intents if r.asks.search(asked)), None) or next(
         (r.intent for r in lexicon.intents if r.asks.search(text)), Intent.OTHER
     )
-    yes_no = bool(lexicon.yes_no.search(text)) or (marked and not lexicon.wh.search(text))
+    alternatives = _alternatives(asked, lexicon)
+    yes_no = not alternatives and (bool(lexicon.yes_no.search(text)) or (marked and not lexicon.wh.search(text)))
     proposed = tuple(f for f in figures(text) if _proposes(f, text)) if yes_no else ()
     segments = [seg for seg in re.split(r"[，,]", text) if lexicon.cue.search(seg)]
     per_segment = tuple(words for seg in segments if (words := subject_words(seg, lexicon)))
     asking = "，".join([*segments, asked])  # every segment with a question cue asks ("有效期多久，能延期吗")
     facets_ = requested(asking, message or text, yes_no, lexicon)
-    return Ask(text, intent, yes_no, proposed, subject_words(asked, lexicon), per_segment, facets_)
+    subject = subject_words(asked, lexicon)
+    return Ask(text, intent, yes_no, proposed, subject, per_segment, facets_, alternatives)
+
+
+def _alternatives(asked: str, lexicon: Lexicon) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The two sides of "A还是B" (a segment each), by the words only that side says, or by the side's own
+    text when they share every word ("先建后补还是先补后建")."""
+    match = lexicon.choice.search(asked)
+    if match is None:
+        return None
+    left = next((s for s in reversed(re.split(r"[，,]", asked[: match.start()])) if s.strip()), "")
+    right = re.split(r"[，,？?]", asked[match.end() :])[0]
+    one, other = subject_words(left, lexicon), subject_words(right, lexicon)
+    sides = tuple(w for w in one if w not in other), tuple(w for w in other if w not in one)
+    if not all(sides):
+        sides = (_side_text(left, right),), (_side_text(right, left),)
+    return sides if all(sides) else None
+
+
+def _side_text(side: str, other: str) -> str:
+    """A side of a choice without what both sides start with ("是按次发放" against "按项目发放": 次发放)."""
+    side, other = side.rsplit("是", maxsplit=1)[-1], other.rsplit("是", maxsplit=1)[-1]
+    shared = next((n for n in range(min(len(side), len(other))) if side[n] != other[n]), min(len(side), len(other)))
+    return side[shared:].rstrip("的呀呢啊吧")
 
 
 def _proposes(figure: Figure, text: str) -> bool:

@@ -94,6 +94,14 @@ class Planner:
         pieces = [p for p in self.lexicon.tokenizer.tokens(word) if len(p) > 1 and p != word]
         return bool(pieces) and all(p in lowered for p in pieces)
 
+    def _says_side(self, side: tuple[str, ...], text: str) -> bool:
+        """`text` says a side of a choice: one of its words, or a total or a yearly figure as it asks."""
+        claims = self.lexicon.claims
+        said = "".join(side)
+        return any(self._says(text, w) for w in side) or any(
+            claims[kind].search(said) and claims[kind].search(text) for kind in ("total", "each")
+        )
+
     def _claim_verdict(self, ask: Ask, text: str, share: float) -> Verdict:
         """A claim without figures: yes when the evidence says all it names, or most of it in a sentence that
         enables it; no when it claims an exclusion the evidence does not make, or names an item a list of the
@@ -183,6 +191,15 @@ class Planner:
         unmet = next((f for f in ask.facets if not f.answered_by(text)), None)
         if unmet is not None:  # the clause speaks of the subject, not of the detail asked for
             return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=unmet.topic)
+        if ask.alternatives:  # "一次性拨付还是分期拨付？": answered by a clause that says one of them
+            sides = {w for side in ask.alternatives for w in side}
+            rest = dataclasses.replace(ask, subject=tuple(w for w in ask.subject if w not in sides))
+            sentences = [
+                c.text for c in composition.chosen if self.subject_share_in(rest, c.text) >= self.subject_share
+            ]
+            if any(self._says_side(side, t) for side in ask.alternatives for t in sentences):
+                return AskPlan(ask, Outcome.ANSWERED, composition)
+            return self._not_covered(ask, composition)
         kinds = list_heads(ask.text) & self.lexicon.named_kinds
         if ask.intent is Intent.LIST and kinds and not any(k in text for k in kinds):
             return self._not_covered(ask, composition)  # "哪几家银行" and a clause naming no bank
