@@ -68,9 +68,9 @@ def test_a_definition_leads_with_the_defining_sentence(workspace):
 
 # evals/sets/blind1–5.jsonl were each written blind from the source texts by someone who saw no code. First scores
 # (fully right, README and the issue notes): blind1 0.505 on the old answerer, blind2 0.716, blind3 0.665, blind4
-# 0.717 (then 0.783 after a round it did not steer), blind5 0.763. Blind1–4 were development sets afterwards; blind5
-# has been scored once. They are regression sets now: the floors sit just under the values measured when they were
-# last raised.
+# 0.717 (then 0.783 after a round it did not steer), blind5 0.763, blind6 0.872, blind7 0.842. Blind1–6 were
+# development sets afterwards; blind7 has been scored once. They are regression sets now: the floors sit just under
+# the values measured when they were last raised.
 BLIND_FLOORS = {
     "blind1.jsonl": {
         "fully_right": 0.90,
@@ -97,10 +97,22 @@ BLIND_FLOORS = {
         "unanswerable_refusal": 0.89,
     },
     "blind5.jsonl": {
-        "fully_right": 0.745,
+        "fully_right": 0.755,
         "answer_correct": 0.83,
         "verdict_accuracy": 0.84,
-        "unanswerable_refusal": 0.60,
+        "unanswerable_refusal": 0.62,
+    },
+    "blind6.jsonl": {
+        "fully_right": 0.88,
+        "answer_correct": 0.89,
+        "verdict_accuracy": 0.87,
+        "unanswerable_refusal": 0.86,
+    },
+    "blind7.jsonl": {
+        "fully_right": 0.83,
+        "answer_correct": 0.86,
+        "verdict_accuracy": 0.84,
+        "unanswerable_refusal": 0.78,
     },
 }
 BLIND_CEILINGS = {
@@ -109,6 +121,8 @@ BLIND_CEILINGS = {
     "blind3.jsonl": {"false_refusal": 0.02},
     "blind4.jsonl": {"false_refusal": 0.035},
     "blind5.jsonl": {"false_refusal": 0.04},
+    "blind6.jsonl": {"false_refusal": 0.06},
+    "blind7.jsonl": {"false_refusal": 0.065},
 }
 
 
