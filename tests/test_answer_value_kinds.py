@@ -138,6 +138,8 @@ def test_a_body_a_claim_says_a_document_was_copied_to_is_the_claim_not_the_subje
 def test_a_spoken_form_is_read_as_the_documents_write_it(lexicon):
     assert written("已经建成的平台") == "已建成的平台"
     assert "实施进展" in [f.topic for f in analyse("目前已经认定了多少家？", lexicon).asks[0].facets]
+    assert written("认定啥时候开始报？有啥条件？咋申请？") == "认定什么时候开始报？有什么条件？怎么申请？"
+    assert analyse("认定啥时候开始报？", lexicon).asks[0].intent is Intent.DATE
 
 
 def test_the_marker_of_the_next_item_is_not_part_of_an_ask(lexicon):
