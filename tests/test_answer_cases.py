@@ -173,3 +173,8 @@ def test_a_document_named_by_its_number_and_its_attachment(workspace):
 )
 def test_claims_about_issuers_dates_and_figures_get_verdicts(workspace, question, verdict):
     assert workspace[1].ask(question).verdict == verdict
+
+
+def test_a_target_due_by_a_wrong_year_gets_no(workspace):
+    answer = workspace[1].ask("上海是要在2025年底前建成20家左右市级中试平台吗？")
+    assert answer.verdict == "no" and answer.answer.startswith("不是") and "2027年" in answer.answer

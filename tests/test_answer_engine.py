@@ -128,3 +128,18 @@ def test_a_choice_is_asked_by_the_words_of_its_two_sides_and_is_no_yes_no(lexico
 def test_still_is_no_choice(lexicon):
     (ask,) = analyse("我们还是要先申报认定吗？", lexicon).asks
     assert ask.alternatives is None and ask.yes_no
+
+
+def test_the_other_side_of_a_choice_asked_apart_joins_the_ask_before(lexicon):
+    (ask,) = analyse("贴息利率是按LPR打几折？还是全额贴息？", lexicon).asks
+    assert ask.alternatives is not None and "全额" in ask.alternatives[1] and not ask.yes_no
+
+
+def test_still_followed_by_more_of_the_message_is_no_choice(lexicon):
+    asks = analyse("这词听了好多回了还是懵的，你给我讲讲中试到底是什么？", lexicon).asks
+    assert all(a.alternatives is None for a in asks)
+
+
+def test_a_year_before_which_a_target_is_due_is_proposed(lexicon):
+    (ask,) = analyse("上海是要在2025年底前建成20家左右市级中试平台吗？", lexicon).asks
+    assert (Kind.YEAR, 2025.0) in [(f.kind, f.value) for f in ask.proposed]

@@ -27,6 +27,7 @@ QUESTION_MARK = re.compile(r"[？?]\s*$")
 CN_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 MONTHS = "january february march april may june july august september october november december".split()
 TARGET_YEAR = re.compile(r"(?:到|至|截至|截止到)$")
+TARGET_YEAR_AFTER = re.compile(r"^\d{4}年底?(?:之|以)?前")  # "在2025年底前建成…": a target too
 # the marker of the next item an enumeration cut leaves at a piece's end ("…怎么评价？2.", "信息：（1）")
 ITEM_MARKER = re.compile(r"(?:^|[：:；;，,。？?\s]+)(?:[（(][一二三四五六七八九\d][）)]|[1-9][.、．]?)\s*$")
 APPROXIMATE = re.compile(r"[十百千万好]几|几[十百千万]")  # a rough number, not a question
@@ -239,7 +240,7 @@ def make_ask(text: str, lexicon: Lexicon, marked: bool = False, message: str = "
     intent = next((r.intent for r in lexicon.intents if r.asks.search(asked)), None) or next(
         (r.intent for r in lexicon.intents if r.asks.search(text)), Intent.OTHER
     )
-    alternatives = _alternatives(asked, lexicon)
+    alternatives = _alternatives(text, lexicon)
     yes_no = not alternatives and (bool(lexicon.yes_no.search(text)) or (marked and not lexicon.wh.search(text)))
     proposed = tuple(f for f in figures(text) if _proposes(f, text)) if yes_no else ()
     segments = [seg for seg in re.split(r"[，,]", text) if lexicon.cue.search(seg)]
@@ -257,7 +258,10 @@ def _alternatives(asked: str, lexicon: Lexicon) -> tuple[tuple[str, ...], tuple[
     if match is None:
         return None
     left = next((s for s in reversed(re.split(r"[，,]", asked[: match.start()])) if s.strip()), "")
-    right = re.split(r"[，,？?]", asked[match.end() :])[0]
+    left = left.rsplit("是", maxsplit=1)[-1]  # "服务券是发给企业": the side is what follows 是
+    right = asked[match.end() :].rstrip("？?")
+    if re.search(r"[，,]", right):  # "还是懵的，你给我讲讲": 还是 says "still", a choice ends the ask
+        return None
     one, other = subject_words(left, lexicon), subject_words(right, lexicon)
     sides = tuple(w for w in one if w not in other), tuple(w for w in other if w not in one)
     if not all(sides):
@@ -275,7 +279,7 @@ def _side_text(side: str, other: str) -> str:
 def _proposes(figure: Figure, text: str) -> bool:
     """A figure the ask puts forward: not "一个"; a year only as a target ("到2025年建成…")."""
     if figure.kind is Kind.YEAR:
-        return bool(TARGET_YEAR.search(text[: figure.start]))
+        return bool(TARGET_YEAR.search(text[: figure.start]) or TARGET_YEAR_AFTER.match(text[figure.start :]))
     return figure.text not in VAGUE_COUNT
 
 
@@ -308,6 +312,10 @@ def _mixed(clause: str, lexicon: Lexicon) -> list[str]:
 
 
 def _add(asks: list[Ask], clause: str, marked: bool, message: str, lexicon: Lexicon) -> None:
+    other_side = lexicon.choice.search("，" + clause)
+    if asks and other_side and other_side.start() == 1:  # "按LPR打几折？还是全额贴息？": the other side of a choice
+        asks.append(make_ask(asks.pop().text + "，" + clause, lexicon, marked, message))
+        return
     ask = make_ask(clause, lexicon, marked, message)
     if asks and not _again(asks[-1], ask, clause, lexicon):
         told = [s for s in re.split(r"[，,]", asks[-1].text) if not lexicon.cue.search(s)]
