@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import tests.pdf_fixtures as F
+from assistant.core.settings import AnswerTuning
 from assistant.index.build import chunk_index_text, ingest
 from assistant.index.layout import Layout
 from assistant.index.snapshot import Snapshot
@@ -42,7 +43,10 @@ def search(settings, tokenizer, embedder, query: str, doc_id: str | None = None)
     snap = Snapshot.load_current(Layout(settings))
     try:
         lexical = [
-            snap.chunks[i].chunk_id for i, _ in snap.bm25.top(tokenizer.query_terms(query), 5, snap.mask(doc_id=doc_id))
+            snap.chunks[i].chunk_id
+            for i, _ in snap.bm25.top(
+                tokenizer.query_terms(query, AnswerTuning().synonym_weight), 5, snap.mask(doc_id=doc_id)
+            )
         ]
         where = {"doc_id": doc_id} if doc_id else None
         dense = [cid for cid, _ in snap.store.query(embedder.embed([query])[0], 50, where)]

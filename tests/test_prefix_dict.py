@@ -56,7 +56,7 @@ def test_lazy_cuts_equal_eager_cuts(eager_and_lazy, shanghai, national):
     for text in texts:
         assert lazy.tokens(text) == eager.tokens(text), text
         assert lazy._jieba.lcut(text, HMM=False) == eager._jieba.lcut(text, HMM=False), text
-        assert lazy.query_terms(text) == eager.query_terms(text), text
+        assert lazy.query_terms(text, 0.6) == eager.query_terms(text, 0.6), text
     assert lazy._jieba.total == eager._jieba.total
     # every entry loaded so far is the eager dictionary's, with its frequency
     assert all(eager._jieba.FREQ[word] == freq for word, freq in lazy._jieba.FREQ.items())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.core.settings import Settings
+from assistant.core.settings import AnswerTuning, Settings
 from assistant.index.build import ingest
 from assistant.index.layout import Layout
 from assistant.index.snapshot import Snapshot
@@ -19,8 +19,9 @@ def snapshot(settings, embedder, tokenizer):
     snap.close()
 
 
-# (OVERFETCH, settings.dense_overfetch, vectors.npy read): with (1, 1), small scopes take the fallback, an exact
-# search of the scope's vectors, or without them Chroma's filter; with (1, 25) the wider unfiltered query
+# (settings.dense_first_overfetch, settings.dense_overfetch, vectors.npy read): with (1, 1), small scopes take the
+# fallback, an exact search of the scope's vectors, or without them Chroma's filter; with (1, 25) the wider
+# unfiltered query
 @pytest.mark.parametrize(
     "overfetch, wide, vectors", [(1, 1, True), (1, 1, False), (4, 4, True), (1, 25, True), (4, 25, True)]
 )
@@ -36,10 +37,9 @@ def snapshot(settings, embedder, tokenizer):
 def test_post_filtered_dense_equals_the_filtered_query(
     snapshot, settings, embedder, question, scope, n, overfetch, wide, vectors, monkeypatch
 ):
-    monkeypatch.setattr("assistant.retrieval.retriever.OVERFETCH", overfetch)
     if not vectors:  # a generation without vectors.npy
         monkeypatch.setitem(snapshot.__dict__, "_vectors", None)
-    retriever = Retriever(snapshot, embedder, settings.replace(dense_overfetch=wide))
+    retriever = Retriever(snapshot, embedder, settings.replace(dense_first_overfetch=overfetch, dense_overfetch=wide))
     query = Query(question, {}, scope.get("jurisdiction"), scope.get("doc_id"), question)
     vector = embedder.embed([question])[0]
     mask = snapshot.mask(query.jurisdiction, query.doc_id)
@@ -65,7 +65,7 @@ class HalfRead:
 
 def test_hybrid_skips_the_dense_side_for_a_question_the_model_cannot_read(snapshot, settings, embedder, tokenizer):
     question = "中试服务券最高支持比例"
-    query = Query(question, tokenizer.query_terms(question), question=question)
+    query = Query(question, tokenizer.query_terms(question, AnswerTuning().synonym_weight), question=question)
     lexical = Retriever(snapshot, None, settings).search(query, mode="lexical")
     read = Retriever(snapshot, HalfRead(embedder, 0.9), settings).search(query, mode="hybrid")
     unread = Retriever(snapshot, HalfRead(embedder, 0.3), settings).search(query, mode="hybrid")
@@ -111,30 +111,29 @@ def test_a_dense_query_in_a_scope_asks_chroma_to_filter_only_when_the_wider_quer
         return query_store(vector, n, where)
 
     monkeypatch.setattr(snapshot, "query", recording)
-    monkeypatch.setattr("assistant.retrieval.retriever.OVERFETCH", 1)
     question = "中试服务券"
     query = Query(question, {}, None, "shanghai-pilot-platform-plan-2025.pdf", question)
     vector = embedder.embed([question])[0]
     mask = snapshot.mask(None, query.doc_id)
     n = int(mask.sum())  # every chunk of the document: the unfiltered top n hold some of the other document's
-    got = Retriever(snapshot, embedder, settings.replace(dense_overfetch=25))._dense(vector, n, query, mask)
+    wide = settings.replace(dense_first_overfetch=1, dense_overfetch=25)
+    got = Retriever(snapshot, embedder, wide)._dense(vector, n, query, mask)
     assert [k for k, _ in calls] == [n, 25 * n]
     assert all(where is None for _, where in calls)
     assert sorted(i for i, _ in got) == [int(i) for i in mask.nonzero()[0]]
 
 
 def test_phrase_boosts_equal_a_scan_of_every_chunk(snapshot):
-    from assistant.index.snapshot import HEADING_BOOST, PHRASE_BOOST
-
+    heading, text = 0.6, 0.5
     chunks = snapshot.chunks
     for phrases in [("中试是",), ("三是",), ("中试是", "三是", "中试"), ("",), ("不在任何条款里的话",)]:
         expected: dict[int, float] = {}
         for phrase in phrases:
             for i, c in enumerate(chunks):
                 if c.path[-1].startswith(phrase):
-                    expected[i] = expected.get(i, 0.0) + HEADING_BOOST
+                    expected[i] = expected.get(i, 0.0) + heading
                 elif phrase in c.text:
-                    expected[i] = expected.get(i, 0.0) + PHRASE_BOOST
-        assert snapshot.phrase_boosts("", phrases) == expected, phrases
+                    expected[i] = expected.get(i, 0.0) + text
+        assert snapshot.phrase_boosts("", phrases, heading, text) == expected, phrases
     mask = snapshot.mask("shanghai")
     assert mask is snapshot.mask("shanghai") and not mask.flags.writeable

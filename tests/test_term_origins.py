@@ -13,7 +13,7 @@ def test_own_words_and_their_synonyms(tokenizer):
     assert origins["贴息"] is TermOrigin.OWN
     synonyms = [t for t, o in origins.items() if o is TermOrigin.SYNONYM]
     assert synonyms and all(t not in "贴息怎么算" for t in synonyms)
-    weights = tokenizer.query_terms("贴息怎么算")
+    weights = tokenizer.query_terms("贴息怎么算", AnswerTuning().synonym_weight)
     assert set(weights) == set(origins)
     assert all((weights[t] == 1.0) == (o is TermOrigin.OWN) for t, o in origins.items())
 

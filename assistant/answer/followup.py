@@ -61,7 +61,7 @@ def resolve(
     if not context:
         return resolved
     terms, origins = dict(resolved.terms), dict(resolved.origins)
-    for term, weight in tokenizer.query_terms(context).items():
+    for term, weight in tokenizer.query_terms(context, tuning.synonym_weight).items():
         terms.setdefault(term, weight * tuning.previous_weight)
         origins.setdefault(term, TermOrigin.CONTEXT)
     jurisdiction = resolved.jurisdiction or _single(named_jurisdictions(context, places))
@@ -72,7 +72,7 @@ def resolve(
 def _resolve(
     question: str, history: list[Turn], tokenizer: ChineseTokenizer, places: Places, tuning: AnswerTuning
 ) -> Resolved:
-    own = tokenizer.query_terms(question)
+    own = tokenizer.query_terms(question, tuning.synonym_weight)
     origins = tokenizer.query_origins(question)
     named = named_jurisdictions(question, places)
     users = [t.content for t in history if t.role == "user" and t.content.strip()]
@@ -83,11 +83,11 @@ def _resolve(
     previous = users[-1]
     terms = dict(own)
     previous_origins = tokenizer.query_origins(previous)
-    for term, weight in tokenizer.query_terms(previous).items():
+    for term, weight in tokenizer.query_terms(previous, tuning.synonym_weight).items():
         terms.setdefault(term, weight * tuning.previous_weight)
         origins.setdefault(term, TermOrigin.CONTEXT)
     if answers:
-        for term, weight in tokenizer.query_terms(answers[-1][:300]).items():
+        for term, weight in tokenizer.query_terms(answers[-1][:300], tuning.synonym_weight).items():
             terms.setdefault(term, weight * tuning.answer_weight)
             origins.setdefault(term, TermOrigin.ANSWER)
     jurisdiction = _single(named)
@@ -98,7 +98,9 @@ def _resolve(
     shown = f"{question}（接上文：{previous}）"
     ordinal = ordinal_phrases(question)
     item = re.search(rf"{ordinal[0]}([^；;。，,\n]{{2,30}})", answers[-1]) if ordinal and answers else None
-    for term in tokenizer.query_terms(item.group(1)) if item else ():  # "第一种" is the item the answer named
+    for term in (
+        tokenizer.query_terms(item.group(1), tuning.synonym_weight) if item else ()
+    ):  # "第一种" is the item the answer named
         terms[term] = max(terms.get(term, 0.0), tuning.item_weight)
         if origins.get(term) not in (TermOrigin.OWN, TermOrigin.SYNONYM):
             origins[term] = TermOrigin.ITEM

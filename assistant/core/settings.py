@@ -46,6 +46,7 @@ class AnswerTuning:
     sets (evals/sets); the composer scores the sentences of the top clauses against the question."""
 
     max_sentences: int = 3  # most sentences an extractive answer quotes
+    synonym_weight: float = 0.6  # a query word's synonym (synonyms.txt) weighs this much in retrieval
     # a figure answers a value ask when its sentence says this idf share of the ask's subject words
     subject_share: float = 0.5
     support_share: float = 0.75  # a yes/no claim the evidence says this idf share of, where it enables it: yes
@@ -111,8 +112,15 @@ class Settings:
     # the dense side is skipped for a question the model cannot read: the English MiniLM knows about a
     # third of the tokens of a Chinese question (at most 0.67 on evals/sets/dataset.jsonl), a Chinese model nearly all
     dense_min_coverage: float = 0.8
-    # a dense query inside a jurisdiction or document asks Chroma for this many times the candidates without a
-    # filter when OVERFETCH times were too few, before Chroma's own filter (200-400 ms at 100k chunks)
+    retrieval_candidates: int = 40  # each retriever's ranking before fusion (at least top_k)
+    # a clause whose heading the question quotes, or starts with a phrase it defines, gains this share of the best
+    # BM25 score; one whose text holds the phrase the second
+    heading_boost: float = 0.6
+    phrase_boost: float = 0.5
+    # a dense query inside a jurisdiction or document first asks Chroma for this many times the candidates without
+    # a filter, keeping those inside; then for dense_overfetch times when too few were inside, before Chroma's own
+    # filter (200-400 ms at 100k chunks)
+    dense_first_overfetch: int = 4
     dense_overfetch: int = 25
 
     # Chunking

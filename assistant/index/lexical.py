@@ -33,7 +33,6 @@ STOPWORDS = set(
 )
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%.]")
 K1, B = 1.5, 0.75
-SYNONYM_WEIGHT = 0.6
 # texts whose tokens are kept (a few MB): an answer cuts its question, the history, candidate sentences and
 # synonyms, most of them more than once (14 cuts of 8 texts an answer on evals/sets/dataset.jsonl; 81% of the cuts
 # of a first pass over blind2.jsonl were cut before)
@@ -155,9 +154,9 @@ class ChineseTokenizer:
                         origins.setdefault(sub, TermOrigin.SYNONYM)
         return origins
 
-    def query_terms(self, text: str) -> dict[str, float]:
-        """Query tokens with weight 1 and their synonyms with a lower weight."""
-        return {t: 1.0 if o is TermOrigin.OWN else SYNONYM_WEIGHT for t, o in self.query_origins(text).items()}
+    def query_terms(self, text: str, synonym_weight: float) -> dict[str, float]:
+        """Query tokens with weight 1 and their synonyms with `synonym_weight`."""
+        return {t: 1.0 if o is TermOrigin.OWN else synonym_weight for t, o in self.query_origins(text).items()}
 
 
 class BM25Index:

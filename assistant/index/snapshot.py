@@ -19,8 +19,6 @@ from assistant.index.layout import LOCKED_HINT, Layout, acquire_lock, release_lo
 from assistant.index.lexical import BM25Index
 
 MIN_HEADING_CHARS = 4
-HEADING_BOOST = 0.6
-PHRASE_BOOST = 0.5
 SEPARATOR = "\x00"  # between the strings of a _Joined; a question never holds it (control characters are removed)
 
 
@@ -133,14 +131,17 @@ class Snapshot:
         path = self.layout.gen_dir(self.generation) / "vectors.npy"
         return np.load(path) if path.is_file() else None
 
-    def phrase_boosts(self, question: str, phrases: tuple[str, ...]) -> dict[int, float]:
+    def phrase_boosts(
+        self, question: str, phrases: tuple[str, ...], heading_boost: float, phrase_boost: float
+    ) -> dict[int, float]:
         """Chunks whose clause heading the question quotes, or that contain a defining phrase: a heading that
-        starts with the phrase adds HEADING_BOOST, else a text that holds it PHRASE_BOOST, phrase after phrase."""
+        starts with the phrase adds `heading_boost`, else a text that holds it `phrase_boost`, phrase after
+        phrase (shares of the best BM25 score)."""
         boosts: dict[int, float] = {}
         for heading, idxs in self._headings.items():
             if heading in question:
                 for i in idxs:
-                    boosts[i] = HEADING_BOOST
+                    boosts[i] = heading_boost
         for phrase in phrases:
             if not phrase or SEPARATOR in phrase:  # every heading starts with "": the plain scan says so
                 starts = {i for i, c in enumerate(self.chunks) if c.path[-1].startswith(phrase)}
@@ -149,7 +150,7 @@ class Snapshot:
                 starts = self._leaves.find(SEPARATOR + phrase, at_start=True)
                 holds = self._texts.find(phrase)
             for i in sorted(starts | holds):
-                boosts[i] = boosts.get(i, 0.0) + (HEADING_BOOST if i in starts else PHRASE_BOOST)
+                boosts[i] = boosts.get(i, 0.0) + (heading_boost if i in starts else phrase_boost)
         return boosts
 
     def clauses(self, doc_id: str) -> list[Chunk]:

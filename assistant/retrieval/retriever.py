@@ -13,9 +13,6 @@ from assistant.index.embeddings import Embedder
 from assistant.index.snapshot import Snapshot
 from assistant.retrieval.fusion import Ranked, fuse
 
-CANDIDATES = 40
-OVERFETCH = 4
-
 
 @dataclass
 class Query:
@@ -45,13 +42,15 @@ class Retriever:
         mode = mode or self.settings.retriever
         snap = self.snapshot
         mask = snap.mask(query.jurisdiction, query.doc_id)
-        n = max(CANDIDATES, k)
+        n = max(self.settings.retrieval_candidates, k)
         timings: dict[str, float] = {}
         lexical: Ranked = []
         dense: Ranked = []
         if mode in (RetrievalMode.HYBRID, RetrievalMode.LEXICAL):
             t0 = time.perf_counter()
-            boosts = snap.phrase_boosts(query.question, query.phrases)
+            boosts = snap.phrase_boosts(
+                query.question, query.phrases, self.settings.heading_boost, self.settings.phrase_boost
+            )
             lexical = snap.bm25.top(query.terms, n, mask, boosts)
             timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         skipped = (
@@ -75,7 +74,7 @@ class Retriever:
 
     def _dense(self, vector: np.ndarray, n: int, query: Query, mask: np.ndarray | None) -> Ranked:
         """Nearest chunks inside the filter. Chroma's metadata filter is slow on a large collection (200-500 ms at
-        100k chunks), so an unfiltered query for OVERFETCH×n, then for settings.dense_overfetch×n, is filtered
+        100k chunks), so an unfiltered query for dense_first_overfetch×n, then for dense_overfetch×n, is filtered
         here first; only when fewer than n of those pass are the scope's own vectors searched exactly (or, for a
         generation without vectors.npy, the filter handed to Chroma). Exact either way: n passing chunks from
         the unfiltered top are the top n."""
@@ -83,7 +82,8 @@ class Retriever:
         if mask is None:
             return [(snap.position[cid], sim) for cid, sim in snap.query(vector, n) if cid in snap.position]
         allowed = int(mask.sum())
-        for factor in dict.fromkeys((OVERFETCH, max(OVERFETCH, self.settings.dense_overfetch))):
+        first = self.settings.dense_first_overfetch
+        for factor in dict.fromkeys((first, max(first, self.settings.dense_overfetch))):
             found = [
                 (pos, sim)
                 for cid, sim in snap.query(vector, factor * n)
