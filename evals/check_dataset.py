@@ -8,6 +8,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from evals.item_types import TYPES
+
 try:
     from assistant.core.text import norm
 except ModuleNotFoundError:  # run as a file from a checkout in which the project is not installed
@@ -20,21 +22,6 @@ DATASET = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent / "sets" / "da
 DOC_FILES = {
     "沪经信技〔2025〕365号": "shanghai-pilot-platform-plan-2025.txt",
     "工信部联科〔2024〕11号": "national-manufacturing-pilot-opinions-2024.txt",
-}
-TYPES = {
-    "numeric",
-    "eligibility",
-    "procedure",
-    "list",
-    "definition",
-    "meta",
-    "cross-doc",
-    "multi-turn",
-    "yesno",
-    "letter",
-    "english",
-    "partial",
-    "unanswerable",
 }
 KEYS = {"id": str, "question": str, "answerable": bool, "gold_evidence": list, "key_facts": list, "type": str}
 MIN_TOTAL, MIN_UNANS_SHARE, MIN_MULTI = 110, 0.15, 10

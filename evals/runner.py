@@ -14,25 +14,11 @@ from assistant.index.embeddings import make_embedder
 from assistant.index.lexical import ChineseTokenizer
 from assistant.llm.chat import ChatModel
 from assistant.service import Assistant
+from evals.item_types import TYPES
 from evals.metrics import score_item, summarize
 from evals.report import write_reports
 
 log = logging.getLogger(__name__)
-TYPES = [
-    "numeric",
-    "eligibility",
-    "procedure",
-    "list",
-    "definition",
-    "meta",
-    "cross-doc",
-    "multi-turn",
-    "yesno",
-    "letter",
-    "english",
-    "partial",
-    "unanswerable",
-]
 DEFAULT_DATASET = Path(__file__).resolve().parent / "sets" / "dataset.jsonl"
 REQUIRED = {"id", "question", "answerable", "gold_evidence", "key_facts", "type"}
 

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -51,15 +52,9 @@ def wait_for_build(layout: Layout, published: str, proc) -> object:
     raise AssertionError("no new generation appeared")
 
 
-def test_killed_ingest_leaves_the_published_index_usable(settings, embedder, tokenizer, tmp_path):
-    ingest(settings, embedder, tokenizer)
-    layout = Layout(settings)
-    published = layout.current()
-    running = Assistant(settings, embedder, tokenizer)  # an app serving the published index
-    before = answer_of(running)
-    assert "1亿元" in before[0] and [number for number, _ in before[1]] == [SH_NUMBER]
-    chunks = write_filler_policies(settings.corpus_dir, FILLER_FILES)
-
+def kill_mid_build(settings, layout, published, tmp_path) -> tuple[Path, int]:
+    """Run `ingest` in a child process and SIGKILL it once its new generation appears: that generation and the
+    process id."""
     proc = cli_process(settings, tmp_path / "ingest.log", "ingest")
     try:
         half_built = wait_for_build(layout, published, proc)
@@ -70,9 +65,22 @@ def test_killed_ingest_leaves_the_published_index_usable(settings, embedder, tok
             proc.kill()
             proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    return half_built, proc.pid
+
+
+def test_killed_ingest_leaves_the_published_index_usable(settings, embedder, tokenizer, tmp_path):
+    ingest(settings, embedder, tokenizer)
+    layout = Layout(settings)
+    published = layout.current()
+    running = Assistant(settings, embedder, tokenizer)  # an app serving the published index
+    before = answer_of(running)
+    assert "1亿元" in before[0] and [number for number, _ in before[1]] == [SH_NUMBER]
+    chunks = write_filler_policies(settings.corpus_dir, FILLER_FILES)
+
+    half_built, pid = kill_mid_build(settings, layout, published, tmp_path)
     assert not (half_built / "manifest.json").exists(), "the generation was complete: not killed mid-run"
     assert layout.current() == published
-    assert (layout.root / "ingest.lock").read_text(encoding="utf-8") == f"pid {proc.pid}", "stale lock file left"
+    assert (layout.root / "ingest.lock").read_text(encoding="utf-8") == f"pid {pid}", "stale lock file left"
 
     assert answer_of(running) == before  # the running app is unaffected
     running.close()
@@ -188,15 +196,7 @@ def test_a_no_op_ingest_removes_a_killed_ingests_generation(settings, embedder, 
     layout = Layout(settings)
     published = layout.current()
     write_filler_policies(settings.corpus_dir, FILLER_FILES)
-    proc = cli_process(settings, tmp_path / "ingest.log", "ingest")
-    try:
-        half_built = wait_for_build(layout, published, proc)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
+    half_built, _ = kill_mid_build(settings, layout, published, tmp_path)
     assert half_built.is_dir() and not (half_built / "manifest.json").exists()
     for path in settings.corpus_dir.glob("greening-*.txt"):
         path.unlink()  # the corpus is as published again: the next ingest has nothing to do
