@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test lint eval bench ingest browser postgres clean
+.PHONY: run test lint eval bench ingest browser postgres clean coverage-model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/policy-assistant bench
+
+# Retrain the answerer's coverage model (assistant/resources/coverage_model.json) on every set in evals/sets.
+coverage-model: $(STAMP)
+	$(BIN)/python -m evals.coverage_model
 
 clean:
 	rm -rf data evals/out bench/work

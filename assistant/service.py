@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from assistant.answer.analysis import META_INTENTS, Ask, Lexicon, QuestionAnalysis, analyse, make_ask
 from assistant.answer.compose import Composer, Composition
+from assistant.answer.coverage import AskContext, CoverageModel, doubted, features
 from assistant.answer.disagreement import with_disagreeing
 from assistant.answer.followup import Places, Resolved, named_jurisdictions, resolve, switch_document
 from assistant.answer.normalize import normalize
@@ -21,7 +22,7 @@ from assistant.answer.render import render
 from assistant.core.errors import InvalidQuestion
 from assistant.core.figures import Kind
 from assistant.core.places import gazetteer
-from assistant.core.records import Answer, Citation, Hit, Turn
+from assistant.core.records import Answer, Hit, Turn
 from assistant.core.resources import template
 from assistant.core.settings import RetrievalMode, Settings
 from assistant.index.embeddings import Embedder, make_embedder
@@ -29,7 +30,7 @@ from assistant.index.layout import Layout
 from assistant.index.lexical import ChineseTokenizer
 from assistant.index.snapshot import Snapshot
 from assistant.llm.chat import ChatModel, condense
-from assistant.llm.generate import Generation
+from assistant.llm.generate import Generation, llm_context, rewritable
 from assistant.retrieval.retriever import Query, Retrieval, Retriever
 from assistant.retrieval.scope import named_document, with_titles, without_titles
 
@@ -81,25 +82,6 @@ class Found:
     plan: AskPlan
 
 
-def rewritable(plan: AnswerPlan) -> bool:
-    """An LLM may word only a single answered Chinese ask: never a refusal, a verdict or a not-covered part."""
-    only = plan.asks[0]
-    return (
-        len(plan.asks) == 1
-        and only.outcome is Outcome.ANSWERED
-        and not plan.analysis.english
-        and only.composition.rewritable
-    )
-
-
-def llm_context(cited: list[Citation], hits: list[Hit], limit: int) -> list[Hit]:
-    """The chunks the LLM sees: those the extractive answer quotes first, then the best other hits."""
-    by_id = {h.chunk.chunk_id: h for h in hits}
-    first = [by_id.get(c.chunk.chunk_id) or Hit(c.chunk, c.document, 0.0, 0) for c in cited]
-    chosen = {h.chunk.chunk_id for h in first}
-    return (first + [h for h in hits if h.chunk.chunk_id not in chosen])[: max(limit, len(first))]
-
-
 class Assistant:
     """Thread-safe; picks up a newly published index generation on the next question."""
 
@@ -117,6 +99,7 @@ class Assistant:
         self.layout = Layout(settings)
         self.composer = Composer(self.tokenizer, settings.answer)
         self.lexicon = Lexicon(self.tokenizer)
+        self.coverage = CoverageModel.shipped()
         self._snapshot: Snapshot | None = None
         self._places: tuple[str, PlaceIndex] | None = None
         self._lock = threading.Lock()
@@ -256,6 +239,7 @@ class Assistant:
                 place = "" if any(p.status is not PlaceStatus.UNINDEXED for p in named_places) else named_places[0].name
             carried = "" if named_places else place
             found.append(self._answer_ask(ask, whole, context, len(analysis.asks), turns, chat, scope, carried))
+        found = self._doubt(found, scope)
         extra: list[Retrieval] = []  # the other documents' retrievals of the disagreement check
         first = found[0]
         plans, disagreement = [f.plan for f in found], ""
@@ -304,11 +288,45 @@ class Assistant:
             resolved, standalone = self._resolve(text, turns, chat, places)
             question = standalone or text
             retrieval, composition = self._compose(question, resolved, standalone, scope)
-        ask_plan = self._planner(scope.snapshot).plan(ask, composition, scope.snapshot.chunks)
-        if ask_plan.outcome is Outcome.NOT_COVERED and not composition.refused:
-            refusal = self.composer.refusal(ask_plan.missing, resolved, retrieval.hits, scope.snapshot, scope.places)
-            ask_plan = dataclasses.replace(ask_plan, composition=refusal)
-        return Found(resolved, standalone, question, retrieval, ask_plan)
+        plan = self._planner(scope.snapshot).plan(ask, composition, scope.snapshot.chunks)
+        found = Found(resolved, standalone, question, retrieval, plan)
+        return self._refusal(found, scope) if found.plan.outcome is Outcome.NOT_COVERED else found
+
+    def _refusal(self, found: Found, scope: Scope) -> Found:
+        """A not-covered ask with the nearest clauses and the body to contact, in place of its composition."""
+        plan = found.plan
+        if plan.composition.refused:
+            return found
+        hits = found.retrieval.hits
+        refusal = self.composer.refusal(plan.missing, found.resolved, hits, scope.snapshot, scope.places)
+        return dataclasses.replace(found, plan=dataclasses.replace(plan, composition=refusal))
+
+    def coverage_features(self, question: str, history: list[Turn] | None = None) -> list[dict[str, float]]:
+        """The coverage features of each answered ask, as the model judges them (evals.coverage_model)."""
+        text, snapshot = clean_question(question, self.settings.max_question_chars), self.snapshot
+        analysis, named = self._scoped_analysis(text, None, snapshot)
+        scope = Scope(snapshot, self.place_index(snapshot), None, named, None, None)
+        found = self._plan(text, analysis, named, history or [], None, scope)[2]
+        uncovered = any(f.plan.outcome is Outcome.NOT_COVERED for f in found)
+        planner = self._planner(snapshot)
+        contexts = [AskContext(tuple(f.retrieval.hits), len(found), f.resolved.followup) for f in found]
+        return [
+            features(f.plan, c, uncovered, planner)
+            for f, c in zip(found, contexts, strict=True)
+            if f.plan.outcome is not Outcome.NOT_COVERED
+        ]
+
+    def _doubt(self, found: list[Found], scope: Scope) -> list[Found]:
+        """An answered ask the coverage model doubts is not covered (assistant.answer.coverage)."""
+        planner = self._planner(scope.snapshot)
+        contexts = [AskContext(tuple(f.retrieval.hits), len(found), f.resolved.followup) for f in found]
+        doubts = doubted([f.plan for f in found], contexts, planner, self.coverage, self.settings.answer.coverage_doubt)
+        return [
+            self._refusal(dataclasses.replace(f, plan=planner.not_covered(f.plan.ask, f.plan.composition)), scope)
+            if doubt
+            else f
+            for f, doubt in zip(found, doubts, strict=True)
+        ]
 
     def _answer_from(self, found: Found, scope: Scope, doc_id: str, retrievals: list[Retrieval]) -> AskPlan:
         """The ask of `found`, answered from one document only (its retrieval appended to `retrievals`)."""

@@ -79,7 +79,7 @@ BLIND_FLOORS = {
         "unanswerable_refusal": 0.88,
     },
     "blind2.jsonl": {
-        "fully_right": 0.93,
+        "fully_right": 0.94,
         "answer_correct": 0.95,
         "verdict_accuracy": 0.92,
         "unanswerable_refusal": 0.91,
@@ -97,28 +97,28 @@ BLIND_FLOORS = {
         "unanswerable_refusal": 0.89,
     },
     "blind5.jsonl": {
-        "fully_right": 0.755,
+        "fully_right": 0.78,
         "answer_correct": 0.83,
         "verdict_accuracy": 0.84,
-        "unanswerable_refusal": 0.62,
+        "unanswerable_refusal": 0.70,
     },
     "blind6.jsonl": {
-        "fully_right": 0.88,
+        "fully_right": 0.89,
         "answer_correct": 0.89,
         "verdict_accuracy": 0.87,
-        "unanswerable_refusal": 0.86,
+        "unanswerable_refusal": 0.90,
     },
     "blind7.jsonl": {
-        "fully_right": 0.84,
+        "fully_right": 0.86,
         "answer_correct": 0.86,
         "verdict_accuracy": 0.84,
-        "unanswerable_refusal": 0.80,
+        "unanswerable_refusal": 0.88,
     },
     "blind8.jsonl": {
-        "fully_right": 0.83,
+        "fully_right": 0.85,
         "answer_correct": 0.86,
-        "verdict_accuracy": 0.88,
-        "unanswerable_refusal": 0.80,
+        "verdict_accuracy": 0.92,
+        "unanswerable_refusal": 0.84,
     },
 }
 BLIND_CEILINGS = {

@@ -78,6 +78,17 @@ class AnswerPlan:
         return all(p.outcome is Outcome.NOT_COVERED for p in self.asks)
 
 
+@dataclass(frozen=True)
+class EvidenceWords:
+    """How an ask's subject words stand against a quote: known to the documents, unknown, said by the quote (of
+    the known), and the idf share said with synonyms."""
+
+    known: int
+    unknown: int
+    said: int
+    share_syn: float
+
+
 class Planner:
     def __init__(self, lexicon: Lexicon, idf, synonyms: dict[str, list[str]], tuning: AnswerTuning):
         self.lexicon = lexicon
@@ -156,6 +167,12 @@ class Planner:
         total = sum(i for _, i in known)
         return sum(i for w, i in known if self._says(text, w)) / total if total else 1.0
 
+    def evidence_words(self, ask: Ask, text: str) -> EvidenceWords:
+        known = [w for w in ask.subject if self._known_idf(w) > 0]
+        unknown = [w for w in ask.subject if self._known_idf(w) <= 0 and not NUMBERED.search(w)]
+        said = [w for w in known if self._says(text, w)]
+        return EvidenceWords(len(known), len(unknown), len(said), self._share(ask.subject, text, synonyms=True))
+
     def _known_idf(self, word: str) -> float:
         return max([self.idf(word), *(self.idf(w) for w in self.synonyms.get(word, []))])
 
@@ -199,22 +216,22 @@ class Planner:
             ]
             if any(self._says_side(side, t) for side in ask.alternatives for t in sentences):
                 return AskPlan(ask, Outcome.ANSWERED, composition)
-            return self._not_covered(ask, composition)
+            return self.not_covered(ask, composition)
         kinds = list_heads(ask.text) & self.lexicon.named_kinds
         if ask.intent is Intent.LIST and kinds and not any(k in text for k in kinds):
-            return self._not_covered(ask, composition)  # "哪几家银行" and a clause naming no bank
+            return self.not_covered(ask, composition)  # "哪几家银行" and a clause naming no bank
         if ask.yes_no and not self._asks_value(ask):
             return self._verdict(ask, composition, chunks)
         rule = self.lexicon.rule(ask.intent)
         if ask.intent in INTENT_FIGURES:
             facts = self.attached(ask, composition, INTENT_FIGURES[ask.intent])
             if not facts:
-                return self._not_covered(ask, composition)
+                return self.not_covered(ask, composition)
             quoted = composition if SEVERAL.search(ask.text) else _only_figures(composition, facts)  # "分别": all
             return AskPlan(ask, Outcome.ANSWERED, quoted, facts=facts)
         of_document = ask.intent in META_INTENTS and any(c.meta for c in composition.chosen)
         if not of_document and rule and rule.answers and not rule.answers.search(text):
-            return self._not_covered(ask, composition)
+            return self.not_covered(ask, composition)
         return AskPlan(ask, Outcome.ANSWERED, composition)
 
     def _asks_value(self, ask: Ask) -> bool:
@@ -240,7 +257,8 @@ class Planner:
         placed = {kind for kind, _ in near}  # a kind none of whose figures is said of the subject is kept whole
         return [g for g in found if g.kind.value not in placed or (g.kind.value, g.value) in near]
 
-    def _not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
+    def not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
+        """The ask, not covered by the composition: what it lacks, named from its subject and intent."""
         words = [w for w in ask.subject if not NUMBERED.search(w)]  # a figure it names is no subject of its own
         subject = "".join(w for w in words if not any(w != u and w in u for u in words))[:20]
         missing = (
@@ -260,7 +278,7 @@ class Planner:
             text = _claimed_document_text(ask, composition) or text
             share = self.subject_share_in(ask, text)
             if share < self.subject_share / 2:  # the evidence speaks of little of what the proposition names
-                return self._not_covered(ask, composition)
+                return self.not_covered(ask, composition)
             missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))
             verdict = _issuer_verdict(ask.text, composition) or self._claim_verdict(ask, text, share)
             return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
@@ -269,7 +287,7 @@ class Planner:
         )
         outcomes = [_compare(p, found) for p in ask.proposed]
         if all(o is Verdict.NOT_STATED for o in outcomes) and self.subject_share_in(ask, text) < self.subject_share / 2:
-            return self._not_covered(ask, composition)  # neither the figure nor what it is of is in the evidence
+            return self.not_covered(ask, composition)  # neither the figure nor what it is of is in the evidence
         if any(o is Verdict.NO for o in outcomes) or self._total_not_each(ask, text):
             verdict = Verdict.NO
         elif all(o is Verdict.YES for o in outcomes):

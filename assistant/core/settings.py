@@ -80,7 +80,10 @@ class AnswerTuning:
     restated_share: float = 0.6
     disagreement_documents: int = 3  # other documents checked for a different figure (a retrieval each)
     subject_idf: float = 1.0  # words below this idf name no subject (中试, 平台)
-    domain_boost: float = 1.5  # a named policy instrument (中试服务券, 工业上楼) is what the question is about
+    domain_boost: float = 1.5
+    # an answered ask the coverage model (resources/coverage_model.json) gives a higher probability of asking what
+    # the documents do not say is not covered; 1 turns the model off
+    coverage_doubt: float = 0.8  # a named policy instrument (中试服务券, 工业上楼) is what the question is about
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import closing
 
+from assistant.answer.plan import AnswerPlan, Outcome
 from assistant.core.errors import LLMError
 from assistant.core.records import Citation, Hit
 from assistant.core.text import MARKER
@@ -87,3 +88,22 @@ class Generation:
 
     def _number(self, given: int) -> int:
         return self._numbers.setdefault(given, len(self._numbers) + 1)
+
+
+def rewritable(plan: AnswerPlan) -> bool:
+    """An LLM may word only a single answered Chinese ask: never a refusal, a verdict or a not-covered part."""
+    only = plan.asks[0]
+    return (
+        len(plan.asks) == 1
+        and only.outcome is Outcome.ANSWERED
+        and not plan.analysis.english
+        and only.composition.rewritable
+    )
+
+
+def llm_context(cited: list[Citation], hits: list[Hit], limit: int) -> list[Hit]:
+    """The chunks the LLM sees: those the extractive answer quotes first, then the best other hits."""
+    by_id = {h.chunk.chunk_id: h for h in hits}
+    first = [by_id.get(c.chunk.chunk_id) or Hit(c.chunk, c.document, 0.0, 0) for c in cited]
+    chosen = {h.chunk.chunk_id for h in first}
+    return (first + [h for h in hits if h.chunk.chunk_id not in chosen])[: max(limit, len(first))]
