@@ -68,9 +68,9 @@ def test_a_definition_leads_with_the_defining_sentence(workspace):
 
 # evals/sets/blind1–5.jsonl were each written blind from the source texts by someone who saw no code. First scores
 # (fully right, README and the issue notes): blind1 0.505 on the old answerer, blind2 0.716, blind3 0.665, blind4
-# 0.717 (then 0.783 after a round it did not steer), blind5 0.763, blind6 0.872, blind7 0.842, blind8 0.837.
-# Blind1–7 were development sets afterwards; blind8 has been scored once. They are regression sets now: the floors
-# sit just under the values measured when they were last raised.
+# 0.717 (then 0.783 after a round it did not steer), blind5 0.763, blind6 0.872, blind7 0.842, blind8 0.837,
+# blind9 0.860. Blind1–8 were development sets afterwards (and train the coverage model); blind9 has been scored
+# once. They are regression sets now: the floors sit just under the values measured when they were last raised.
 BLIND_FLOORS = {
     "blind1.jsonl": {
         "fully_right": 0.90,
@@ -120,6 +120,12 @@ BLIND_FLOORS = {
         "verdict_accuracy": 0.92,
         "unanswerable_refusal": 0.84,
     },
+    "blind9.jsonl": {
+        "fully_right": 0.85,
+        "answer_correct": 0.88,
+        "verdict_accuracy": 0.88,
+        "unanswerable_refusal": 0.80,
+    },
 }
 BLIND_CEILINGS = {
     "blind1.jsonl": {"false_refusal": 0.03},
@@ -130,6 +136,7 @@ BLIND_CEILINGS = {
     "blind6.jsonl": {"false_refusal": 0.06},
     "blind7.jsonl": {"false_refusal": 0.065},
     "blind8.jsonl": {"false_refusal": 0.045},
+    "blind9.jsonl": {"false_refusal": 0.05},
 }
 
 
