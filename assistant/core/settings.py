@@ -152,6 +152,10 @@ class Settings:
     # loopback clients only. Requests per minute and key (per client address without keys); 0: no limit.
     api_keys: str | None = field(default=None, repr=False)
     api_rate: int = 60
+    # threads answering API requests, in arrival order: an extractive answer is CPU work under one GIL, where
+    # more threads only take turns (and starve some requests); an LLM's answers wait on the network instead
+    api_threads: int = 1
+    api_llm_threads: int = 8
 
     # Optional LLM behind an OpenAI-compatible endpoint
     llm_base_url: str | None = None
@@ -177,6 +181,8 @@ class Settings:
             raise ConfigError("top_k must be at least 1")
         if self.api_rate < 0:
             raise ConfigError("api_rate must not be negative (0: no limit)")
+        if min(self.api_threads, self.api_llm_threads) < 1:
+            raise ConfigError("api_threads and api_llm_threads must be at least 1")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -205,6 +211,10 @@ class Settings:
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def api_answer_threads(self) -> int:
+        return self.api_llm_threads if self.llm_enabled else self.api_threads
 
     @property
     def api_key_list(self) -> tuple[str, ...]:
