@@ -118,11 +118,14 @@ def build_app(
 def queued(app: gr.Blocks, settings: Settings) -> gr.Blocks:
     """The app's queue. Gradio's queue recomputes its monitoring summary (a pandas table of up to 10,000 past
     events) after every event by default, in the answer's path: here once per `ui_monitoring_events` events, over
-    as many, unless the GRADIO_ANALYTICS_* variables say otherwise."""
+    as many, unless the GRADIO_ANALYTICS_* variables say otherwise. Queue positions go to waiting pages once per
+    `ui_status_interval_s`, not to all of them whenever an event starts."""
     every = str(settings.ui_monitoring_events)
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", every)
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", every)
-    return app.queue(default_concurrency_limit=settings.ui_concurrency)
+    return app.queue(
+        default_concurrency_limit=settings.ui_concurrency, status_update_rate=settings.ui_status_interval_s
+    )
 
 
 def _wire_login(

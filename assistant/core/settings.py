@@ -147,6 +147,9 @@ class Settings:
     ui_concurrency: int = 8
     ui_stream_interval_s: float = 0.1
     ui_monitoring_events: int = 1000  # Gradio's monitoring summary: recomputed once per this many events
+    # waiting pages get their queue position this often; Gradio's default sends one to every waiting page each
+    # time an event starts (with 50 users about 40 messages per answer, most of the server's and clients' work)
+    ui_status_interval_s: float = 1.0
 
     # HTTP API (/v1/chat/completions, /api/ask): comma-separated bearer keys; without keys it answers
     # loopback clients only. Requests per minute and key (per client address without keys); 0: no limit.
@@ -181,6 +184,8 @@ class Settings:
             raise ConfigError("top_k must be at least 1")
         if self.api_rate < 0:
             raise ConfigError("api_rate must not be negative (0: no limit)")
+        if self.ui_status_interval_s <= 0:
+            raise ConfigError("ui_status_interval_s must be positive")
         if min(self.api_threads, self.api_llm_threads) < 1:
             raise ConfigError("api_threads and api_llm_threads must be at least 1")
 

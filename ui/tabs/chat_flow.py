@@ -75,6 +75,22 @@ def answer_steps(
     yield messages, answered_state(state, messages, qa_id, answer), status, answer
 
 
+def at_once(steps: Callable[[str, str, dict | None], Iterator[tuple]]) -> Callable[[str, str, dict | None], tuple]:
+    """A handler giving only the last of `steps`' updates: without an LLM the answer is whole within milliseconds,
+    and every update Gradio sends re-sends the whole chat (its outputs processed, a message to the page)."""
+
+    def last_step(text: str, scope_label: str, state: dict | None) -> tuple:
+        *_, last = steps(text, scope_label, state)
+        return last
+
+    return last_step
+
+
+def streamed_if_llm(assistant: Assistant, steps: Callable) -> Callable:
+    """`steps` itself when an LLM writes the answers (its text is shown as it grows), else `at_once(steps)`."""
+    return steps if assistant.chat is not None else at_once(steps)
+
+
 def api_asker(assistant: Assistant, repo: Repository) -> Callable:
     """`/ask`: (question, scope, session) → (chat, cleared input, session, status); errors raise."""
 
@@ -87,7 +103,7 @@ def api_asker(assistant: Assistant, repo: Repository) -> Callable:
             ):
                 yield messages, "", new_state, status
 
-    return ask
+    return streamed_if_llm(assistant, ask)
 
 
 def page_asker(assistant: Assistant, repo: Repository) -> Callable:
@@ -116,7 +132,7 @@ def page_asker(assistant: Assistant, repo: Repository) -> Callable:
             log.warning("question failed: %s", user_message(exc)[:200])
             yield state["messages"], text, state, "", inline_error(user_message(exc)), gr.Button(visible=False)
 
-    return ask_on_page
+    return streamed_if_llm(assistant, ask_on_page)
 
 
 def last_question(state: dict | None) -> str:
