@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import inspect
 import json
 from pathlib import Path
 
@@ -61,6 +62,30 @@ def test_multi_turn_chat_with_sources_and_feedback(env, url, tmp_path):
     assert len(messages) == 2
     assert "未覆盖" in text_of(messages[-1]) and "不在收录" in status
     assert env.repo.list_answers()[0]["session_id"] != followup["session_id"], "a new chat is a new session"
+
+
+def test_the_chat_is_one_update_unless_an_llm_writes_the_answer(env):
+    from assistant.llm.chat import ChatModel
+    from ui.tabs.chat_flow import THINKING, api_asker, page_asker
+
+    for asker in (api_asker, page_asker):
+        handler = asker(env.assistant, env.repo)
+        assert not inspect.isgeneratorfunction(handler), "without an LLM the answer goes out whole, once"
+        messages, box, state, *_ = handler(QUESTION, "全部", None)
+        assert (
+            box == "" and [m["role"] for m in messages] == ["user", "assistant"] and "1亿元" in messages[1]["content"]
+        )
+        assert state["turns"][0]["content"] == QUESTION and state["messages"] == messages
+    saved = env.assistant.chat
+    env.assistant.chat = ChatModel(env.settings.replace(llm_base_url="http://127.0.0.1:9/v1", llm_model="fake"))
+    try:
+        for asker in (api_asker, page_asker):
+            handler = asker(env.assistant, env.repo)
+            assert inspect.isgeneratorfunction(handler), "an LLM's answer is shown as it grows"
+            first = next(handler(QUESTION, "全部", None))
+            assert [m["content"] for m in first[0]][-1] == THINKING
+    finally:
+        env.assistant.chat = saved
 
 
 def test_sessions_are_separate_and_text_is_escaped(env, url, tmp_path):
