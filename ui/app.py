@@ -9,6 +9,7 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+import gc  # noqa: E402
 import logging  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -169,7 +170,10 @@ def launch(assistant: Assistant, settings: Settings, tools: review_tab.ReviewToo
     try:
         purger = Purger(repo, settings.log_retention_days).start()
         options = launch_options(settings, app_kwargs=api.app_kwargs(assistant, repo, settings))  # the HTTP API
-        build_app(assistant, repo, tools).launch(**options)
+        app = build_app(assistant, repo, tools)
+        app.launch(**options, prevent_thread_lock=True)
+        gc.freeze()  # what start-up made stays: the collector's full passes (100+ ms, every answer waits) skip it
+        app.block_thread()
     finally:
         if purger is not None:
             purger.stop()
