@@ -88,6 +88,24 @@ def test_the_chat_is_one_update_unless_an_llm_writes_the_answer(env):
         env.assistant.chat = saved
 
 
+def test_a_new_session_builds_block_configs_when_they_are_read(env, url, tmp_path):
+    from gradio.state_holder import StateHolder
+
+    from assistant.cli.commands import review_tools
+    from ui.app import build_app
+    from ui.gradio_sessions import GradioSession, LazySession
+
+    app = build_app(env.assistant, env.repo, review_tools(), workdir=tmp_path)
+    holder = StateHolder()
+    holder.set_blocks(app)
+    lazy, full = holder["a-session"], GradioSession(app)
+    assert isinstance(lazy, LazySession) and vars(lazy).keys() == vars(full).keys()
+    assert len(lazy.config_values) == 0, "nothing built before it is read"
+    assert dict(lazy.config_values.items()) == full.config_values  # gradio lists them all for a deep link
+    messages, _, _ = connect(url, tmp_path).predict(QUESTION, "全部", api_name="/ask")
+    assert "1亿元" in text_of(messages[-1])
+
+
 def test_sessions_are_separate_and_text_is_escaped(env, url, tmp_path):
     first, second = connect(url, tmp_path / "a"), connect(url, tmp_path / "b")
     first.predict(QUESTION, "上海", api_name="/ask")

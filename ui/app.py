@@ -20,7 +20,7 @@ from assistant.app.repository import Repository  # noqa: E402
 from assistant.app.retention import Purger  # noqa: E402
 from assistant.core.settings import Settings  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
-from ui import api  # noqa: E402
+from ui import api, gradio_sessions  # noqa: E402
 from ui.tabs import chat as chat_tab  # noqa: E402
 from ui.tabs import docs as docs_tab
 from ui.tabs import draft as draft_tab
@@ -93,6 +93,7 @@ def build_app(
     offered for download (drafts, exports, charts), by default a folder in the system temp dir."""
     settings = assistant.settings
     workdir = workdir or Path(tempfile.gettempdir()) / "policy-assistant-ui"
+    gradio_sessions.install()  # a new session's first event builds no configs of blocks it does not touch
     guard = LoginGuard(settings.login_max_failures, settings.login_lockout_s)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         authed = gr.State(False)
