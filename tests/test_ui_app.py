@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import inspect
 import json
@@ -66,16 +67,19 @@ def test_multi_turn_chat_with_sources_and_feedback(env, url, tmp_path):
 
 def test_the_chat_is_one_update_unless_an_llm_writes_the_answer(env):
     from assistant.llm.chat import ChatModel
-    from ui.tabs.chat_flow import THINKING, api_asker, page_asker
+    from ui.tabs.chat_flow import THINKING, api_asker, at_once, page_asker
 
+    assert env.settings.local_storage
     for asker in (api_asker, page_asker):
         handler = asker(env.assistant, env.repo)
-        assert not inspect.isgeneratorfunction(handler), "without an LLM the answer goes out whole, once"
-        messages, box, state, *_ = handler(QUESTION, "全部", None)
+        assert inspect.iscoroutinefunction(handler), "answered on the event loop, in one update"
+        messages, box, state, *_ = asyncio.run(handler(QUESTION, "全部", None))
         assert (
             box == "" and [m["role"] for m in messages] == ["user", "assistant"] and "1亿元" in messages[1]["content"]
         )
         assert state["turns"][0]["content"] == QUESTION and state["messages"] == messages
+    threaded = at_once(lambda *_: iter([("placeholder",), ("answer",)]), on_loop=False)  # a store on the network
+    assert not inspect.iscoroutinefunction(threaded) and threaded(QUESTION, "全部", None) == ("answer",)
     saved = env.assistant.chat
     env.assistant.chat = ChatModel(env.settings.replace(llm_base_url="http://127.0.0.1:9/v1", llm_model="fake"))
     try:

@@ -218,6 +218,11 @@ class Settings:
         return bool(self.llm_base_url and self.llm_model)
 
     @property
+    def local_storage(self) -> bool:
+        """The vector store and the answer log are files of this process (embedded Chroma, SQLite)."""
+        return self.chroma_url is None and self.db_url.startswith("sqlite")
+
+    @property
     def api_answer_threads(self) -> int:
         return self.api_llm_threads if self.llm_enabled else self.api_threads
 
