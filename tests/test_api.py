@@ -3,9 +3,11 @@ the official `openai` client, raw HTTP for streams, keys, rate limits and bad bo
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import re
+import threading
 import time
 import urllib.parse
 from contextlib import contextmanager
@@ -285,6 +287,44 @@ def test_api_ask_equals_ask_json_apart_from_timings(env, url, tmp_path):
     assert expected[3]["refused"] is True
     rows = env.repo.list_answers(limit=len(cases))
     assert {r["channel"] for r in rows} == {"api"} and {r["settings"]["endpoint"] for r in rows} == {"/api/ask"}
+
+
+class Spy:
+    """The app's Assistant, noting which thread asks what and how many ask at once."""
+
+    def __init__(self, assistant) -> None:
+        self.assistant, self.settings = assistant, assistant.settings
+        self.asked: list[tuple[str, str]] = []
+        self.running = self.most = 0
+
+    def ask(self, question: str, history: list[dict], **options):
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            self.asked.append((threading.current_thread().name, question))
+            time.sleep(0.01)  # a request arriving meanwhile would overlap on another thread
+            return self.assistant.ask(question, history, **options)
+        finally:
+            self.running -= 1
+
+
+def test_api_answers_are_computed_one_at_a_time_in_arrival_order(env):
+    from ui.api import ApiService
+    from ui.views.api_access import Caller
+
+    spy = Spy(env.assistant)
+    service = ApiService(spy, env.repo, env.settings)  # type: ignore[arg-type]
+    questions = [QUESTION, FOLLOW_UP, "中试服务券最高支持比例是多少？", "北京的中试补贴标准是多少？"] * 3
+
+    async def all_at_once():
+        caller = Caller("test")
+        return await asyncio.gather(*(service.answered(q, [], None, {"endpoint": "test"}, caller) for q in questions))
+
+    answers = asyncio.run(all_at_once())
+    assert [a.question for a in answers] == questions
+    assert [q for _, q in spy.asked] == questions and spy.most == 1
+    assert {name.split("_")[0] for name, _ in spy.asked} == {"api-answer"}
+    assert env.settings.replace(llm_base_url="http://llm", llm_model="m").api_answer_threads == 8
 
 
 def test_chat_answers_stay_in_the_chat_channel(env, url, tmp_path):

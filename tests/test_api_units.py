@@ -153,6 +153,11 @@ def test_api_settings_come_from_the_environment():
         Settings.from_env(environ={"PA_API_RATE": "-1"})
     with pytest.raises(ConfigError):
         Settings.from_env(environ={"PA_API_RATE": "lots"})
+    assert Settings().api_answer_threads == 1 and Settings().local_storage
+    assert not Settings(chroma_url="http://127.0.0.1:8000").local_storage
+    assert not Settings(database_url="postgresql://pa@db/pa").local_storage
+    with pytest.raises(ConfigError):
+        Settings(api_threads=0)
 
 
 def test_start_up_says_when_the_api_is_for_loopback_only(caplog):

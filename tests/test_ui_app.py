@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import inspect
 import json
 from pathlib import Path
 
@@ -61,6 +63,51 @@ def test_multi_turn_chat_with_sources_and_feedback(env, url, tmp_path):
     assert len(messages) == 2
     assert "未覆盖" in text_of(messages[-1]) and "不在收录" in status
     assert env.repo.list_answers()[0]["session_id"] != followup["session_id"], "a new chat is a new session"
+
+
+def test_the_chat_is_one_update_unless_an_llm_writes_the_answer(env):
+    from assistant.llm.chat import ChatModel
+    from ui.tabs.chat_flow import THINKING, api_asker, at_once, page_asker
+
+    assert env.settings.local_storage
+    for asker in (api_asker, page_asker):
+        handler = asker(env.assistant, env.repo)
+        assert inspect.iscoroutinefunction(handler), "answered on the event loop, in one update"
+        messages, box, state, *_ = asyncio.run(handler(QUESTION, "全部", None))
+        assert (
+            box == "" and [m["role"] for m in messages] == ["user", "assistant"] and "1亿元" in messages[1]["content"]
+        )
+        assert state["turns"][0]["content"] == QUESTION and state["messages"] == messages
+    threaded = at_once(lambda *_: iter([("placeholder",), ("answer",)]), on_loop=False)  # a store on the network
+    assert not inspect.iscoroutinefunction(threaded) and threaded(QUESTION, "全部", None) == ("answer",)
+    saved = env.assistant.chat
+    env.assistant.chat = ChatModel(env.settings.replace(llm_base_url="http://127.0.0.1:9/v1", llm_model="fake"))
+    try:
+        for asker in (api_asker, page_asker):
+            handler = asker(env.assistant, env.repo)
+            assert inspect.isgeneratorfunction(handler), "an LLM's answer is shown as it grows"
+            first = next(handler(QUESTION, "全部", None))
+            assert [m["content"] for m in first[0]][-1] == THINKING
+    finally:
+        env.assistant.chat = saved
+
+
+def test_a_new_session_builds_block_configs_when_they_are_read(env, url, tmp_path):
+    from gradio.state_holder import StateHolder
+
+    from assistant.cli.commands import review_tools
+    from ui.app import build_app
+    from ui.gradio_sessions import GradioSession, LazySession
+
+    app = build_app(env.assistant, env.repo, review_tools(), workdir=tmp_path)
+    holder = StateHolder()
+    holder.set_blocks(app)
+    lazy, full = holder["a-session"], GradioSession(app)
+    assert isinstance(lazy, LazySession) and vars(lazy).keys() == vars(full).keys()
+    assert len(lazy.config_values) == 0, "nothing built before it is read"
+    assert dict(lazy.config_values.items()) == full.config_values  # gradio lists them all for a deep link
+    messages, _, _ = connect(url, tmp_path).predict(QUESTION, "全部", api_name="/ask")
+    assert "1亿元" in text_of(messages[-1])
 
 
 def test_sessions_are_separate_and_text_is_escaped(env, url, tmp_path):

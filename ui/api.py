@@ -12,10 +12,12 @@ answered with an OpenAI-style JSON error (Chinese message, English code), never 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -78,8 +80,22 @@ class ApiService:
         self.assistant, self.repo, self.settings = assistant, repo, settings
         self.access = Access(settings.api_key_list, settings.api_rate)
         self.started = int(time.time())
+        self._answering = ThreadPoolExecutor(settings.api_answer_threads, thread_name_prefix="api-answer")
 
-    def chat_completion(self, body: ChatCompletionRequest, caller: Caller) -> Response:
+    async def answered(
+        self, question: str, history: list[dict], jurisdiction: str | None, meta: dict, caller: Caller
+    ) -> Answer:
+        """The logged answer, computed on the answering threads in arrival order while the event loop serves
+        other requests."""
+
+        def answer_and_log() -> Answer:
+            answer = self.assistant.ask(question, history, jurisdiction=jurisdiction)
+            self.log(answer, jurisdiction, history, meta, caller)
+            return answer
+
+        return await asyncio.wrap_future(self._answering.submit(answer_and_log))
+
+    async def chat_completion(self, body: ChatCompletionRequest, caller: Caller) -> Response:
         question, history = question_and_history(body)
         _check_question(question, f"messages[{len(body.messages) - 1}].content", self.settings)  # before any event
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
@@ -87,15 +103,13 @@ class ApiService:
         if body.stream:
             events = self._events(completion_id, created, body, question, history, dict(meta, stream=True), caller)
             return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
-        answer = self.assistant.ask(question, history, jurisdiction=body.jurisdiction)
-        self.log(answer, body.jurisdiction, history, meta, caller)
+        answer = await self.answered(question, history, body.jurisdiction, meta, caller)
         return JSONResponse(completion(completion_id, created, body.model, answer))
 
-    def ask(self, body: AskRequest, caller: Caller) -> Response:
+    async def ask(self, body: AskRequest, caller: Caller) -> Response:
         _check_question(body.question, "question", self.settings)
         history = [t.model_dump() for t in body.history]
-        answer = self.assistant.ask(body.question, history, jurisdiction=body.jurisdiction)
-        self.log(answer, body.jurisdiction, history, {"endpoint": "/api/ask"}, caller)
+        answer = await self.answered(body.question, history, body.jurisdiction, {"endpoint": "/api/ask"}, caller)
         return JSONResponse(answer.to_dict())
 
     def _events(
@@ -208,11 +222,11 @@ def build_router(service: ApiService) -> APIRouter:
         summary="OpenAI-compatible chat completion",
         responses={200: {"model": ChatCompletionOut, "content": STREAM_DOC}, **ERROR_RESPONSES},
     )
-    def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
+    async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
         """The last message is the question, the earlier ones its history. The answer text with its [n]
         markers is choices[0].message.content; `citations` and `refused` are extra top-level fields
         (in a stream: on the last chunk, the one with finish_reason "stop")."""
-        return service.chat_completion(body, request.state.caller)
+        return await service.chat_completion(body, request.state.caller)
 
     @router.get("/v1/models", response_model=ModelListOut, summary="The one model", responses=ACCESS_RESPONSES)
     def models() -> ModelListOut:
@@ -224,9 +238,9 @@ def build_router(service: ApiService) -> APIRouter:
         summary="Ask one question",
         responses={200: {"model": AskOut}, **ERROR_RESPONSES},
     )
-    def ask(body: AskRequest, request: Request) -> Response:
+    async def ask(body: AskRequest, request: Request) -> Response:
         """The same JSON object as `policy-assistant ask --json`."""
-        return service.ask(body, request.state.caller)
+        return await service.ask(body, request.state.caller)
 
     return router
 

@@ -9,6 +9,7 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+import gc  # noqa: E402
 import logging  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -19,7 +20,7 @@ from assistant.app.repository import Repository  # noqa: E402
 from assistant.app.retention import Purger  # noqa: E402
 from assistant.core.settings import Settings  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
-from ui import api  # noqa: E402
+from ui import api, gradio_sessions  # noqa: E402
 from ui.tabs import chat as chat_tab  # noqa: E402
 from ui.tabs import docs as docs_tab
 from ui.tabs import draft as draft_tab
@@ -92,6 +93,7 @@ def build_app(
     offered for download (drafts, exports, charts), by default a folder in the system temp dir."""
     settings = assistant.settings
     workdir = workdir or Path(tempfile.gettempdir()) / "policy-assistant-ui"
+    gradio_sessions.install()  # a new session's first event builds no configs of blocks it does not touch
     guard = LoginGuard(settings.login_max_failures, settings.login_lockout_s)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         authed = gr.State(False)
@@ -118,11 +120,14 @@ def build_app(
 def queued(app: gr.Blocks, settings: Settings) -> gr.Blocks:
     """The app's queue. Gradio's queue recomputes its monitoring summary (a pandas table of up to 10,000 past
     events) after every event by default, in the answer's path: here once per `ui_monitoring_events` events, over
-    as many, unless the GRADIO_ANALYTICS_* variables say otherwise."""
+    as many, unless the GRADIO_ANALYTICS_* variables say otherwise. Queue positions go to waiting pages once per
+    `ui_status_interval_s`, not to all of them whenever an event starts."""
     every = str(settings.ui_monitoring_events)
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", every)
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", every)
-    return app.queue(default_concurrency_limit=settings.ui_concurrency)
+    return app.queue(
+        default_concurrency_limit=settings.ui_concurrency, status_update_rate=settings.ui_status_interval_s
+    )
 
 
 def _wire_login(
@@ -166,7 +171,10 @@ def launch(assistant: Assistant, settings: Settings, tools: review_tab.ReviewToo
     try:
         purger = Purger(repo, settings.log_retention_days).start()
         options = launch_options(settings, app_kwargs=api.app_kwargs(assistant, repo, settings))  # the HTTP API
-        build_app(assistant, repo, tools).launch(**options)
+        app = build_app(assistant, repo, tools)
+        app.launch(**options, prevent_thread_lock=True)
+        gc.freeze()  # what start-up made stays: the collector's full passes (100+ ms, every answer waits) skip it
+        app.block_thread()
     finally:
         if purger is not None:
             purger.stop()

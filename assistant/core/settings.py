@@ -153,16 +153,24 @@ class Settings:
     # reply drafts: due after this many working days (Monday to Friday) for a simple / a complex reply
     draft_due_simple_days: int = 1
     draft_due_complex_days: int = 3
-    # the web app's chat: answers computed at once in Gradio's queue (2 instead of 8 saved no CPU per answer with
-    # 50 users), and at most one streamed update of an answer per this many seconds
+    # the web app's chat: events run at once in Gradio's queue (1, 2, 4 or 8 made no difference with 50 users; with
+    # local storage and no LLM the answers are computed one at a time on the event loop), and with an LLM at most
+    # one streamed update of an answer per this many seconds
     ui_concurrency: int = 8
     ui_stream_interval_s: float = 0.1
     ui_monitoring_events: int = 1000  # Gradio's monitoring summary: recomputed once per this many events
+    # waiting pages get their queue position this often; Gradio's default sends one to every waiting page each
+    # time an event starts (with 50 users about 40 messages per answer, most of the server's and clients' work)
+    ui_status_interval_s: float = 1.0
 
     # HTTP API (/v1/chat/completions, /api/ask): comma-separated bearer keys; without keys it answers
     # loopback clients only. Requests per minute and key (per client address without keys); 0: no limit.
     api_keys: str | None = field(default=None, repr=False)
     api_rate: int = 60
+    # threads answering API requests, in arrival order: an extractive answer is CPU work under one GIL, where
+    # more threads only take turns (and starve some requests); an LLM's answers wait on the network instead
+    api_threads: int = 1
+    api_llm_threads: int = 8
 
     # Optional LLM behind an OpenAI-compatible endpoint
     llm_base_url: str | None = None
@@ -188,6 +196,10 @@ class Settings:
             raise ConfigError("top_k must be at least 1")
         if self.api_rate < 0:
             raise ConfigError("api_rate must not be negative (0: no limit)")
+        if self.ui_status_interval_s <= 0:
+            raise ConfigError("ui_status_interval_s must be positive")
+        if min(self.api_threads, self.api_llm_threads) < 1:
+            raise ConfigError("api_threads and api_llm_threads must be at least 1")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -216,6 +228,15 @@ class Settings:
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def local_storage(self) -> bool:
+        """The vector store and the answer log are files of this process (embedded Chroma, SQLite)."""
+        return self.chroma_url is None and self.db_url.startswith("sqlite")
+
+    @property
+    def api_answer_threads(self) -> int:
+        return self.api_llm_threads if self.llm_enabled else self.api_threads
 
     @property
     def api_key_list(self) -> tuple[str, ...]:

@@ -75,6 +75,34 @@ def answer_steps(
     yield messages, answered_state(state, messages, qa_id, answer), status, answer
 
 
+def at_once(steps: Callable[[str, str, dict | None], Iterator[tuple]], on_loop: bool) -> Callable:
+    """A handler giving only the last of `steps`' updates: without an LLM the answer is whole within milliseconds,
+    and every update Gradio sends re-sends the whole chat (its outputs processed, a message to the page).
+
+    `on_loop`: a coroutine function, which Gradio runs on its event loop: answers are computed there one at a time
+    in the queue's order, not handed to a worker thread and back (with 50 users, the loop and the worker threads
+    taking turns with the GIL cost more CPU than the answers: 138 → 194 answers/s). Only for answers that wait on
+    nothing but this process's CPU and files: the loop serves no other request meanwhile."""
+
+    def last_step(text: str, scope_label: str, state: dict | None) -> tuple:
+        *_, last = steps(text, scope_label, state)
+        return last
+
+    async def last_step_on_loop(text: str, scope_label: str, state: dict | None) -> tuple:
+        return last_step(text, scope_label, state)
+
+    return last_step_on_loop if on_loop else last_step
+
+
+def chat_handler(assistant: Assistant, steps: Callable) -> Callable:
+    """`steps` itself when an LLM writes the answers (its text is shown as it grows, from a worker thread), else
+    their last update: on the event loop when the index and the answer log are local files, else in a worker
+    thread (a Chroma server or a database on the network, which an answer waits for)."""
+    if assistant.chat is not None:
+        return steps
+    return at_once(steps, on_loop=assistant.settings.local_storage)
+
+
 def api_asker(assistant: Assistant, repo: Repository) -> Callable:
     """`/ask`: (question, scope, session) → (chat, cleared input, session, status); errors raise."""
 
@@ -87,7 +115,7 @@ def api_asker(assistant: Assistant, repo: Repository) -> Callable:
             ):
                 yield messages, "", new_state, status
 
-    return ask
+    return chat_handler(assistant, ask)
 
 
 def page_asker(assistant: Assistant, repo: Repository) -> Callable:
@@ -116,7 +144,7 @@ def page_asker(assistant: Assistant, repo: Repository) -> Callable:
             log.warning("question failed: %s", user_message(exc)[:200])
             yield state["messages"], text, state, "", inline_error(user_message(exc)), gr.Button(visible=False)
 
-    return ask_on_page
+    return chat_handler(assistant, ask_on_page)
 
 
 def last_question(state: dict | None) -> str:
