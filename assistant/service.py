@@ -6,7 +6,6 @@ import dataclasses
 import logging
 import threading
 import time
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,12 +18,12 @@ from assistant.answer.normalize import normalize
 from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner
 from assistant.answer.render import render
-from assistant.core.errors import InvalidQuestion
 from assistant.core.figures import Kind
 from assistant.core.places import gazetteer
 from assistant.core.records import Answer, Hit, Turn
 from assistant.core.resources import template
 from assistant.core.settings import RetrievalMode, Settings
+from assistant.core.text import clean_question
 from assistant.index.embeddings import Embedder, make_embedder
 from assistant.index.layout import Layout
 from assistant.index.lexical import ChineseTokenizer
@@ -37,18 +36,6 @@ from assistant.retrieval.scope import named_document, with_titles, without_title
 log = logging.getLogger(__name__)
 OWN_FIGURES = (Kind.DATE, Kind.DOC_NUMBER)  # a claim of one of these about a named document is about the document
 TYPICAL = "新建中试平台采购设备最高补贴多少？"  # warm(): does the embedding model read questions like this one?
-
-
-def clean_question(question: str, max_chars: int) -> str:
-    if not isinstance(question, str):
-        raise InvalidQuestion("问题必须是文本")
-    text = "".join(ch for ch in question if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
-    text = " ".join(text.split())
-    if not text:
-        raise InvalidQuestion("问题不能为空，请输入您要咨询的内容。", "empty_question")
-    if len(text) > max_chars:
-        raise InvalidQuestion(f"问题过长（{len(text)} 字），请精简到 {max_chars} 字以内。", "question_too_long")
-    return text
 
 
 def _line_by_line(text: str) -> Iterator[tuple[str, Answer | None]]:

@@ -30,7 +30,8 @@ from assistant.app.repository import Repository
 from assistant.core.errors import InvalidQuestion, PolicyAssistantError, StorageError
 from assistant.core.records import Answer
 from assistant.core.settings import Settings
-from assistant.service import Assistant, clean_question
+from assistant.core.text import clean_question
+from assistant.service import Assistant
 from ui.views.api_access import Access, Caller
 from ui.views.api_docs import DESCRIPTION, render_docs
 from ui.views.api_format import (

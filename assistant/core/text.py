@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant.core.errors import InvalidQuestion
+
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -58,3 +60,20 @@ MONTH_OR_DATE = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?")  # 2024年1月 
 # ---- answers -----------------------------------------------------------------------------------
 
 MARKER = re.compile(r"\[(\d{1,4})\]")  # a citation marker [n]; the group is n
+
+
+# ---- questions ---------------------------------------------------------------------------------
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """The question without control characters and with single spaces; InvalidQuestion, in Chinese, for a
+    non-text, empty or over-long one."""
+    if not isinstance(question, str):
+        raise InvalidQuestion("问题必须是文本")
+    text = "".join(ch for ch in question if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidQuestion("问题不能为空，请输入您要咨询的内容。", "empty_question")
+    if len(text) > max_chars:
+        raise InvalidQuestion(f"问题过长（{len(text)} 字），请精简到 {max_chars} 字以内。", "question_too_long")
+    return text

@@ -18,7 +18,8 @@ import gradio as gr
 from assistant.app.repository import Repository
 from assistant.core.errors import PolicyAssistantError, StorageError
 from assistant.core.records import Answer
-from assistant.service import Assistant, clean_question
+from assistant.core.text import clean_question
+from assistant.service import Assistant
 from ui.errors import RECORDS_UNAVAILABLE, user_errors, user_message
 from ui.views.render import answer_status, md_text, render_answer
 
