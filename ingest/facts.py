@@ -7,10 +7,12 @@ subject "已建…的中试平台": 补贴支持比例 ≤ 30% and 支持金额 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from assistant.core.figures import Kind, figures
 from assistant.core.records import Comparator, PolicyFact
+from assistant.core.resources import DOMAIN, lines
 
 SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")  # the units the answer stage quotes
 SEGMENT = re.compile(r"[，,：:]")
@@ -46,9 +48,24 @@ def _subject(sentence: str, at: int, fallback: str) -> str:
     return best or fallback
 
 
+@functools.cache
+def _connectives() -> frozenset[str]:
+    return frozenset(w for line in lines(DOMAIN, "connectives.txt") for w in line.split())
+
+
+def _opening(sentence: str, at: int) -> str:
+    """The sentence's first segment that is not a connective ("然而，…"): the subject of a figure at `at` that no
+    "针对X" names; "" when the figure is in that segment itself (the segment says what it is of)."""
+    start = 0
+    for segment in SEGMENT.split(sentence):
+        if segment.strip() and segment.strip() not in _connectives():
+            return "" if start <= at < start + len(segment) else segment[:40]
+        start += len(segment) + 1
+    return ""
+
+
 def sentence_facts(sentence: str) -> list[PolicyFact]:
     out = []
-    first_segment = SEGMENT.split(sentence, maxsplit=1)[0][:40]
     for figure in [f for f in figures(sentence) if f.kind in FACT_KINDS][:MAX_FACTS]:
         look_from = max(0, figure.start - LOOK_BACK)
         seg_start = max((m.end() for m in SEGMENT.finditer(sentence, look_from, figure.start)), default=look_from)
@@ -58,7 +75,7 @@ def sentence_facts(sentence: str) -> list[PolicyFact]:
         measure = (before[: end.start()] if end and end.start() > 0 else before).strip()
         out.append(
             PolicyFact(
-                subject=_subject(sentence, figure.start, first_segment).strip(),
+                subject=_subject(sentence, figure.start, _opening(sentence, figure.start)).strip(),
                 measure=measure[-20:],
                 comparator=_comparator(before, after),
                 kind=figure.kind.value,

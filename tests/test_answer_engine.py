@@ -143,3 +143,10 @@ def test_still_followed_by_more_of_the_message_is_no_choice(lexicon):
 def test_a_year_before_which_a_target_is_due_is_proposed(lexicon):
     (ask,) = analyse("上海是要在2025年底前建成20家左右市级中试平台吗？", lexicon).asks
     assert (Kind.YEAR, 2025.0) in [(f.kind, f.value) for f in ask.proposed]
+
+
+def test_a_connective_opening_a_sentence_is_no_subject_and_a_self_describing_figure_has_none():
+    (fact,) = extract_facts("然而，当前规上工业企业中仅有37.3%开展了研究与试验活动。")
+    assert fact.subject == "" and fact.span == "当前规上工业企业中仅有37.3%"
+    targets = extract_facts("到2027年，在本市重点产业领域建成20家左右市级中试平台。")
+    assert [f.subject for f in targets] == ["到2027年"]

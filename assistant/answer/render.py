@@ -53,7 +53,8 @@ def _verdict_line(plan: AskPlan) -> str:
             template("verdict_states.txt").strip().format(stated=stated) if stated else ""
         )
         for fact in plan.elsewhere:
-            line += template("verdict_elsewhere.txt").strip().format(figure=_figure_text(fact), subject=fact.subject)
+            said = template("verdict_elsewhere.txt") if fact.subject else template("verdict_elsewhere_said.txt")
+            line += said.strip().format(figure=_figure_text(fact), subject=fact.subject, span=fact.span)
         return line
     return template("verdict_unstated.txt").strip().format(missing=plan.missing or "这一点")
 
