@@ -150,3 +150,13 @@ def test_a_connective_opening_a_sentence_is_no_subject_and_a_self_describing_fig
     assert fact.subject == "" and fact.span == "当前规上工业企业中仅有37.3%"
     targets = extract_facts("到2027年，在本市重点产业领域建成20家左右市级中试平台。")
     assert [f.subject for f in targets] == ["到2027年"]
+
+
+def test_a_request_to_send_something_is_no_yes_no(lexicon):
+    (ask,) = analyse("合作金融机构名单能发一下吗？", lexicon).asks
+    assert not ask.yes_no and lexicon.request.search(ask.text)
+
+
+def test_a_lead_in_announcing_the_points_and_the_item_markers_are_not_asks(lexicon):
+    asks = analyse("想确认两点：一是文号是多少；二是哪天印发的。", lexicon).asks
+    assert [a.text for a in asks] == ["文号是多少", "哪天印发的"]

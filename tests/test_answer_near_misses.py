@@ -54,3 +54,13 @@ def test_a_choice_neither_side_of_which_the_documents_say_is_not_covered(workspa
 def test_a_choice_one_side_of_which_the_clause_says_is_answered_from_it(workspace):
     answer = workspace[1].ask("贴息那个2000万，是一年的额度还是总共的？")
     assert not answer.refused and "累计贴息总额不超过2000万元" in answer.answer
+
+
+def test_a_list_asked_to_be_sent_that_no_clause_names_is_not_covered(workspace):
+    answer = workspace[1].ask("请把市级中试平台的名单发我一份，想看看有没有做新材料的")
+    assert answer.refused and "名单" in answer.answer.splitlines()[0]
+
+
+def test_a_claim_about_what_no_document_mentions_gets_no_yes(workspace):
+    answer = workspace[1].ask("这个券过期了还能用吗？")
+    assert answer.verdict != "yes" and not answer.answer.startswith("是")

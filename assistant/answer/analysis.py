@@ -29,7 +29,9 @@ MONTHS = "january february march april may june july august september october no
 TARGET_YEAR = re.compile(r"(?:到|至|截至|截止到)$")
 TARGET_YEAR_AFTER = re.compile(r"^\d{4}年底?(?:之|以)?前")  # "在2025年底前建成…": a target too
 # the marker of the next item an enumeration cut leaves at a piece's end ("…怎么评价？2.", "信息：（1）")
-ITEM_MARKER = re.compile(r"(?:^|[：:；;，,。？?\s]+)(?:[（(][一二三四五六七八九\d][）)]|[1-9][.、．]?)\s*$")
+ITEM_MARKER = re.compile(
+    r"(?:^|[：:；;，,。？?\s]+)(?:[（(][一二三四五六七八九\d][）)]|[1-9][.、．]?|[一二三四五六七八九]是)\s*$"
+)
 APPROXIMATE = re.compile(r"[十百千万好]几|几[十百千万]")  # a rough number, not a question
 
 
@@ -100,6 +102,8 @@ class Lexicon:
         self.yes_no = re.compile(rows["yesno"], re.IGNORECASE)
         self.wh = re.compile(rows["wh"], re.IGNORECASE)
         self.choice = re.compile(rows["choice"])
+        self.request = re.compile(rows["request"])
+        self.artefacts = frozenset(resource_words("named_artefacts.txt"))  # what a request asks to be sent
         self.noise = [re.compile(line, re.IGNORECASE) for line in resource_words("noise.txt", lines=True)]
         self.generic = frozenset(resource_words("generic.txt"))
         self.intents = [
@@ -241,7 +245,12 @@ def make_ask(text: str, lexicon: Lexicon, marked: bool = False, message: str = "
         (r.intent for r in lexicon.intents if r.asks.search(text)), Intent.OTHER
     )
     alternatives = _alternatives(text, lexicon)
-    yes_no = not alternatives and (bool(lexicon.yes_no.search(text)) or (marked and not lexicon.wh.search(text)))
+    requested_ = bool(lexicon.request.search(text))
+    yes_no = (
+        not alternatives
+        and not requested_
+        and (bool(lexicon.yes_no.search(text)) or (marked and not lexicon.wh.search(text)))
+    )
     proposed = tuple(f for f in figures(text) if _proposes(f, text)) if yes_no else ()
     segments = [seg for seg in re.split(r"[，,]", text) if lexicon.cue.search(seg)]
     per_segment = tuple(words for seg in segments if (words := subject_words(seg, lexicon)))

@@ -138,7 +138,15 @@ class Planner:
         unknown = [w for w in ask.subject if len(w) > 1 and w in supported and self.idf(w) <= 0]
         if unknown or claims["must"].search(asked) and not claims["obliges"].search(text):
             return Verdict.NOT_STATED  # support for what no document names ("支持区块链…"), a duty the text lacks
+        if self._mostly_unknown(ask):  # "能不能现场递交纸质材料？": what the claim names is not in the documents
+            return Verdict.NOT_STATED
         return Verdict.YES if share >= 1.0 or enough and claims["support"].search(text) else Verdict.NOT_STATED
+
+    def _mostly_unknown(self, ask: Ask) -> bool:
+        """Most of the words a claim names are words no document uses (places and figures aside)."""
+        words = [w for w in ask.subject if not NUMBERED.search(w) and not any(w != u and w in u for u in ask.subject)]
+        unknown = [w for w in words if self._known_idf(w) <= 0]
+        return len(unknown) * 2 > len(words)
 
     def _total_not_each(self, ask: Ask, text: str) -> bool:
         """ "是每年2000万吗？" where the evidence gives the figure as a total (累计…不超过2000万元)."""
@@ -217,6 +225,9 @@ class Planner:
             if any(self._says_side(side, t) for side in ask.alternatives for t in sentences):
                 return AskPlan(ask, Outcome.ANSWERED, composition)
             return self.not_covered(ask, composition)
+        wanted = [a for a in self.lexicon.artefacts if a in ask.text] if self.lexicon.request.search(ask.text) else []
+        if wanted and not any(a in text for a in wanted):  # "把名单发我一份" and a clause naming no list
+            return AskPlan(ask, Outcome.NOT_COVERED, composition, missing="、".join(wanted))
         kinds = list_heads(ask.text) & self.lexicon.named_kinds
         if ask.intent is Intent.LIST and kinds and not any(k in text for k in kinds):
             return self.not_covered(ask, composition)  # "哪几家银行" and a clause naming no bank
