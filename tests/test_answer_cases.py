@@ -105,32 +105,32 @@ BLIND_FLOORS = {
     "blind6.jsonl": {
         "fully_right": 0.89,
         "answer_correct": 0.89,
-        "verdict_accuracy": 0.87,
+        "verdict_accuracy": 0.91,
         "unanswerable_refusal": 0.90,
     },
     "blind7.jsonl": {
         "fully_right": 0.86,
         "answer_correct": 0.86,
-        "verdict_accuracy": 0.84,
+        "verdict_accuracy": 0.88,
         "unanswerable_refusal": 0.88,
     },
     "blind8.jsonl": {
         "fully_right": 0.85,
         "answer_correct": 0.86,
-        "verdict_accuracy": 0.92,
+        "verdict_accuracy": 0.95,
         "unanswerable_refusal": 0.84,
     },
     "blind9.jsonl": {
-        "fully_right": 0.85,
+        "fully_right": 0.86,
         "answer_correct": 0.88,
-        "verdict_accuracy": 0.88,
+        "verdict_accuracy": 0.91,
         "unanswerable_refusal": 0.80,
     },
     "blind10.jsonl": {
-        "fully_right": 0.82,
+        "fully_right": 0.86,
         "answer_correct": 0.90,
-        "verdict_accuracy": 0.84,
-        "unanswerable_refusal": 0.72,
+        "verdict_accuracy": 0.98,
+        "unanswerable_refusal": 0.75,
     },
 }
 BLIND_CEILINGS = {
@@ -192,3 +192,16 @@ def test_claims_about_issuers_dates_and_figures_get_verdicts(workspace, question
 def test_a_target_due_by_a_wrong_year_gets_no(workspace):
     answer = workspace[1].ask("上海是要在2025年底前建成20家左右市级中试平台吗？")
     assert answer.verdict == "no" and answer.answer.startswith("不是") and "2027年" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question, verdict",
+    [
+        ("上海市中试平台创新发展实施方案是2024年出台的吧？", "no"),
+        ("上海方案是2025年出台的吧？", "yes"),
+        ("按解读的说法，规上工业企业里已经有一半以上开展了研究与试验活动，对吧", "no"),
+        ("上海的目标里是不是有一条：到2027年争创3家国家级中试平台？", "yes"),
+    ],
+)
+def test_claims_of_a_year_a_share_in_words_and_a_count_in_another_unit(workspace, question, verdict):
+    assert workspace[1].ask(question).verdict == verdict

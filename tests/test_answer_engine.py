@@ -160,3 +160,21 @@ def test_a_request_to_send_something_is_no_yes_no(lexicon):
 def test_a_lead_in_announcing_the_points_and_the_item_markers_are_not_asks(lexicon):
     asks = analyse("想确认两点：一是文号是多少；二是哪天印发的。", lexicon).asks
     assert [a.text for a in asks] == ["文号是多少", "哪天印发的"]
+
+
+def test_half_and_tenths_are_written_as_percentages():
+    assert figures_as_written("一半以上，三成，半数") == "50%以上，30%，50%"
+    assert figures_as_written("能补几成？一成不变") == "能补几成？一成不变"
+
+
+@pytest.mark.parametrize(
+    "question, kinds",
+    [
+        ("上海方案是2024年出台的吧？", [Kind.YEAR]),  # a date claim
+        ("上海的目标里是不是有一条：到2027年争创3家？", [Kind.YEAR, Kind.COUNT]),  # "一条" proposes nothing
+        ("投资五百万的项目有戏吗？", []),  # the asker's own figure
+    ],
+)
+def test_what_a_yes_no_ask_proposes(lexicon, question, kinds):
+    (ask,) = analyse(question, lexicon).asks
+    assert [f.kind for f in ask.proposed] == kinds

@@ -28,6 +28,9 @@ CN_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 MONTHS = "january february march april may june july august september october november december".split()
 TARGET_YEAR = re.compile(r"(?:到|至|截至|截止到)$")
 TARGET_YEAR_AFTER = re.compile(r"^\d{4}年底?(?:之|以)?前")  # "在2025年底前建成…": a target too
+ISSUED_YEAR = re.compile(r"^\d{4}年(?:\d{1,2}月)?(?:出台|印发|发布|发的|出的|成文|签发|下发|制定)")  # a date claim
+# a figure of the asker's own ("投资五百万的项目有戏吗"): it describes their case, it proposes no rule
+ASKERS_FIGURE = re.compile(r"^的?(?:项目|企业|公司|团队|工厂|厂|平台|中试线|生产线|产线)")
 # the marker of the next item an enumeration cut leaves at a piece's end ("…怎么评价？2.", "信息：（1）")
 ITEM_MARKER = re.compile(
     r"(?:^|[：:；;，,。？?\s]+)(?:[（(][一二三四五六七八九\d][）)]|[1-9][.、．]?|[一二三四五六七八九]是)\s*$"
@@ -287,9 +290,12 @@ def _side_text(side: str, other: str) -> str:
 
 def _proposes(figure: Figure, text: str) -> bool:
     """A figure the ask puts forward: not "一个"; a year only as a target ("到2025年建成…")."""
+    after = text[figure.start :]
     if figure.kind is Kind.YEAR:
-        return bool(TARGET_YEAR.search(text[: figure.start]) or TARGET_YEAR_AFTER.match(text[figure.start :]))
-    return figure.text not in VAGUE_COUNT
+        return bool(
+            TARGET_YEAR.search(text[: figure.start]) or TARGET_YEAR_AFTER.match(after) or ISSUED_YEAR.match(after)
+        )
+    return figure.text not in VAGUE_COUNT and not ASKERS_FIGURE.match(after[len(figure.text) :])
 
 
 def _same_intent(previous: Ask, ask: Ask) -> bool:

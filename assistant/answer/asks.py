@@ -27,7 +27,7 @@ COUNT_ASK = re.compile(r"(?<!哪)(?:多少|几)(?:项|家|种|条|批|所|座)|�
 COUNTED = re.compile(
     r"(?<!第)(?:[\d.]+|[一二两三四五六七八九十百千]+)(?:万|亿)?(?:多|余)?(?:项|个|家|种|条|批|类|所|座)"
 )
-VAGUE_COUNT = {"一批", "一个", "一类", "一种", "一项"}
+VAGUE_COUNT = {"一批", "一个", "一类", "一种", "一项", "一条", "一点"}
 NUMBER = re.compile(r"\d")
 BARE_NUMBER = re.compile(r"[\d.%]+")  # checked by the money and year rules, not evidence of the topic
 DEFINING = re.compile(r"^[^，。]{1,12}?(?:是指|指的是|是把|是将|即|是一种|是一类|称为|是对)")

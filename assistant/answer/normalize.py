@@ -16,6 +16,8 @@ CN_AMOUNT = re.compile(
     rf"({CN_NUMBER}|\d+(?:\.\d+)?)\s*个?\s*(亿|万)(?=元|的|，|。|？|吗|呢|$|[^\u4e00-\u9fff]|补|资|支)"
 )
 CN_PERCENT = re.compile(rf"百分之({CN_NUMBER}|\d+(?:\.\d+)?)")
+HALF = re.compile(r"一半|半数")
+TENTHS = re.compile(r"(?<![一二三四五六七八九十几])([一二三四五六七八九])成(?![为立果本员功熟型不])")  # "三成": 30%
 EN_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(million|billion|hundred million)\s*(?:yuan|rmb|cny)?", re.IGNORECASE)
 FULL_WIDTH = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\u3000]")
 EN_SCALE = {"million": 100.0, "hundred million": 10000.0, "billion": 100000.0}  # in 万
@@ -47,6 +49,7 @@ def _en_amount(match: re.Match[str]) -> str:
 def figures_as_written(text: str) -> str:
     """Chinese and English figures in the form the documents use."""
     text = CN_PERCENT.sub(lambda m: f"{cn_to_number(m.group(1)) or 0:g}%", text)
+    text = TENTHS.sub(lambda m: f"{(cn_to_number(m.group(1)) or 0) * 10:g}%", HALF.sub("50%", text))
     text = CN_AMOUNT.sub(_amount, text)
     return EN_AMOUNT.sub(_en_amount, text)
 

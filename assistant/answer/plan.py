@@ -13,14 +13,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from assistant.answer.analysis import INTENT_FIGURES, META_INTENTS, Ask, Intent, Lexicon, QuestionAnalysis, focus
+from assistant.answer.analysis import (
+    INTENT_FIGURES,
+    ISSUED_YEAR,
+    META_INTENTS,
+    Ask,
+    Intent,
+    Lexicon,
+    QuestionAnalysis,
+    focus,
+)
 from assistant.answer.asks import VAGUE_COUNT, count_units, list_heads
 from assistant.answer.candidates import DocumentFact, quote
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.planted import is_instruction
-from assistant.core.records import Chunk, PolicyFact
+from assistant.core.records import Chunk, Comparator, PolicyFact
 from assistant.core.settings import AnswerTuning
 
 QUOTED = re.compile(r"[“\"]([^”\"]{1,12})[”\"]")
@@ -293,6 +302,12 @@ class Planner:
             missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))
             verdict = _issuer_verdict(ask.text, composition) or self._claim_verdict(ask, text, share)
             return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
+        issued = [p for p in ask.proposed if p.kind is Kind.YEAR and ISSUED_YEAR.match(ask.text[p.start :])]
+        if issued and lead is not None and lead.date:  # "方案是2024年出台的吧？": the year the document bears
+            right = all(int(p.value) == int(lead.date[:4]) for p in issued)
+            span = f"成文日期为{_cn_date(lead.date)}"
+            dated = PolicyFact(lead.title, "成文日期", Comparator.EQUAL, Kind.DATE.value, 0.0, "", span, "")
+            return AskPlan(ask, Outcome.VERDICT, composition, Verdict.YES if right else Verdict.NO, facts=(dated,))
         found = self._about_subject(
             ask, composition, _evidence_figures(text, composition, {p.kind for p in ask.proposed})
         )
@@ -319,7 +334,9 @@ class Planner:
                     if (f.kind, f.value) in values and f.sentence not in chosen and not is_instruction(f.sentence)
                 )
             )[:1]
-        facts = tuple(dict.fromkeys(f for c in composition.chosen for f in c.chunk.facts if f.sentence in text))
+        quoted = [f for c in composition.chosen for f in c.chunk.facts if f.sentence in text]
+        kinds = {p.kind.value for p in ask.proposed}  # the document's figures of the kind proposed lead
+        facts = tuple(dict.fromkeys(sorted(quoted, key=lambda f: f.kind not in kinds)))
         return AskPlan(ask, Outcome.VERDICT, composition, verdict, facts=facts, elsewhere=elsewhere)
 
 
@@ -369,7 +386,9 @@ def _evidence_figures(text: str, composition: Composition, kinds: set[Kind]) -> 
     stated = [
         f
         for d in documents
-        for f in figures(" ".join(filter(None, [d.date and _cn_date(d.date), d.doc_number])))
+        for f in figures(
+            " ".join(filter(None, [d.date and _cn_date(d.date), d.date and f"{d.date[:4]}年", d.doc_number]))
+        )
         if f.kind in kinds and f.kind not in said
     ]
     return quoted + stated
@@ -390,7 +409,7 @@ def _cn_date(iso: str) -> str:
 
 
 def _compare(proposed: Figure, found: list[Figure]) -> Verdict:
-    same_kind = [f for f in found if f.kind is proposed.kind]
+    same_kind = [f for f in found if f.kind is proposed.kind and (f.kind is not Kind.COUNT or f.unit == proposed.unit)]
     if any(f.same_value(proposed) for f in same_kind):
         return Verdict.YES
     return Verdict.NO if same_kind else Verdict.NOT_STATED
