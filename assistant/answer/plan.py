@@ -24,9 +24,10 @@ from assistant.answer.analysis import (
     focus,
 )
 from assistant.answer.asks import VAGUE_COUNT, count_units, list_heads
-from assistant.answer.candidates import DocumentFact, quote
+from assistant.answer.candidates import DocumentFact
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
+from assistant.answer.evidence import claimed_document_text, cn_date, evidence_figures, only_figures, window
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, Comparator, PolicyFact
@@ -35,7 +36,6 @@ from assistant.core.settings import AnswerTuning
 QUOTED = re.compile(r"[“\"]([^”\"]{1,12})[”\"]")
 ISSUE_ASK = re.compile(r"印发|发文|发布|联合|牵头")
 ENUMERATION = re.compile(r"[^、，。]+、[^、，。]+、[^、，。]+")  # three or more items in a row
-COMPARED = re.compile(r"(?:跟|和|与|同)[^，,]{1,12}?(?:一样|相同|一致)")  # "跟上海方案一样": the reference
 NUMBERED = re.compile(r"\d")
 CHOICE = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 SEVERAL = re.compile(r"分别|各自|各是|区别|比较|对比")
@@ -212,7 +212,7 @@ class Planner:
             dict.fromkeys(
                 f
                 for f in facts
-                if self.segment_share_in(ask, _window(f), several) >= (SOME if several else self.subject_share)
+                if self.segment_share_in(ask, window(f), several) >= (SOME if several else self.subject_share)
             )
         )
 
@@ -247,7 +247,7 @@ class Planner:
             facts = self.attached(ask, composition, INTENT_FIGURES[ask.intent])
             if not facts:
                 return self.not_covered(ask, composition)
-            quoted = composition if SEVERAL.search(ask.text) else _only_figures(composition, facts)  # "分别": all
+            quoted = composition if SEVERAL.search(ask.text) else only_figures(composition, facts)  # "分别": all
             return AskPlan(ask, Outcome.ANSWERED, quoted, facts=facts)
         of_document = ask.intent in META_INTENTS and any(c.meta for c in composition.chosen)
         if not of_document and rule and rule.answers and not rule.answers.search(text):
@@ -272,7 +272,7 @@ class Planner:
             (f.kind, f.value)
             for c in composition.chosen
             for f in c.chunk.facts
-            if f.kind in kinds and self.subject_share_in(ask, _window(f)) >= self.subject_share
+            if f.kind in kinds and self.subject_share_in(ask, window(f)) >= self.subject_share
         }
         placed = {kind for kind, _ in near}  # a kind none of whose figures is said of the subject is kept whole
         return [g for g in found if g.kind.value not in placed or (g.kind.value, g.value) in near]
@@ -295,7 +295,7 @@ class Planner:
         if claimed is not None:  # a claim about the document itself: its 文号, a date, its issuers, 抄送
             return AskPlan(ask, Outcome.VERDICT, composition, Verdict.YES if claimed else Verdict.NO)
         if not ask.proposed:
-            text = _claimed_document_text(ask, composition) or text
+            text = claimed_document_text(ask, composition) or text
             share = self.subject_share_in(ask, text)
             if share < self.subject_share / 2:  # the evidence speaks of little of what the proposition names
                 return self.not_covered(ask, composition)
@@ -305,11 +305,11 @@ class Planner:
         issued = [p for p in ask.proposed if p.kind is Kind.YEAR and ISSUED_YEAR.match(ask.text[p.start :])]
         if issued and lead is not None and lead.date:  # "方案是2024年出台的吧？": the year the document bears
             right = all(int(p.value) == int(lead.date[:4]) for p in issued)
-            span = f"成文日期为{_cn_date(lead.date)}"
+            span = f"成文日期为{cn_date(lead.date)}"
             dated = PolicyFact(lead.title, "成文日期", Comparator.EQUAL, Kind.DATE.value, 0.0, "", span, "")
             return AskPlan(ask, Outcome.VERDICT, composition, Verdict.YES if right else Verdict.NO, facts=(dated,))
         found = self._about_subject(
-            ask, composition, _evidence_figures(text, composition, {p.kind for p in ask.proposed})
+            ask, composition, evidence_figures(text, composition, {p.kind for p in ask.proposed})
         )
         outcomes = [_compare(p, found) for p in ask.proposed]
         if all(o is Verdict.NOT_STATED for o in outcomes) and self.subject_share_in(ask, text) < self.subject_share / 2:
@@ -340,60 +340,6 @@ class Planner:
         return AskPlan(ask, Outcome.VERDICT, composition, verdict, facts=facts, elsewhere=elsewhere)
 
 
-def _claimed_document_text(ask: Ask, composition: Composition) -> str:
-    """The quoted sentences of the document a claim is about when the evidence spans several: the last one the
-    message names, outside a comparison ("国家解读里也包括“懂工艺”，跟上海方案一样吧？" is about the national
-    text); "" when it names none."""
-    documents = list(dict.fromkeys(c.document for c in composition.chosen))
-    if len(documents) < 2:
-        return ""
-    for segment in reversed(re.split(r"[，,]", COMPARED.sub("", ask.text))):
-        named = sorted((at, n) for n, d in enumerate(documents) if (at := segment.find(d.place.rstrip("市省"))) >= 0)
-        if named:
-            first = documents[named[0][1]]
-            return "".join(c.text for c in composition.chosen if c.document is first)
-    return ""
-
-
-def _only_figures(composition: Composition, facts: tuple[PolicyFact, ...]) -> Composition:
-    """A value ask quotes the sentences that hold its figures, not their neighbours (what each document says
-    stays when the quote spans several)."""
-    keep = [c for c in composition.chosen if any(f.sentence in c.text or c.text in f.sentence for f in facts)]
-    several = len({c.document.doc_id for c in composition.chosen}) > 1
-    if several or not keep or len(keep) == len(composition.chosen):
-        return composition
-    return dataclasses.replace(quote(keep), rewritable=composition.rewritable)
-
-
-def _window(fact: PolicyFact) -> str:
-    """The part of the fact's sentence that leads to its figure: from the last "；" before it (a clause of its
-    own) to the end of the figure's segment: "…最高可达1亿元；投入较大的中试线，通过一事一议…" gives 一事一议
-    no figure."""
-    at = fact.sentence.find(fact.span)
-    if at < 0:
-        return fact.sentence
-    end = at + len(fact.span)
-    tail = re.search(r"[，,；;。]", fact.sentence[end:])  # "按…的10%给予奖励": what the figure is for follows it
-    return fact.sentence[fact.sentence.rfind("；", 0, at) + 1 : end + (tail.start() if tail else 0)]
-
-
-def _evidence_figures(text: str, composition: Composition, kinds: set[Kind]) -> list[Figure]:
-    """The figures of the quoted sentences; a date or 文号 they do not state is checked against the cited
-    document's own."""
-    quoted = figures(text)
-    said = {f.kind for f in quoted}
-    documents = list(dict.fromkeys(c.document for c in composition.chosen))
-    stated = [
-        f
-        for d in documents
-        for f in figures(
-            " ".join(filter(None, [d.date and _cn_date(d.date), d.date and f"{d.date[:4]}年", d.doc_number]))
-        )
-        if f.kind in kinds and f.kind not in said
-    ]
-    return quoted + stated
-
-
 def _issuer_verdict(question: str, composition: Composition) -> Verdict | None:
     """ "是市发展改革委印发的吧？": the bodies the question names against the cited document's issuers."""
     if not ISSUE_ASK.search(question):
@@ -401,11 +347,6 @@ def _issuer_verdict(question: str, composition: Composition) -> Verdict | None:
     issuers = tuple(i for c in composition.chosen for i in c.document.issuers)
     claimed = fact_verdict(question, [DocumentFact("issuers", issuers)]) if issuers else None
     return None if claimed is None else Verdict.YES if claimed else Verdict.NO
-
-
-def _cn_date(iso: str) -> str:
-    year, month, day = iso.split("-")
-    return f"{year}年{int(month)}月{int(day)}日"
 
 
 def _compare(proposed: Figure, found: list[Figure]) -> Verdict:

@@ -1,0 +1,72 @@
+"""What the quoted evidence says of an ask: the window of a figure's sentence that speaks of it, the figures a
+claim is checked against (a document's own date and 文号 too), the sentences of the document a claim names, and
+a value ask's quote cut to the sentences that hold its figures."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from assistant.answer.analysis import Ask
+from assistant.answer.candidates import Composition, quote
+from assistant.core.figures import Figure, Kind, figures
+from assistant.core.records import PolicyFact
+
+COMPARED = re.compile(r"(?:跟|和|与|同)[^，,]{1,12}?(?:一样|相同|一致)")  # "跟上海方案一样": the reference
+
+
+def claimed_document_text(ask: Ask, composition: Composition) -> str:
+    """The quoted sentences of the document a claim is about when the evidence spans several: the last one the
+    message names, outside a comparison ("国家解读里也包括“懂工艺”，跟上海方案一样吧？" is about the national
+    text); "" when it names none."""
+    documents = list(dict.fromkeys(c.document for c in composition.chosen))
+    if len(documents) < 2:
+        return ""
+    for segment in reversed(re.split(r"[，,]", COMPARED.sub("", ask.text))):
+        named = sorted((at, n) for n, d in enumerate(documents) if (at := segment.find(d.place.rstrip("市省"))) >= 0)
+        if named:
+            first = documents[named[0][1]]
+            return "".join(c.text for c in composition.chosen if c.document is first)
+    return ""
+
+
+def only_figures(composition: Composition, facts: tuple[PolicyFact, ...]) -> Composition:
+    """A value ask quotes the sentences that hold its figures, not their neighbours (what each document says
+    stays when the quote spans several)."""
+    keep = [c for c in composition.chosen if any(f.sentence in c.text or c.text in f.sentence for f in facts)]
+    several = len({c.document.doc_id for c in composition.chosen}) > 1
+    if several or not keep or len(keep) == len(composition.chosen):
+        return composition
+    return dataclasses.replace(quote(keep), rewritable=composition.rewritable)
+
+
+def window(fact: PolicyFact) -> str:
+    """The part of the fact's sentence that leads to its figure: from the last "；" before it (a clause of its
+    own) to the end of the figure's segment: "…最高可达1亿元；投入较大的中试线，通过一事一议…" gives 一事一议
+    no figure."""
+    at = fact.sentence.find(fact.span)
+    if at < 0:
+        return fact.sentence
+    end = at + len(fact.span)
+    tail = re.search(r"[，,；;。]", fact.sentence[end:])  # "按…的10%给予奖励": what the figure is for follows it
+    return fact.sentence[fact.sentence.rfind("；", 0, at) + 1 : end + (tail.start() if tail else 0)]
+
+
+def evidence_figures(text: str, composition: Composition, kinds: set[Kind]) -> list[Figure]:
+    """The figures of the quoted sentences; a date or 文号 they do not state is checked against the cited
+    document's own."""
+    quoted = figures(text)
+    said = {f.kind for f in quoted}
+    documents = list(dict.fromkeys(c.document for c in composition.chosen))
+    stated = [
+        f
+        for d in documents
+        for f in figures(" ".join(filter(None, [d.date and cn_date(d.date), d.doc_number])))
+        if f.kind in kinds and f.kind not in said
+    ]
+    return quoted + stated
+
+
+def cn_date(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{year}年{int(month)}月{int(day)}日"
