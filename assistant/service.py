@@ -217,11 +217,12 @@ class Assistant:
         """The plan of every ask, the line saying that documents disagree (or ""), what each ask found, and the
         other documents' retrievals of the disagreement check."""
         found: list[Found] = []
-        whole = analysis.normalized if analysis.english else normalize(text, self.lexicon.speller)[0]
+        whole = normalize(text, self.lexicon.speller)[0] if analysis.original != text else analysis.normalized
         place = ""  # a place no document covers, named by an earlier ask: "深圳怎么补的？最高补多少？"
+        several = len(analysis.asks) > 1
         for n, ask in enumerate(analysis.asks):  # a later ask reads the earlier ones as its context
             context = "，".join([analysis.context, *(a.text for a in analysis.asks[:n])]).strip("，")
-            named_places = scope.places.places(ask.text, self.tokenizer.names)
+            named_places = scope.places.places(ask.text, self.tokenizer.names) if several else []
             if named_places:
                 place = "" if any(p.status is not PlaceStatus.UNINDEXED for p in named_places) else named_places[0].name
             carried = "" if named_places else place

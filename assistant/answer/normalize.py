@@ -3,6 +3,7 @@ domain words repaired when typed with a homophone (服务劵 → 服务券, 中�
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -60,6 +61,7 @@ class Repair:
     meant: str
 
 
+PIECE_CACHE = 16384  # pieces of questions whose repair is kept (a few MB)
 PINYIN_FIRST, PINYIN_LAST = 0x4E00, 0x9FFF  # the CJK Unified Ideographs block, where every question word is
 
 
@@ -119,8 +121,10 @@ class Speller:
         self.lengths = sorted({len(w) for w in self.by_sound.values()}, reverse=True)
         self.known = set(self.by_sound.values())
         self.is_word = is_word
+        # the pieces of questions repeat (中试平台, 补贴多少…): each piece's repair is looked up once
+        self._meant = functools.lru_cache(maxsize=PIECE_CACHE)(self._meant_of)
 
-    def _meant(self, piece: str) -> str | None:
+    def _meant_of(self, piece: str) -> str | None:
         meant = self.by_sound.get(_pinyin(piece))
         if meant and sum(a != b for a, b in zip(piece, meant)) == 1:
             return meant
