@@ -213,3 +213,8 @@ def test_a_target_due_by_a_wrong_year_gets_no(workspace):
 )
 def test_claims_of_a_year_a_share_in_words_and_a_count_in_another_unit(workspace, question, verdict):
     assert workspace[1].ask(question).verdict == verdict
+
+
+def test_a_wrong_co_issuer_joined_by_gen_gets_no(workspace):
+    answer = workspace[1].ask("国家那份《制造业中试创新发展实施意见》是工信部跟科技部联合发的，没错吧？")
+    assert answer.verdict == "no" and "国家发展和改革委员会" in answer.answer

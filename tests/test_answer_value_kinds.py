@@ -164,3 +164,8 @@ def test_what_the_asker_already_knows_is_not_the_answer():
     assert besides("还要建什么平台？") == ""
     assert only_of("转化基地", "在人工智能等领域建设产业中试转化基地")
     assert not only_of("企业", "支持高校、研究机构、企业等多元共建")
+
+
+def test_bodies_joined_by_gen_or_tong_are_each_named():
+    assert organs("是工信部跟科技部联合发的，没错吧？") == ["工信部", "科技部"]
+    assert organs("是工信部同国家发改委一起发的吧") == ["工信部", "国家发改委"]

@@ -19,7 +19,7 @@ META_INTENTS = {name: re.compile(pattern) for name, pattern in resource_rows("do
 CLAIM = re.compile(r"吗|是不是|对不对|是否")  # a claim put to the check (besides a tag question)
 ISSUED = re.compile(r"印发|发文|发布|联合|牵头|签发|出台|发的|落款|成文")
 ORGAN = re.compile(
-    r"(?:^|[是由有和与及了送、，,])([\u4e00-\u9fff]{1,10}?(?:人民政府|政府|委员会|发展改革委|发改委|经信委|教委|科委|委|局|部|厅|办公室|办公厅))"
+    r"(?:^|[是由有和与及了送跟同、，,])([\u4e00-\u9fff]{1,10}?(?:人民政府|政府|委员会|发展改革委|发改委|经信委|教委|科委|委|局|部|厅|办公室|办公厅))"
 )
 APPROVES = re.compile(r"同意|批准|审定|授权")  # "经市政府同意": a body that approved, not one that issued
 CLAIMED_TITLE = re.compile(r"(?:是|为|就是|里有|中有|有|包括)([^，,？?。]+?)(?:吗|吧|对吗|是吗|对吧|没错吧)?[？?]?$")
@@ -67,7 +67,7 @@ def organs(question: str) -> list[str]:
     return [
         core
         for m in ORGAN.finditer(question)
-        if (core := re.split(r"[是由有和与及的里了为给在]", m.group(1))[-1])
+        if (core := re.split(r"[是由有和与及的里了为给在跟同]", m.group(1))[-1])
         and not APPROVES.match(question, m.end())
         and not COUNTED.match(core)
     ]
