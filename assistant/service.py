@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from assistant.answer.analysis import META_INTENTS, Ask, Lexicon, QuestionAnalysis, analyse, make_ask
 from assistant.answer.compose import Composer, Composition
-from assistant.answer.coverage import AskContext, CoverageModel, doubted, features
+from assistant.answer.coverage import AskContext, CoverageModel, answered, doubted
 from assistant.answer.disagreement import with_disagreeing
 from assistant.answer.followup import Places, Resolved, named_jurisdictions, resolve, switch_document
 from assistant.answer.normalize import normalize
@@ -67,6 +67,11 @@ class Found:
     question: str  # as composed: the ask, or the whole message when the ask alone found nothing
     retrieval: Retrieval
     plan: AskPlan
+
+
+def _contexts(found: list[Found]) -> list[AskContext]:
+    """What the coverage model reads of each ask beside its plan: its retrieval and its message."""
+    return [AskContext(tuple(f.retrieval.hits), len(found), f.resolved.followup) for f in found]
 
 
 class Assistant:
@@ -295,25 +300,21 @@ class Assistant:
         analysis, named = self._scoped_analysis(text, None, snapshot)
         scope = Scope(snapshot, self.place_index(snapshot), None, named, None, None)
         found = self._plan(text, analysis, named, history or [], None, scope)[2]
-        uncovered = any(f.plan.outcome is Outcome.NOT_COVERED for f in found)
-        planner = self._planner(snapshot)
-        contexts = [AskContext(tuple(f.retrieval.hits), len(found), f.resolved.followup) for f in found]
-        return [
-            features(f.plan, c, uncovered, planner)
-            for f, c in zip(found, contexts, strict=True)
-            if f.plan.outcome is not Outcome.NOT_COVERED
-        ]
+        return [row for _, row in answered([f.plan for f in found], _contexts(found), self._planner(snapshot))]
 
     def _doubt(self, found: list[Found], scope: Scope) -> list[Found]:
-        """An answered ask the coverage model doubts is not covered (assistant.answer.coverage)."""
+        """An answered ask the coverage model doubts is not covered (assistant.answer.coverage; a doubt of 1 or more
+        turns the model off)."""
+        doubt = self.settings.answer.coverage_doubt
+        if doubt >= 1.0:
+            return found
         planner = self._planner(scope.snapshot)
-        contexts = [AskContext(tuple(f.retrieval.hits), len(found), f.resolved.followup) for f in found]
-        doubts = doubted([f.plan for f in found], contexts, planner, self.coverage, self.settings.answer.coverage_doubt)
+        doubts = doubted([f.plan for f in found], _contexts(found), planner, self.coverage, doubt)
         return [
             self._refusal(dataclasses.replace(f, plan=planner.not_covered(f.plan.ask, f.plan.composition)), scope)
-            if doubt
+            if n in doubts
             else f
-            for f, doubt in zip(found, doubts, strict=True)
+            for n, f in enumerate(found)
         ]
 
     def _answer_from(self, found: Found, scope: Scope, doc_id: str, retrievals: list[Retrieval]) -> AskPlan:

@@ -29,7 +29,7 @@ MONTHS = "january february march april may june july august september october no
 TARGET_YEAR = re.compile(r"(?:到|至|截至|截止到)$")
 TARGET_YEAR_AFTER = re.compile(r"^\d{4}年底?(?:之|以)?前")  # "在2025年底前建成…": a target too
 ISSUED_YEAR = re.compile(r"^\d{4}年(?:\d{1,2}月)?(?:出台|印发|发布|发的|出的|成文|签发|下发|制定)")  # a date claim
-# a figure of the asker's own ("投资五百万的项目有戏吗"): it describes their case, it proposes no rule
+# a figure of the asker's own ("我们三千万的项目能申请吗"): it describes their case, it proposes no rule
 ASKERS_FIGURE = re.compile(r"^的?(?:项目|企业|公司|团队|工厂|厂|平台|中试线|生产线|产线)")
 # the marker of the next item an enumeration cut leaves at a piece's end ("…怎么评价？2.", "信息：（1）")
 ITEM_MARKER = re.compile(
@@ -78,7 +78,7 @@ class Ask:
     subject: tuple[str, ...]  # its own words that name what it is about (generic words left out)
     asked: tuple[tuple[str, ...], ...] = ()  # the subject words of each segment that asks ("…多少钱，占比重多少")
     facets: tuple[Facet, ...] = ()  # the details it requests (a deadline, a fee, who verifies): see facets.txt
-    # "是一次性拨付还是分期拨付？": the words only one of the two alternatives says, each side's
+    # "是按季度还是按年度发放？": the words only one of the two alternatives says, each side's
     alternatives: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
@@ -265,7 +265,7 @@ def make_ask(text: str, lexicon: Lexicon, marked: bool = False, message: str = "
 
 def _alternatives(asked: str, lexicon: Lexicon) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """The two sides of "A还是B" (a segment each), by the words only that side says, or by the side's own
-    text when they share every word ("先建后补还是先补后建")."""
+    text when they share every word ("先审后建还是先建后审")."""
     match = lexicon.choice.search(asked)
     if match is None:
         return None
@@ -274,6 +274,7 @@ def _alternatives(asked: str, lexicon: Lexicon) -> tuple[tuple[str, ...], tuple[
     right = asked[match.end() :].rstrip("？?")
     if re.search(r"[，,]", right):  # "还是懵的，你给我讲讲": 还是 says "still", a choice ends the ask
         return None
+    right = right.rsplit("是", maxsplit=1)[-1]
     one, other = subject_words(left, lexicon), subject_words(right, lexicon)
     sides = tuple(w for w in one if w not in other), tuple(w for w in other if w not in one)
     if not all(sides):
@@ -282,8 +283,7 @@ def _alternatives(asked: str, lexicon: Lexicon) -> tuple[tuple[str, ...], tuple[
 
 
 def _side_text(side: str, other: str) -> str:
-    """A side of a choice without what both sides start with ("是按次发放" against "按项目发放": 次发放)."""
-    side, other = side.rsplit("是", maxsplit=1)[-1], other.rsplit("是", maxsplit=1)[-1]
+    """A side of a choice without what both sides start with ("按次发放" against "按项目发放": 次发放)."""
     shared = next((n for n in range(min(len(side), len(other))) if side[n] != other[n]), min(len(side), len(other)))
     return side[shared:].rstrip("的呀呢啊吧")
 
@@ -327,8 +327,7 @@ def _mixed(clause: str, lexicon: Lexicon) -> list[str]:
 
 
 def _add(asks: list[Ask], clause: str, marked: bool, message: str, lexicon: Lexicon) -> None:
-    other_side = lexicon.choice.search("，" + clause)
-    if asks and other_side and other_side.start() == 1:  # "按LPR打几折？还是全额贴息？": the other side of a choice
+    if asks and lexicon.choice.match("，" + clause, 1):  # "按季度发？还是按年度发？": the other side of a choice
         asks.append(make_ask(asks.pop().text + "，" + clause, lexicon, marked, message))
         return
     ask = make_ask(clause, lexicon, marked, message)

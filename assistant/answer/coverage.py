@@ -86,13 +86,20 @@ def features(plan: AskPlan, context: AskContext, siblings_uncovered: bool, plann
     }
 
 
-def doubted(
-    plans: Sequence[AskPlan], contexts: Sequence[AskContext], planner: Planner, model: CoverageModel, doubt: float
-) -> list[bool]:
-    """For each plan, whether it is an answered ask the model doubts (probability above `doubt`)."""
+def answered(
+    plans: Sequence[AskPlan], contexts: Sequence[AskContext], planner: Planner
+) -> list[tuple[int, dict[str, float]]]:
+    """The position and the features of every answered ask of a message."""
     uncovered = any(p.outcome is Outcome.NOT_COVERED for p in plans)
     return [
-        plan.outcome is not Outcome.NOT_COVERED
-        and model.probability(features(plan, context, uncovered, planner)) > doubt
-        for plan, context in zip(plans, contexts, strict=True)
+        (n, features(plan, context, uncovered, planner))
+        for n, (plan, context) in enumerate(zip(plans, contexts, strict=True))
+        if plan.outcome is not Outcome.NOT_COVERED
     ]
+
+
+def doubted(
+    plans: Sequence[AskPlan], contexts: Sequence[AskContext], planner: Planner, model: CoverageModel, doubt: float
+) -> set[int]:
+    """The positions of the answered asks the model doubts (probability above `doubt`)."""
+    return {n for n, row in answered(plans, contexts, planner) if model.probability(row) > doubt}

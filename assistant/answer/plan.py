@@ -147,15 +147,18 @@ class Planner:
         unknown = [w for w in ask.subject if len(w) > 1 and w in supported and self.idf(w) <= 0]
         if unknown or claims["must"].search(asked) and not claims["obliges"].search(text):
             return Verdict.NOT_STATED  # support for what no document names ("支持区块链…"), a duty the text lacks
-        if self._mostly_unknown(ask):  # "能不能现场递交纸质材料？": what the claim names is not in the documents
+        if self._mostly_unknown(ask):  # "能不能邮寄纸质件？": what the claim names is not in the documents
             return Verdict.NOT_STATED
         return Verdict.YES if share >= 1.0 or enough and claims["support"].search(text) else Verdict.NOT_STATED
 
     def _mostly_unknown(self, ask: Ask) -> bool:
         """Most of the words a claim names are words no document uses (places and figures aside)."""
-        words = [w for w in ask.subject if not NUMBERED.search(w) and not any(w != u and w in u for u in ask.subject)]
-        unknown = [w for w in words if self._known_idf(w) <= 0]
-        return len(unknown) * 2 > len(words)
+        words = [w for w in ask.subject if not any(w != u and w in u for u in ask.subject)]
+        return len(self._unknown(words)) * 2 > len([w for w in words if not NUMBERED.search(w)])
+
+    def _unknown(self, words: Sequence[str]) -> list[str]:
+        """The words no document uses, nor a synonym of them (figures aside)."""
+        return [w for w in words if self._known_idf(w) <= 0 and not NUMBERED.search(w)]
 
     def _total_not_each(self, ask: Ask, text: str) -> bool:
         """ "是每年2000万吗？" where the evidence gives the figure as a total (累计…不超过2000万元)."""
@@ -186,8 +189,8 @@ class Planner:
 
     def evidence_words(self, ask: Ask, text: str) -> EvidenceWords:
         known = [w for w in ask.subject if self._known_idf(w) > 0]
-        unknown = [w for w in ask.subject if self._known_idf(w) <= 0 and not NUMBERED.search(w)]
         said = [w for w in known if self._says(text, w)]
+        unknown = self._unknown(ask.subject)
         return EvidenceWords(len(known), len(unknown), len(said), self._share(ask.subject, text, synonyms=True))
 
     def _known_idf(self, word: str) -> float:
@@ -225,7 +228,7 @@ class Planner:
         unmet = next((f for f in ask.facets if not f.answered_by(text)), None)
         if unmet is not None:  # the clause speaks of the subject, not of the detail asked for
             return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=unmet.topic)
-        if ask.alternatives:  # "一次性拨付还是分期拨付？": answered by a clause that says one of them
+        if ask.alternatives:  # "按季度还是按年度发放？": answered by a clause that says one of them
             sides = {w for side in ask.alternatives for w in side}
             rest = dataclasses.replace(ask, subject=tuple(w for w in ask.subject if w not in sides))
             sentences = [
