@@ -69,8 +69,8 @@ def test_a_definition_leads_with_the_defining_sentence(workspace):
 # evals/sets/blind1–5.jsonl were each written blind from the source texts by someone who saw no code. First scores
 # (fully right, README and the issue notes): blind1 0.505 on the old answerer, blind2 0.716, blind3 0.665, blind4
 # 0.717 (then 0.783 after a round it did not steer), blind5 0.763, blind6 0.872, blind7 0.842, blind8 0.837,
-# blind9 0.860, blind10 0.828, blind11 0.811. Blind1–10 were development sets after their first score and train the
-# coverage model; blind11 has been scored once. They are regression sets now: the floors sit just under the values
+# blind9 0.860, blind10 0.828, blind11 0.811, blind12 0.824. Blind1–10 were development sets after their first score
+# and train the coverage model; blind11 and blind12 have been scored once. They are regression sets now: the floors sit just under the values
 # measured when they were last raised.
 BLIND_FLOORS = {
     "blind1.jsonl": {
@@ -139,6 +139,12 @@ BLIND_FLOORS = {
         "verdict_accuracy": 0.74,
         "unanswerable_refusal": 0.77,
     },
+    "blind12.jsonl": {
+        "fully_right": 0.82,
+        "answer_correct": 0.91,
+        "verdict_accuracy": 0.75,
+        "unanswerable_refusal": 0.70,
+    },
 }
 BLIND_CEILINGS = {
     "blind1.jsonl": {"false_refusal": 0.03},
@@ -152,6 +158,7 @@ BLIND_CEILINGS = {
     "blind9.jsonl": {"false_refusal": 0.05},
     "blind10.jsonl": {"false_refusal": 0.05},
     "blind11.jsonl": {"false_refusal": 0.075},
+    "blind12.jsonl": {"false_refusal": 0.035},
 }
 
 
