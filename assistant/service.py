@@ -93,6 +93,7 @@ class Assistant:
         self.lexicon = Lexicon(self.tokenizer)
         self.coverage = CoverageModel.shipped()
         self._snapshot: Snapshot | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._places: tuple[str, PlaceIndex] | None = None
         self._lock = threading.Lock()
         self.last_timings: dict[str, float] = {}
@@ -107,6 +108,9 @@ class Assistant:
     @property
     def snapshot(self) -> Snapshot:
         """The published generation, reloaded when an ingest has published a newer one."""
+        stamp = self.layout.current_stamp()
+        if self._snapshot is not None and stamp is not None and stamp == self._stamp:
+            return self._snapshot
         current = self.layout.current()
         with self._lock:
             if self._snapshot is None or (current and current != self._snapshot.generation):
@@ -125,6 +129,7 @@ class Assistant:
                 if old is not None:
                     old.close()
                 log.info("serving index generation %s", fresh.generation)
+            self._stamp = stamp
             return self._snapshot
 
     def place_index(self, snapshot: Snapshot) -> PlaceIndex:

@@ -105,6 +105,15 @@ class Layout:
     def current_file(self) -> Path:
         return self.root / "CURRENT"
 
+    def current_stamp(self) -> tuple[int, int, int] | None:
+        """What changes when a generation is published (`publish` replaces the CURRENT file): one stat, cheaper
+        than reading the file on every question."""
+        try:
+            st = os.stat(self.current_file)
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
     def current(self) -> str | None:
         try:
             name = self.current_file.read_text(encoding="utf-8").strip()

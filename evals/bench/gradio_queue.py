@@ -1,10 +1,12 @@
-"""A lightweight client of a Gradio app's queue, speaking what the page's own JavaScript client speaks.
+"""A lightweight client of a Gradio app's events, speaking what the page's own JavaScript client speaks.
 
-The browser joins the queue (`POST /gradio_api/queue/join` with its session hash, the event's `fn_index` and
-the `trigger_id` of the component that fired it) and reads the session's messages from an event stream
-(`GET /gradio_api/queue/data?session_hash=…`) until the server closes it; the server keeps the session's
-`gr.State` under that hash. Unlike `gradio_client`, nothing here polls, starts threads or copies outputs, so a
-load generator that plays many users costs the machine little besides the server's own work.
+An event the app runs without its queue is one request: the page posts its inputs and session hash to `POST
+/gradio_api/run/<api name>` and gets the outputs in the reply. For a queued event the browser joins the queue
+(`POST /gradio_api/queue/join` with its session hash, the event's `fn_index` and the `trigger_id` of the component
+that fired it) and reads the session's messages from an event stream (`GET /gradio_api/queue/data?session_hash=…`)
+until the server closes it; the server keeps the session's `gr.State` under that hash. Unlike `gradio_client`,
+nothing here polls, starts threads or copies outputs, so a load generator that plays many users costs the machine
+little besides the server's own work.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class Endpoint:
 
     fn_index: int
     trigger_id: int | None
+    api_name: str
+    queued: bool
 
 
 def endpoint(url: str, api_name: str, timeout_s: float) -> Endpoint:
@@ -37,10 +41,13 @@ def endpoint(url: str, api_name: str, timeout_s: float) -> Endpoint:
         status, body = connection.request("GET", "/config")
     if status != 200:
         raise QueueError(f"GET /config: HTTP {status}")
-    for dependency in json.loads(body)["dependencies"]:
+    config = json.loads(body)
+    for dependency in config["dependencies"]:
         if dependency.get("api_name") == api_name:
             targets = dependency.get("targets") or [[None]]
-            return Endpoint(dependency["id"], targets[0][0])
+            queued = dependency.get("queue")  # as the page decides: unset means the app's default
+            queued = bool(config.get("enable_queue", True)) if queued is None else bool(queued)
+            return Endpoint(dependency["id"], targets[0][0], api_name, queued)
     raise QueueError(f"no event named {api_name!r} in the app")
 
 
@@ -63,6 +70,11 @@ class Session:
             "trigger_id": target.trigger_id,
             "session_hash": self.hash,
         }
+        if not target.queued:
+            status, reply = self._join.request("POST", f"{PREFIX}/run/{target.api_name}", json.dumps(body).encode())
+            if status != 200:
+                raise QueueError(f"run/{target.api_name}: HTTP {status} {reply[:200]!r}")
+            return json.loads(reply)["data"]
         status, reply = self._join.request("POST", f"{PREFIX}/queue/join", json.dumps(body).encode("utf-8"))
         if status != 200:
             raise QueueError(f"queue/join: HTTP {status} {reply[:200]!r}")

@@ -226,15 +226,17 @@ def run_load(
 
 METHOD = (
     "Each user is its own browser session (its own session hash, so its own server-side chat state) running "
-    "the chat event `ask` as the page's JavaScript client does: `POST /gradio_api/queue/join`, then the "
-    "session's event stream `GET /gradio_api/queue/data` read to the end, on kept-alive connections (a light "
-    "client in place of gradio_client, whose threads and polling cost more CPU per answer than the server on "
-    "the same cores); each sends its next question when the previous answer is complete, with no think time; "
+    "the chat event `ask` as the page's JavaScript client does: without an LLM the app runs it outside Gradio's "
+    "queue, so one `POST /gradio_api/run/ask` whose reply carries the outputs (a queued event: `POST "
+    "/gradio_api/queue/join`, then the session's event stream `GET /gradio_api/queue/data` read to the end), on "
+    "kept-alive connections (a light client in place of gradio_client, whose threads and polling cost more CPU "
+    "per answer than the server on the same cores); each sends its next question when the previous answer is "
+    "complete, with no think time; "
     "all start together behind a barrier. Half play the Shanghai script, half the "
     'national one (the same turns, with follow-ups such as "是哪几个部门发的？" that only make sense against '
     "the user's own earlier turns). Every final chat is compared message for message with a single-user "
-    "chat of the same script, asked first. Latency is per answer, client side, including queueing "
-    "(the app allows 8 concurrent answers)."
+    "chat of the same script, asked first. Latency is per answer, client side, including the wait for the "
+    "answers ahead of it (they are computed one at a time on the server's event loop)."
 )
 
 

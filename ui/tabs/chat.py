@@ -14,6 +14,7 @@ from ui.tabs.chat_flow import (
     SCOPES,
     THUMBS,
     api_asker,
+    chat_queued,
     clear_chat,
     feedback_saver,
     last_question,
@@ -172,6 +173,7 @@ def _wire_asking(view: ChatView, assistant: Assistant, repo: Repository) -> None
             outputs=[view.chatbot, view.question, view.session, view.status, view.question_error, view.widen],
             api_visibility="private",
             concurrency_limit=assistant.settings.ui_concurrency,
+            queue=chat_queued(assistant),
         ).then(None, js=TO_ANSWER_JS)
 
     then_ask(
@@ -196,6 +198,7 @@ def _wire_asking(view: ChatView, assistant: Assistant, repo: Repository) -> None
         outputs=[view.chatbot, view.question, view.session, view.status],
         api_name="ask",
         concurrency_limit=assistant.settings.ui_concurrency,
+        queue=chat_queued(assistant),
     )
     view.clear.click(
         clear_chat, outputs=[view.chatbot, view.question, view.session, view.status], api_name="clear"

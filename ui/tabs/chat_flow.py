@@ -95,13 +95,28 @@ def at_once(steps: Callable[[str, str, dict | None], Iterator[tuple]], on_loop: 
     return last_step_on_loop if on_loop else last_step
 
 
+def answers_on_loop(assistant: Assistant) -> bool:
+    """Whether a chat answer is whole at once and computed on Gradio's event loop: no LLM writes it, and the index
+    and the answer log are local files."""
+    return assistant.chat is None and assistant.settings.local_storage
+
+
 def chat_handler(assistant: Assistant, steps: Callable) -> Callable:
     """`steps` itself when an LLM writes the answers (its text is shown as it grows, from a worker thread), else
     their last update: on the event loop when the index and the answer log are local files, else in a worker
     thread (a Chroma server or a database on the network, which an answer waits for)."""
     if assistant.chat is not None:
         return steps
-    return at_once(steps, on_loop=assistant.settings.local_storage)
+    return at_once(steps, on_loop=answers_on_loop(assistant))
+
+
+def chat_queued(assistant: Assistant) -> bool:
+    """Whether the chat events go through Gradio's queue. An answer computed on the event loop in about a
+    millisecond does not: the page posts it (`/gradio_api/run/…`) and gets the outputs in the reply, one request
+    where the queue takes two, an event stream and its status messages (the queue's own work was three quarters
+    of the server's CPU per answer with 50 users at once). Streamed LLM answers and answers that wait on a
+    network store keep the queue and its concurrency limit."""
+    return not answers_on_loop(assistant)
 
 
 def api_asker(assistant: Assistant, repo: Repository) -> Callable:
