@@ -97,6 +97,8 @@ def test_a_value_said_to_be_another_is_an_ask_of_its_own(lexicon):
 def test_a_year_of_the_askers_own_past_is_not_asked_about():
     assert asked_years("企业已于2023年建成中试平台，2025年的补贴比例是多少？") == ["2025"]
     assert asked_years("2019年成立的企业，到2027年要建多少家？") == ["2027"]
+    assert asked_years("平台2021年就建好了，现在提升能级能补多少？") == []
+    assert asked_years("2026年的申报几月开始？") == ["2026"]
 
 
 def test_subject_words_are_said_whatever_the_case(lexicon):
@@ -113,6 +115,12 @@ def test_the_category_a_list_ask_enumerates_is_not_required_of_the_clause():
 def test_a_colloquial_definition_ask_is_a_definition(lexicon, tokenizer):
     assert analyse("中试到底是啥意思？", lexicon).asks[0].intent is Intent.DEFINITION
     assert definition_phrases("中试到底是啥意思？", tokenizer) == ("中试是",)
+
+
+@pytest.mark.parametrize("question", ["解读里怎么定义“中试”的？", "如何界定中试？", "文件对中试如何定义？"])
+def test_how_a_term_is_defined_asks_for_its_definition(lexicon, tokenizer, question):
+    assert analyse(question, lexicon).asks[0].intent is Intent.DEFINITION
+    assert definition_phrases(question, tokenizer) == ("中试是",)
 
 
 def test_a_list_ask_followed_by_whether_it_concerns_the_asker_is_two_asks(lexicon):

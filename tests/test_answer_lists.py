@@ -4,7 +4,7 @@ quoted, on tiny synthetic chunks."""
 from __future__ import annotations
 
 from assistant.answer.candidates import Candidate
-from assistant.answer.lists import with_every_item
+from assistant.answer.lists import listed_items, with_every_item
 from assistant.core.records import Chunk, Document
 
 DOCUMENT = Document("d", "某省中试平台实施方案", None, ("某省工业和信息化厅",), None, "other", 1, "d.txt", "h")
@@ -15,6 +15,7 @@ ITEMS = [
     for n, head in enumerate(["一是龙头企业建设", "二是公共服务机构建设", "三是强化现有平台"], start=1)
 ]
 OTHER = Chunk("c9", "d", "五、保障措施。", ("五、保障措施",), (2,), 500, 510)
+PLAIN = Chunk("c8", "d", "各地抓好落实。", ("序言",), (1,), 400, 410)
 
 
 def _children(doc_id: str, path: tuple[str, ...]) -> list[Chunk]:
@@ -39,3 +40,13 @@ def test_items_quoted_with_a_clause_of_another_list_still_bring_the_missing_one(
 def test_a_question_that_asks_for_no_list_gets_no_items():
     got = with_every_item("建设模式是什么意思？", [_candidate(INTRO)], _children, {"d": DOCUMENT})
     assert [c.chunk.chunk_id for c in got] == ["c0"]
+
+
+def test_the_items_of_one_list_are_counted_once_each():
+    assert listed_items([_candidate(ITEMS[0]), _candidate(ITEMS[0]), _candidate(ITEMS[2])]) == 2
+    assert listed_items([_candidate(ITEMS[1]), _candidate(PLAIN)]) == 1
+
+
+def test_a_list_is_found_from_any_quoted_clause_that_introduces_it():
+    got = with_every_item("有几条？分别是啥", [_candidate(PLAIN), _candidate(INTRO)], _children, {"d": DOCUMENT})
+    assert [c.chunk.chunk_id for c in got] == ["c0", "c1", "c2", "c3", "c8"]

@@ -323,3 +323,34 @@ def test_a_place_with_its_own_indexed_policy_is_answered_from_it(tmp_path):
     assert answer.citations[0].document.jurisdiction == "beijing"
     assert answer.citations[0].document.doc_number == "京经信发〔2025〕12号"
     assert elsewhere.refused and "3000万元" not in elsewhere.answer
+
+
+def test_a_figure_claimed_of_the_wrong_document_is_denied_and_placed(workspace):
+    answer = workspace[1].ask("听说工信部那份解读里规定了新建中试线最高补1亿元，是吗？")
+    assert not answer.refused and answer.verdict == "no"
+    assert answer.answer.startswith("不是。") and "《上海市中试平台创新发展实施方案》的规定" in answer.answer
+    assert "最高可达1亿元" in answer.answer
+    right = workspace[1].ask("上海方案里说新建中试线补贴最高1亿元，是吗？")
+    assert right.verdict == "yes"
+
+
+def test_a_target_year_in_a_question_is_no_claim_of_the_other_documents_figure(workspace):
+    answer = workspace[1].ask("国家层面有没有类似的数量目标，比如到2027年全国建多少家？")
+    assert answer.refused and answer.verdict is None and "不是" not in answer.answer
+
+
+def test_how_many_points_and_what_they_are_is_answered_by_the_items(workspace):
+    answer = workspace[1].ask("解读里讲实施意见印发后怎么抓落实，有几条？分别是啥")
+    assert not answer.refused
+    for item in ("一是强化统筹协作", "二是加大支持力度", "三是加强宣传引导"):
+        assert item in answer.answer
+
+
+def test_how_a_document_defines_a_term_is_its_definition(workspace):
+    answer = workspace[1].ask("解读里怎么定义“中试”的？")
+    assert not answer.refused and "过渡性试验" in answer.answer.split("\n")[0]
+
+
+def test_the_year_the_askers_platform_was_built_is_no_year_asked_about(workspace):
+    answer = workspace[1].ask("我们公司在闵行，平台2021年就建好了，现在想再上一批设备提升能级，能拿多少补贴？")
+    assert not answer.refused and "5000万元" in answer.answer

@@ -39,7 +39,7 @@ from assistant.answer.asks import (
 from assistant.answer.candidates import Candidate, Composition, quote
 from assistant.answer.document_facts import META_INTENTS, claimed_text, document_facts, named_exactly
 from assistant.answer.followup import Resolved
-from assistant.answer.lists import beyond_restated, sibling_candidates, with_every_item
+from assistant.answer.lists import beyond_restated, listed_items, sibling_candidates, with_every_item
 from assistant.answer.overview import definitional, is_broad, outline
 from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.answer.refusal import refusal
@@ -160,10 +160,11 @@ class _Run:
             self.tuning.meta_coverage if best.meta else self.tuning.min_coverage
         ):
             return self._refuse("该问题", hits)
-        refusal = self._unmet_ask(question, chosen, best)
+        listed = with_every_item(question, chosen, self.snapshot.children, self.snapshot.documents)
+        refusal = self._unmet_ask(question, chosen, best, enumerated=listed_items(listed) >= 2)
         if refusal:
             return self._refuse(refusal, hits)
-        return quote(with_every_item(question, chosen, self.snapshot.children, self.snapshot.documents))
+        return quote(listed)
 
     def _counts(self, text: str, asked_for: str) -> bool:
         """Whether `text` gives a count of what the question counts ("多少家中试平台" → "20家左右…中试平台")."""
@@ -173,8 +174,11 @@ class _Run:
             not words or any(w in text for w in words)
         )
 
-    def _unmet_ask(self, question: str, chosen: list[Candidate], best: Candidate) -> str | None:
-        """What the question asks for that the chosen sentences do not contain, if anything."""
+    def _unmet_ask(
+        self, question: str, chosen: list[Candidate], best: Candidate, enumerated: bool = False
+    ) -> str | None:
+        """What the question asks for that the chosen sentences do not contain, if anything; `enumerated`: the
+        quote is the items of a list (一是…二是…), which count themselves ("有几条？分别是啥")."""
         texts = [c.text for c in chosen]
         if MONEY_STRICT.search(question) and not MONEY_ANSWER.search(best.text):
             return "具体金额"
@@ -186,7 +190,7 @@ class _Run:
         ):
             return "具体支持标准"
         asked = COUNT_ASK.search(question)
-        if asked and not any(self._counts(t, question[asked.end() :]) for t in texts):
+        if asked and not enumerated and not any(self._counts(t, question[asked.end() :]) for t in texts):
             return "具体数量"
         # a year the user proposes ("是2025年吗？") is checked, not required; one of their own past ("已于2023年建成")
         for year in asked_years(question):

@@ -14,7 +14,9 @@ from assistant.core.text import HEADING_MARKER
 from assistant.index.snapshot import Snapshot
 from ingest.chunk import full_sentences
 
-LIST_ASK = re.compile(r"哪几|哪些|几条|几点|几个方面")  # "分别是多少" asks the values of named subjects, not a list
+LIST_ASK = re.compile(
+    r"哪几|哪些|几条|几点|几项|几类|几大|几个方面"
+)  # "分别是多少" asks the values of named subjects, not a list
 MIN_FOUND = 2  # items of one list among the quoted sentences before the others are added
 
 
@@ -43,6 +45,14 @@ def with_every_item(
     return sorted([*chosen, *added.values()], key=lambda c: (c.chunk.start, c.position))
 
 
+def listed_items(chosen: Sequence[Candidate]) -> int:
+    """How many items of one list (一是…, （一）…) the quoted sentences come from, at most."""
+    parents = Counter(
+        (c.chunk.doc_id, c.chunk.path[:-1]) for c in {c.chunk.path: c for c in chosen if _is_item(c.chunk)}.values()
+    )
+    return max(parents.values(), default=0)
+
+
 def _is_item(chunk: Chunk) -> bool:
     return chunk.kind == "clause" and bool(HEADING_MARKER.match(chunk.path[-1]))
 
@@ -50,15 +60,15 @@ def _is_item(chunk: Chunk) -> bool:
 def _list_of(
     chosen: list[Candidate], children: Callable[[str, tuple[str, ...]], Sequence[Chunk]]
 ) -> tuple[str, tuple[str, ...]] | None:
-    """The list the quoted clauses belong to: the one most of them are items of (at least two), else the one
-    the leading clause introduces ("…有哪些考虑？" over 一是…, 二是…)."""
+    """The list the quoted clauses belong to: the one most of them are items of (at least two), else the first
+    one a quoted clause introduces ("…有哪些考虑？" over 一是…, 二是…)."""
     items = {c.chunk.path: c.chunk for c in chosen if _is_item(c.chunk)}.values()
     parents = Counter((c.doc_id, c.path[:-1]) for c in items).most_common(1)
     if parents and parents[0][1] >= MIN_FOUND:
         return parents[0][0]
-    lead = chosen[0].chunk if chosen else None
-    if lead is not None and sum(_is_item(k) for k in children(lead.doc_id, lead.path)) >= MIN_FOUND:
-        return lead.doc_id, lead.path
+    for lead in dict.fromkeys(c.chunk for c in chosen):
+        if sum(_is_item(k) for k in children(lead.doc_id, lead.path)) >= MIN_FOUND:
+            return lead.doc_id, lead.path
     return None
 
 

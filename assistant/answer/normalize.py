@@ -135,10 +135,16 @@ class Speller:
                     return meant
         return None
 
+    def _straddles(self, text: str, i: int, n: int) -> bool:
+        """Whether the piece text[i:i+n] begins and ends inside words: "如何定义" holds no 核定."""
+        return (i > 0 and self.is_word(text[i - 1 : i + 1])) and (
+            i + n < len(text) and self.is_word(text[i + n - 1 : i + n + 1])
+        )
+
     def _repair_at(self, text: str, i: int, longer_than: int) -> Repair | None:
         for n in (n for n in self.lengths if n > longer_than):
             piece = text[i : i + n]
-            if len(piece) == n and re.fullmatch(r"[\u4e00-\u9fff]+", piece):
+            if len(piece) == n and re.fullmatch(r"[\u4e00-\u9fff]+", piece) and not self._straddles(text, i, n):
                 meant = self._meant(piece)
                 if meant and meant != piece:
                     return Repair(piece, meant)

@@ -28,6 +28,7 @@ from assistant.answer.candidates import DocumentFact
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
 from assistant.answer.evidence import claimed_document_text, cn_date, evidence_figures, only_figures, window
+from assistant.answer.lists import LIST_ASK, listed_items
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, Comparator, PolicyFact
@@ -75,6 +76,12 @@ class AskPlan:
     missing: str = ""  # what the documents do not say, for a not-covered ask or an unstated verdict
     facts: tuple[PolicyFact, ...] = ()  # the figures that answer a value ask, attached to its subject
     elsewhere: tuple[PolicyFact, ...] = ()  # where a figure the user proposed does stand (another subject)
+    said_in: tuple[str, str] | None = None  # a claim the named document (1st) does not make, the other (2nd) does
+
+
+def misattributed(plan: AskPlan, named: str, other: str) -> AskPlan:
+    """The claim `plan` confirms from document `other`, made of document `named`: not so."""
+    return dataclasses.replace(plan, verdict=Verdict.NO, facts=(), elsewhere=(), said_in=(named, other))
 
 
 @dataclass(frozen=True)
@@ -247,15 +254,21 @@ class Planner:
             return self._verdict(ask, composition, chunks)
         rule = self.lexicon.rule(ask.intent)
         if ask.intent in INTENT_FIGURES:
-            facts = self.attached(ask, composition, INTENT_FIGURES[ask.intent])
-            if not facts:
-                return self.not_covered(ask, composition)
-            quoted = composition if SEVERAL.search(ask.text) else only_figures(composition, facts)  # "分别": all
-            return AskPlan(ask, Outcome.ANSWERED, quoted, facts=facts)
+            return self._value(ask, composition)
         of_document = ask.intent in META_INTENTS and any(c.meta for c in composition.chosen)
         if not of_document and rule and rule.answers and not rule.answers.search(text):
             return self.not_covered(ask, composition)
         return AskPlan(ask, Outcome.ANSWERED, composition)
+
+    def _value(self, ask: Ask, composition: Composition) -> AskPlan:
+        """A value ask: the figures said of its subject; the items of a list count themselves ("有几条？分别是啥")."""
+        if ask.intent is Intent.COUNT and LIST_ASK.search(ask.text) and listed_items(composition.chosen) >= 2:
+            return AskPlan(ask, Outcome.ANSWERED, composition)
+        facts = self.attached(ask, composition, INTENT_FIGURES[ask.intent])
+        if not facts:
+            return self.not_covered(ask, composition)
+        quoted = composition if SEVERAL.search(ask.text) else only_figures(composition, facts)  # "分别": all
+        return AskPlan(ask, Outcome.ANSWERED, quoted, facts=facts)
 
     def _asks_value(self, ask: Ask) -> bool:
         """ "有没有提出…目标，是多少亿元？", "有没有说多久能办下来？": whether is asked on the way to a value (a

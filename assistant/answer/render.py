@@ -52,6 +52,8 @@ def _verdict_line(plan: AskPlan) -> str:
         line = template("verdict_no.txt").strip() + (
             template("verdict_states.txt").strip().format(stated=stated) if stated else ""
         )
+        if plan.said_in:
+            line += template("verdict_said_in.txt").strip().format(named=plan.said_in[0], other=plan.said_in[1])
         for fact in plan.elsewhere:
             said = template("verdict_elsewhere.txt") if fact.subject else template("verdict_elsewhere_said.txt")
             line += said.strip().format(figure=_figure_text(fact), subject=fact.subject, span=fact.span)

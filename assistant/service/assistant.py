@@ -1,4 +1,4 @@
-"""The Assistant: question (+ history) → retrieval → grounded Answer."""
+"""The Assistant: question (+ history) → analysis → retrieval → plan → grounded Answer."""
 
 from __future__ import annotations
 
@@ -7,16 +7,15 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from assistant.answer.analysis import META_INTENTS, Ask, Lexicon, QuestionAnalysis, analyse, make_ask
 from assistant.answer.compose import Composer, Composition
-from assistant.answer.coverage import AskContext, CoverageModel, answered, doubted
+from assistant.answer.coverage import CoverageModel, answered, doubted
 from assistant.answer.disagreement import with_disagreeing
 from assistant.answer.followup import Places, Resolved, named_jurisdictions, resolve, switch_document
 from assistant.answer.normalize import normalize
 from assistant.answer.places import PlaceIndex, PlaceStatus
-from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner
+from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner, Verdict, misattributed
 from assistant.answer.render import render
 from assistant.core.figures import Kind
 from assistant.core.places import gazetteer
@@ -32,46 +31,16 @@ from assistant.llm.chat import ChatModel, condense
 from assistant.llm.generate import Generation, llm_context, rewritable
 from assistant.retrieval.retriever import Query, Retrieval, Retriever
 from assistant.retrieval.scope import named_document, with_titles, without_titles
+from assistant.service.records import Found, Scope, ask_contexts, line_by_line
 
 log = logging.getLogger(__name__)
-OWN_FIGURES = (Kind.DATE, Kind.DOC_NUMBER)  # a claim of one of these about a named document is about the document
+OWN_FIGURES = (Kind.DATE, Kind.DOC_NUMBER)
+CLAIMED_VALUES = (
+    Kind.MONEY,
+    Kind.PERCENT,
+    Kind.COUNT,
+)  # a claim of one of these about a named document is about the document
 TYPICAL = "新建中试平台采购设备最高补贴多少？"  # warm(): does the embedding model read questions like this one?
-
-
-def _line_by_line(text: str) -> Iterator[tuple[str, Answer | None]]:
-    """The extractive answer as it is shown while streaming: one more line each time."""
-    shown = ""
-    for line in text.splitlines(keepends=True):
-        shown += line
-        yield shown, None
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What one question is answered against: the snapshot, its places, and the caller's filters."""
-
-    snapshot: Snapshot
-    places: PlaceIndex
-    jurisdiction: str | None
-    doc_id: str | None
-    retriever: str | None
-    top_k: int | None
-
-
-@dataclass(frozen=True)
-class Found:
-    """One ask's resolution, retrieval and plan."""
-
-    resolved: Resolved
-    standalone: str | None
-    question: str  # as composed: the ask, or the whole message when the ask alone found nothing
-    retrieval: Retrieval
-    plan: AskPlan
-
-
-def _contexts(found: list[Found]) -> list[AskContext]:
-    """What the coverage model reads of each ask beside its plan: its retrieval and its message."""
-    return [AskContext(tuple(f.retrieval.hits), len(found), f.resolved.followup) for f in found]
 
 
 class Assistant:
@@ -206,7 +175,7 @@ class Assistant:
             verdict=verdict.value if verdict else None,
         )
         if chat is None or not rewritable(plan):
-            yield from _line_by_line(answer.answer)
+            yield from line_by_line(answer.answer)
         else:
             given = llm_context(answer.citations, first.retrieval.hits, self.settings.llm_context_chunks)
             resolved = first.resolved
@@ -288,7 +257,28 @@ class Assistant:
             retrieval, composition = self._compose(question, resolved, standalone, scope)
         plan = self._planner(scope.snapshot).plan(ask, composition, scope.snapshot.chunks)
         found = Found(resolved, standalone, question, retrieval, plan)
+        unsaid = plan.outcome is Outcome.NOT_COVERED or plan.verdict is Verdict.NOT_STATED
+        claimed = any(f.kind in CLAIMED_VALUES for f in ask.proposed)  # a figure the document is said to set
+        if unsaid and ask.yes_no and claimed and (scope.doc_id or resolved.jurisdiction):
+            found = self._said_elsewhere(found, scope)
         return self._refusal(found, scope) if found.plan.outcome is Outcome.NOT_COVERED else found
+
+    def _said_elsewhere(self, found: Found, scope: Scope) -> Found:
+        """A claim the named document does not make, checked against the others: "工信部那份解读里规定…最高1亿元"
+        is answered 不是 when another document is the one that says it."""
+        documents, place = scope.snapshot.documents, found.resolved.jurisdiction
+        named = [
+            d for d in documents.values() if d.doc_id == scope.doc_id or not scope.doc_id and d.jurisdiction == place
+        ]
+        for other in documents.values():
+            if other in named:
+                continue
+            resolved = dataclasses.replace(found.resolved, jurisdiction=other.jurisdiction)
+            plan = self._answer_from(dataclasses.replace(found, resolved=resolved), scope, other.doc_id, [])
+            if plan.verdict is Verdict.YES:
+                titles = "》《".join(d.title for d in named)
+                return dataclasses.replace(found, plan=misattributed(plan, titles, other.title))
+        return found
 
     def _refusal(self, found: Found, scope: Scope) -> Found:
         """A not-covered ask with the nearest clauses and the body to contact, in place of its composition."""
@@ -305,7 +295,7 @@ class Assistant:
         analysis, named = self._scoped_analysis(text, None, snapshot)
         scope = Scope(snapshot, self.place_index(snapshot), None, named, None, None)
         found = self._plan(text, analysis, named, history or [], None, scope)[2]
-        return [row for _, row in answered([f.plan for f in found], _contexts(found), self._planner(snapshot))]
+        return [row for _, row in answered([f.plan for f in found], ask_contexts(found), self._planner(snapshot))]
 
     def _doubt(self, found: list[Found], scope: Scope) -> list[Found]:
         """An answered ask the coverage model doubts is not covered (assistant.answer.coverage; a doubt of 1 or more
@@ -314,7 +304,7 @@ class Assistant:
         if doubt >= 1.0:
             return found
         planner = self._planner(scope.snapshot)
-        doubts = doubted([f.plan for f in found], _contexts(found), planner, self.coverage, doubt)
+        doubts = doubted([f.plan for f in found], ask_contexts(found), planner, self.coverage, doubt)
         return [
             self._refusal(dataclasses.replace(f, plan=planner.not_covered(f.plan.ask, f.plan.composition)), scope)
             if n in doubts
