@@ -102,6 +102,12 @@ def test_tag_questions_are_yes_no_and_question_words_are_not(lexicon):
     assert not analyse("那已建的呢？", lexicon).asks[0].yes_no
 
 
+def test_a_tag_question_before_a_comma_closes_its_ask(lexicon):
+    asks = analyse("服务券的补贴比例最高是30%对吧，跟已建平台升级那个一样？", lexicon).asks
+    assert len(asks) == 2 and asks[0].yes_no and [f.text for f in asks[0].proposed] == ["30%"]
+    assert "已建" in asks[1].text
+
+
 def test_years_of_a_run_are_counts_that_compare():
     assert [(f.kind, f.value) for f in figures("连续五年")] == [(Kind.COUNT, 5.0)]
     assert [(f.kind, f.value) for f in figures("到2027年")] == [(Kind.YEAR, 2027.0)]
