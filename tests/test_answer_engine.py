@@ -184,3 +184,11 @@ def test_half_and_tenths_are_written_as_percentages():
 def test_what_a_yes_no_ask_proposes(lexicon, question, kinds):
     (ask,) = analyse(question, lexicon).asks
     assert [f.kind for f in ask.proposed] == kinds
+
+
+def test_a_request_to_be_told_asks_and_a_clause_opened_by_also_is_an_ask_of_its_own(lexicon):
+    asks = analyse("麻烦告诉我上海中试方案的文号，还有经信委负责这个的联系人和电话", lexicon).asks
+    assert [a.intent for a in asks] == [Intent.DOC_NUMBER, Intent.OTHER]
+    assert asks[0].text == "上海中试方案的文号" and "联系人" in asks[1].text
+    only = analyse("现就以下事项咨询：一、新建中试线补贴上限为多少？", lexicon).asks
+    assert len(only) == 1 and "补贴上限" in only[0].text

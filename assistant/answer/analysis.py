@@ -106,6 +106,7 @@ class Lexicon:
         self.wh = re.compile(rows["wh"], re.IGNORECASE)
         self.choice = re.compile(rows["choice"])
         self.request = re.compile(rows["request"])
+        self.tell = re.compile(rows["tell"])
         self.artefacts = frozenset(resource_words("named_artefacts.txt"))  # what a request asks to be sent
         self.noise = [re.compile(line, re.IGNORECASE) for line in resource_words("noise.txt", lines=True)]
         self.generic = frozenset(resource_words("generic.txt"))
@@ -349,11 +350,11 @@ def analyse(question: str, lexicon: Lexicon) -> QuestionAnalysis:
     text, repairs = normalize(source, lexicon.speller)
     context: list[str] = []
     asks: list[Ask] = []
-    for clause, marked in clauses(text, lexicon):
-        clause = _strip_noise(clause, lexicon)
+    for written, marked in clauses(text, lexicon):
+        clause = _strip_noise(written, lexicon)
         if not clause:
             continue
-        if not lexicon.cue.search(clause) and not marked:
+        if not lexicon.cue.search(clause) and not marked and not lexicon.tell.search(written):
             context.append(clause)
             continue
         intro = _introduction(clause, lexicon)
