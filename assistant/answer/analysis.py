@@ -124,6 +124,7 @@ class Lexicon:
         }
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)
         self.facets = facets()
+        self.facet_words = frozenset(w for f in self.facets for w in f.asks)
         self.named_kinds = frozenset(resource_words("named_kinds.txt"))  # a list of these must name one
 
     def rule(self, intent: Intent) -> IntentRule | None:
@@ -234,10 +235,11 @@ def requested(asked: str, message: str, yes_no: bool, lexicon: Lexicon) -> tuple
     """The facets the part of an ask that asks requests; a facet of the asker ("外资") may be said anywhere in
     the message when the ask is whether they may ("我们是德资企业，能申请吗？")."""
     texts = {FacetScope.ASK: asked.lower(), FacetScope.MESSAGE: (message if yes_no else asked).lower()}
+    present = {scope: {w for w in lexicon.facet_words if w in text} for scope, text in texts.items()}
     return tuple(
         f
         for f in lexicon.facets
-        if any(w in texts[f.scope] and lexicon.tokenizer.says(texts[f.scope], w) for w in f.asks)
+        if any(w in present[f.scope] and lexicon.tokenizer.says(texts[f.scope], w) for w in f.asks)
     )
 
 

@@ -144,9 +144,9 @@ class Speller:
     def _repair_at(self, text: str, i: int, longer_than: int) -> Repair | None:
         for n in (n for n in self.lengths if n > longer_than):
             piece = text[i : i + n]
-            if len(piece) == n and re.fullmatch(r"[\u4e00-\u9fff]+", piece) and not self._straddles(text, i, n):
+            if len(piece) == n and re.fullmatch(r"[\u4e00-\u9fff]+", piece):
                 meant = self._meant(piece)
-                if meant and meant != piece:
+                if meant and meant != piece and not self._straddles(text, i, n):
                     return Repair(piece, meant)
         return None
 
