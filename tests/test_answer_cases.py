@@ -66,99 +66,108 @@ def test_a_definition_leads_with_the_defining_sentence(workspace):
     assert "过渡性试验" in answer.answer.splitlines()[0]
 
 
-# evals/sets/blind1–12.jsonl were each written blind from the source texts by someone who saw no code. First scores
+# evals/sets/blind1–13.jsonl were each written blind from the source texts by someone who saw no code. First scores
 # (fully right, README and the issue notes): blind1 0.505 on the old answerer, blind2 0.716, blind3 0.665, blind4
 # 0.717 (then 0.783 after a round it did not steer), blind5 0.763, blind6 0.872, blind7 0.842, blind8 0.837,
-# blind9 0.860, blind10 0.828, blind11 0.811, blind12 0.824. Blind1–10 were development sets after their first score
-# and train the coverage model; blind11 and blind12 have been scored once. They are regression sets now: the floors
-# sit just under the values measured when they were last raised.
+# blind9 0.860, blind10 0.828, blind11 0.811, blind12 0.824, blind13 0.832. After its first score each became a
+# development set and trains the coverage model. They are regression sets now: the floors and ceilings sit just past
+# the values measured when they were last set. blind2's false-refusal ceiling rose once (0.02 → 0.029, two answers)
+# when the coverage doubt went from 0.8 to 0.6: over the thirteen sets 22 more unanswerable items are refused, and 3
+# answerable ones.
 BLIND_FLOORS = {
     "blind1.jsonl": {
         "fully_right": 0.90,
         "answer_correct": 0.91,
-        "verdict_accuracy": 0.92,
-        "unanswerable_refusal": 0.88,
+        "verdict_accuracy": 0.93,
+        "unanswerable_refusal": 0.89,
     },
     "blind2.jsonl": {
         "fully_right": 0.94,
         "answer_correct": 0.95,
-        "verdict_accuracy": 0.92,
-        "unanswerable_refusal": 0.91,
+        "verdict_accuracy": 0.93,
+        "unanswerable_refusal": 0.94,
     },
     "blind3.jsonl": {
-        "fully_right": 0.95,
-        "answer_correct": 0.96,
-        "verdict_accuracy": 0.93,
-        "unanswerable_refusal": 0.95,
+        "fully_right": 0.97,
+        "answer_correct": 0.98,
+        "verdict_accuracy": 0.95,
+        "unanswerable_refusal": 0.98,
     },
     "blind4.jsonl": {
-        "fully_right": 0.89,
-        "answer_correct": 0.89,
-        "verdict_accuracy": 0.91,
-        "unanswerable_refusal": 0.89,
+        "fully_right": 0.91,
+        "answer_correct": 0.90,
+        "verdict_accuracy": 0.92,
+        "unanswerable_refusal": 0.93,
     },
     "blind5.jsonl": {
-        "fully_right": 0.78,
-        "answer_correct": 0.83,
-        "verdict_accuracy": 0.84,
-        "unanswerable_refusal": 0.70,
+        "fully_right": 0.81,
+        "answer_correct": 0.84,
+        "verdict_accuracy": 0.89,
+        "unanswerable_refusal": 0.78,
     },
     "blind6.jsonl": {
-        "fully_right": 0.89,
-        "answer_correct": 0.89,
+        "fully_right": 0.91,
+        "answer_correct": 0.91,
         "verdict_accuracy": 0.91,
-        "unanswerable_refusal": 0.90,
+        "unanswerable_refusal": 0.92,
     },
     "blind7.jsonl": {
-        "fully_right": 0.86,
-        "answer_correct": 0.86,
-        "verdict_accuracy": 0.88,
-        "unanswerable_refusal": 0.88,
+        "fully_right": 0.88,
+        "answer_correct": 0.88,
+        "verdict_accuracy": 0.92,
+        "unanswerable_refusal": 0.90,
     },
     "blind8.jsonl": {
-        "fully_right": 0.85,
+        "fully_right": 0.87,
         "answer_correct": 0.86,
         "verdict_accuracy": 0.95,
-        "unanswerable_refusal": 0.84,
+        "unanswerable_refusal": 0.87,
     },
     "blind9.jsonl": {
-        "fully_right": 0.86,
-        "answer_correct": 0.88,
+        "fully_right": 0.87,
+        "answer_correct": 0.90,
         "verdict_accuracy": 0.91,
-        "unanswerable_refusal": 0.80,
+        "unanswerable_refusal": 0.84,
     },
     "blind10.jsonl": {
-        "fully_right": 0.86,
-        "answer_correct": 0.90,
-        "verdict_accuracy": 0.98,
-        "unanswerable_refusal": 0.75,
-    },
-    "blind11.jsonl": {
-        "fully_right": 0.80,
-        "answer_correct": 0.85,
-        "verdict_accuracy": 0.74,
+        "fully_right": 0.87,
+        "answer_correct": 0.91,
+        "verdict_accuracy": 0.99,
         "unanswerable_refusal": 0.77,
     },
-    "blind12.jsonl": {
+    "blind11.jsonl": {
         "fully_right": 0.82,
+        "answer_correct": 0.86,
+        "verdict_accuracy": 0.78,
+        "unanswerable_refusal": 0.80,
+    },
+    "blind12.jsonl": {
+        "fully_right": 0.84,
         "answer_correct": 0.91,
         "verdict_accuracy": 0.75,
-        "unanswerable_refusal": 0.70,
+        "unanswerable_refusal": 0.77,
+    },
+    "blind13.jsonl": {
+        "fully_right": 0.88,
+        "answer_correct": 0.91,
+        "verdict_accuracy": 0.96,
+        "unanswerable_refusal": 0.81,
     },
 }
 BLIND_CEILINGS = {
-    "blind1.jsonl": {"false_refusal": 0.03},
-    "blind2.jsonl": {"false_refusal": 0.02},
-    "blind3.jsonl": {"false_refusal": 0.02},
-    "blind4.jsonl": {"false_refusal": 0.035},
-    "blind5.jsonl": {"false_refusal": 0.04},
-    "blind6.jsonl": {"false_refusal": 0.06},
-    "blind7.jsonl": {"false_refusal": 0.065},
-    "blind8.jsonl": {"false_refusal": 0.045},
+    "blind1.jsonl": {"false_refusal": 0.028},
+    "blind2.jsonl": {"false_refusal": 0.029},
+    "blind3.jsonl": {"false_refusal": 0.012},
+    "blind4.jsonl": {"false_refusal": 0.027},
+    "blind5.jsonl": {"false_refusal": 0.031},
+    "blind6.jsonl": {"false_refusal": 0.053},
+    "blind7.jsonl": {"false_refusal": 0.051},
+    "blind8.jsonl": {"false_refusal": 0.037},
     "blind9.jsonl": {"false_refusal": 0.05},
     "blind10.jsonl": {"false_refusal": 0.05},
     "blind11.jsonl": {"false_refusal": 0.075},
     "blind12.jsonl": {"false_refusal": 0.035},
+    "blind13.jsonl": {"false_refusal": 0.051},
 }
 
 

@@ -101,5 +101,10 @@ def answered(
 def doubted(
     plans: Sequence[AskPlan], contexts: Sequence[AskContext], planner: Planner, model: CoverageModel, doubt: float
 ) -> set[int]:
-    """The positions of the answered asks the model doubts (probability above `doubt`)."""
-    return {n for n, row in answered(plans, contexts, planner) if model.probability(row) > doubt}
+    """The positions of the answered asks the model doubts (probability above `doubt`); a choice the quote
+    answers by saying one of its sides ("是一年的额度还是总共的？" and 累计…) is not doubted."""
+    return {
+        n
+        for n, row in answered(plans, contexts, planner)
+        if plans[n].ask.alternatives is None and model.probability(row) > doubt
+    }
