@@ -97,13 +97,13 @@ BLIND_FLOORS = {
         "fully_right": 0.91,
         "answer_correct": 0.90,
         "verdict_accuracy": 0.92,
-        "unanswerable_refusal": 0.93,
+        "unanswerable_refusal": 0.95,
     },
     "blind5.jsonl": {
-        "fully_right": 0.81,
+        "fully_right": 0.82,
         "answer_correct": 0.84,
         "verdict_accuracy": 0.89,
-        "unanswerable_refusal": 0.78,
+        "unanswerable_refusal": 0.80,
     },
     "blind6.jsonl": {
         "fully_right": 0.91,
@@ -136,22 +136,22 @@ BLIND_FLOORS = {
         "unanswerable_refusal": 0.77,
     },
     "blind11.jsonl": {
-        "fully_right": 0.82,
+        "fully_right": 0.84,
         "answer_correct": 0.86,
         "verdict_accuracy": 0.78,
-        "unanswerable_refusal": 0.80,
+        "unanswerable_refusal": 0.86,
     },
     "blind12.jsonl": {
-        "fully_right": 0.84,
+        "fully_right": 0.83,
         "answer_correct": 0.91,
         "verdict_accuracy": 0.75,
-        "unanswerable_refusal": 0.77,
+        "unanswerable_refusal": 0.76,
     },
     "blind13.jsonl": {
-        "fully_right": 0.88,
+        "fully_right": 0.89,
         "answer_correct": 0.91,
         "verdict_accuracy": 0.96,
-        "unanswerable_refusal": 0.81,
+        "unanswerable_refusal": 0.86,
     },
 }
 BLIND_CEILINGS = {
