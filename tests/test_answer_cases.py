@@ -66,14 +66,15 @@ def test_a_definition_leads_with_the_defining_sentence(workspace):
     assert "过渡性试验" in answer.answer.splitlines()[0]
 
 
-# evals/sets/blind1–13.jsonl were each written blind from the source texts by someone who saw no code. First scores
+# evals/sets/blind1–14.jsonl were each written blind from the source texts by someone who saw no code. First scores
 # (fully right, README and the issue notes): blind1 0.505 on the old answerer, blind2 0.716, blind3 0.665, blind4
 # 0.717 (then 0.783 after a round it did not steer), blind5 0.763, blind6 0.872, blind7 0.842, blind8 0.837,
-# blind9 0.860, blind10 0.828, blind11 0.811, blind12 0.824, blind13 0.832. After its first score each became a
-# development set and trains the coverage model. They are regression sets now: the floors and ceilings sit just past
-# the values measured when they were last set. blind2's false-refusal ceiling rose once (0.02 → 0.029, two answers)
-# when the coverage doubt went from 0.8 to 0.6: over the thirteen sets 22 more unanswerable items are refused, and 3
-# answerable ones.
+# blind9 0.860, blind10 0.828, blind11 0.811, blind12 0.824, blind13 0.832, blind14 0.862 (on the code before the
+# session that wrote it) and 0.873 on that session's final code. After its first score each of blind1–13 became a
+# development set and trains the coverage model; blind14 has been scored once and is seen by no rule or weight.
+# They are regression sets now: the floors and ceilings sit just past the values measured when they were last set.
+# blind2's false-refusal ceiling rose once (0.02 → 0.029, two answers) when the coverage doubt went from 0.8 to 0.6:
+# over the thirteen sets 22 more unanswerable items are refused, and 3 answerable ones.
 BLIND_FLOORS = {
     "blind1.jsonl": {
         "fully_right": 0.90,
@@ -153,6 +154,12 @@ BLIND_FLOORS = {
         "verdict_accuracy": 0.96,
         "unanswerable_refusal": 0.86,
     },
+    "blind14.jsonl": {
+        "fully_right": 0.86,
+        "answer_correct": 0.91,
+        "verdict_accuracy": 0.85,
+        "unanswerable_refusal": 0.81,
+    },
 }
 BLIND_CEILINGS = {
     "blind1.jsonl": {"false_refusal": 0.028},
@@ -168,6 +175,7 @@ BLIND_CEILINGS = {
     "blind11.jsonl": {"false_refusal": 0.075},
     "blind12.jsonl": {"false_refusal": 0.035},
     "blind13.jsonl": {"false_refusal": 0.051},
+    "blind14.jsonl": {"false_refusal": 0.042},
 }
 
 
