@@ -12,22 +12,13 @@ import re
 from assistant.answer.asks import (
     BARE_NUMBER,
     COMPARE,
-    COUNT_ASK,
-    COUNTED,
     DATE_ASK,
     DATED,
     DEFINING,
     META_WORDS,
-    MONEY_ANSWER,
-    MONEY_CONTEXT,
-    MONEY_STRICT,
     NOT_NUMERIC,
     NUMBER,
     NUMERIC_ASK,
-    SUBSIDY_ASK,
-    TAG_QUESTION,
-    VAGUE_COUNT,
-    asked_years,
     besides,
     contrasts,
     list_heads,
@@ -43,6 +34,7 @@ from assistant.answer.lists import beyond_restated, listed_items, sibling_candid
 from assistant.answer.overview import definitional, is_broad, outline
 from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.answer.refusal import refusal
+from assistant.answer.unmet import unmet_ask
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, Citation, Hit, TermOrigin
 from assistant.core.resources import template
@@ -161,42 +153,12 @@ class _Run:
         ):
             return self._refuse("该问题", hits)
         listed = with_every_item(question, chosen, self.snapshot.children, self.snapshot.documents)
-        refusal = self._unmet_ask(question, chosen, best, enumerated=listed_items(listed) >= 2)
+        refusal = unmet_ask(
+            question, [c.text for c in chosen], best.text, self.tokenizer.tokens, listed_items(listed) >= 2
+        )
         if refusal:
             return self._refuse(refusal, hits)
         return quote(listed)
-
-    def _counts(self, text: str, asked_for: str) -> bool:
-        """Whether `text` gives a count of what the question counts ("多少家中试平台" → "20家左右…中试平台")."""
-        noun = re.split(r"[，。？?！!、；]", asked_for, maxsplit=1)[0]
-        words = whole(w for w in self.tokenizer.tokens(noun) if len(w) > 1)
-        return any(m.group(0) not in VAGUE_COUNT for m in COUNTED.finditer(text)) and (
-            not words or any(w in text for w in words)
-        )
-
-    def _unmet_ask(
-        self, question: str, chosen: list[Candidate], best: Candidate, enumerated: bool = False
-    ) -> str | None:
-        """What the question asks for that the chosen sentences do not contain, if anything; `enumerated`: the
-        quote is the items of a list (一是…二是…), which count themselves ("有几条？分别是啥")."""
-        texts = [c.text for c in chosen]
-        if MONEY_STRICT.search(question) and not MONEY_ANSWER.search(best.text):
-            return "具体金额"
-        if (
-            SUBSIDY_ASK.search(question)
-            and NUMERIC_ASK.search(question)
-            and not NOT_NUMERIC.search(question)
-            and not any((MONEY_ANSWER.search(t) or "%" in t) and MONEY_CONTEXT.search(t) for t in texts)
-        ):
-            return "具体支持标准"
-        asked = COUNT_ASK.search(question)
-        if asked and not enumerated and not any(self._counts(t, question[asked.end() :]) for t in texts):
-            return "具体数量"
-        # a year the user proposes ("是2025年吗？") is checked, not required; one of their own past ("已于2023年建成")
-        for year in asked_years(question):
-            if not any(year in t for t in texts) and not TAG_QUESTION.search(question):
-                return "所问年份的情况"
-        return None
 
     # --- candidates -------------------------------------------------------------------------
 
