@@ -108,7 +108,8 @@ class PlaceIndex:
         self.patterns = {slug: _pattern(ws) for slug, ws in self.names.items()}
         self.explicit = {slug: _pattern(ws) for slug, ws in explicit.items() if ws}
         self.place_words = frozenset(w for ws in [*explicit.values(), *numbers.values()] for w in ws)
-        self.extra = extra_places()
+        # places the gazetteer lacks (parks, zones: 张江, 临港), each with the division it lies in, if any
+        self.extra = {name: parent for name, parent in extra_places().items() if self.gazetteer.lookup(name) is None}
 
     @staticmethod
     def _document_words(documents: list[Document], chunks: Iterable[Chunk]) -> dict[str, set[str]]:
@@ -154,7 +155,7 @@ class PlaceIndex:
             if not _tenths(text, written):
                 out.append(self._classify(written, division))
         for name, parent in self.extra.items():
-            if self.gazetteer.lookup(name) is not None or name not in text or _tenths(text, name):
+            if name not in text or _tenths(text, name):
                 continue
             if is_bounded(text, name) and not any(name in p.name or p.name in name for p in out):
                 container = self.gazetteer.lookup(parent) if parent else None
