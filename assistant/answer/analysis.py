@@ -124,7 +124,11 @@ class Lexicon:
         }
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)
         self.facets = facets()
-        self.facet_words = frozenset(w for f in self.facets for w in f.asks)
+        self.facets_asked_by: dict[str, list[Facet]] = {}
+        for facet in self.facets:
+            for word in facet.asks:
+                self.facets_asked_by.setdefault(word, []).append(facet)
+        self.facet_words = tuple(self.facets_asked_by)
         self.named_kinds = frozenset(resource_words("named_kinds.txt"))  # a list of these must name one
 
     def rule(self, intent: Intent) -> IntentRule | None:
@@ -235,12 +239,15 @@ def requested(asked: str, message: str, yes_no: bool, lexicon: Lexicon) -> tuple
     """The facets the part of an ask that asks requests; a facet of the asker ("外资") may be said anywhere in
     the message when the ask is whether they may ("我们是德资企业，能申请吗？")."""
     texts = {FacetScope.ASK: asked.lower(), FacetScope.MESSAGE: (message if yes_no else asked).lower()}
-    present = {scope: {w for w in lexicon.facet_words if w in text} for scope, text in texts.items()}
-    return tuple(
+    found = {
         f
-        for f in lexicon.facets
-        if any(w in present[f.scope] and lexicon.tokenizer.says(texts[f.scope], w) for w in f.asks)
-    )
+        for scope, text in texts.items()
+        for w in lexicon.facet_words
+        if w in text
+        for f in lexicon.facets_asked_by[w]
+        if f.scope is scope and lexicon.tokenizer.says(text, w)
+    }
+    return tuple(f for f in lexicon.facets if f in found)
 
 
 def make_ask(text: str, lexicon: Lexicon, marked: bool = False, message: str = "") -> Ask:

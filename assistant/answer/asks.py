@@ -149,4 +149,14 @@ def mentions(text: str, words: tuple[str, ...]) -> bool:
 def whole(terms) -> list[str]:
     """The terms that are not a piece of another one: jieba also cuts "中小企业" into "中小", "小企业"."""
     terms = list(terms)
-    return [t for t in terms if not any(t != u and t in u for u in terms)]
+    longest_first = sorted(set(terms), key=len, reverse=True)
+    return [t for t in terms if not _inside_longer(t, longest_first)]
+
+
+def _inside_longer(term: str, longest_first: list[str]) -> bool:
+    for other in longest_first:
+        if len(other) <= len(term):
+            return False
+        if term in other:
+            return True
+    return False
