@@ -113,28 +113,28 @@ BLIND_FLOORS = {
         "unanswerable_refusal": 0.92,
     },
     "blind7.jsonl": {
-        "fully_right": 0.88,
+        "fully_right": 0.89,
         "answer_correct": 0.88,
         "verdict_accuracy": 0.92,
-        "unanswerable_refusal": 0.90,
+        "unanswerable_refusal": 0.91,
     },
     "blind8.jsonl": {
-        "fully_right": 0.87,
+        "fully_right": 0.86,
         "answer_correct": 0.86,
         "verdict_accuracy": 0.95,
-        "unanswerable_refusal": 0.87,
+        "unanswerable_refusal": 0.85,
     },
     "blind9.jsonl": {
-        "fully_right": 0.87,
+        "fully_right": 0.88,
         "answer_correct": 0.90,
         "verdict_accuracy": 0.91,
-        "unanswerable_refusal": 0.84,
+        "unanswerable_refusal": 0.86,
     },
     "blind10.jsonl": {
         "fully_right": 0.87,
         "answer_correct": 0.91,
         "verdict_accuracy": 0.99,
-        "unanswerable_refusal": 0.77,
+        "unanswerable_refusal": 0.79,
     },
     "blind11.jsonl": {
         "fully_right": 0.84,
@@ -143,10 +143,10 @@ BLIND_FLOORS = {
         "unanswerable_refusal": 0.86,
     },
     "blind12.jsonl": {
-        "fully_right": 0.83,
+        "fully_right": 0.84,
         "answer_correct": 0.91,
         "verdict_accuracy": 0.75,
-        "unanswerable_refusal": 0.76,
+        "unanswerable_refusal": 0.77,
     },
     "blind13.jsonl": {
         "fully_right": 0.89,

@@ -192,3 +192,12 @@ def test_a_request_to_be_told_asks_and_a_clause_opened_by_also_is_an_ask_of_its_
     assert asks[0].text == "上海中试方案的文号" and "联系人" in asks[1].text
     only = analyse("现就以下事项咨询：一、新建中试线补贴上限为多少？", lexicon).asks
     assert len(only) == 1 and "补贴上限" in only[0].text
+
+
+def test_an_english_sentence_that_tells_is_background_and_a_bare_check_takes_the_claim_before(lexicon):
+    analysis = analyse(
+        "Our company is a foreign-invested maker. What is the maximum subsidy for a new pilot line?", lexicon
+    )
+    assert "外资" in analysis.context and not analysis.asks[0].facets
+    claim = analyse("I heard the voucher covers up to 70% of the cost. Is that right?", lexicon).asks[0]
+    assert claim.yes_no and [f.text for f in claim.proposed] == ["70%"]

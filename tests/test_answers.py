@@ -354,3 +354,10 @@ def test_how_a_document_defines_a_term_is_its_definition(workspace):
 def test_the_year_the_askers_platform_was_built_is_no_year_asked_about(workspace):
     answer = workspace[1].ask("我们公司在闵行，平台2021年就建好了，现在想再上一批设备提升能级，能拿多少补贴？")
     assert not answer.refused and "5000万元" in answer.answer
+
+
+def test_an_english_question_the_documents_leave_open_is_refused_in_english_too(workspace):
+    answer = workspace[1].ask("Are wholly foreign-owned enterprises (WFOEs) eligible for Shanghai's pilot subsidy?")
+    assert answer.refused
+    assert answer.answer.startswith("The documents on file do not cover this question.")
+    assert "外资企业" in answer.answer

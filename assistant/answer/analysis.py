@@ -23,6 +23,7 @@ ENGLISH_ASKS = re.compile(
     r"\?|,\s*and\s+(?=(?:(?:on|in|at|by|for|from|to|under)\s+)?(?:what|who|when|which|how|where|is|are|does|do|can)\b)",
     re.IGNORECASE,
 )
+ENGLISH_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")  # "…in Shanghai. What is…": two sentences
 QUESTION_MARK = re.compile(r"[？?]\s*$")
 CN_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 MONTHS = "january february march april may june july august september october november december".split()
@@ -142,9 +143,19 @@ def is_english(text: str) -> bool:
 
 def translate(text: str, lexicon: Lexicon) -> str:
     """An English message as Chinese asks: each question ("…issued, and what is its number?") as the Chinese
-    words of the glossary it uses, its figures and its cue."""
-    questions = [q.strip() for q in ENGLISH_ASKS.split(text) if q and q.strip(" ,.?")]
-    return "".join(_translate_one(q, lexicon) for q in questions) or _translate_one(text, lexicon)
+    words of the glossary it uses, its figures and its cue; a sentence that tells ("Our company is a
+    foreign-invested maker.") as words without a cue, the asker's background."""
+    out: list[str] = []
+    for sentence in ENGLISH_SENTENCES.split(text.strip()):
+        if re.search(r"[.!]\W*$", sentence):
+            out.append(_translate_one(sentence, lexicon, asked=False).rstrip("。") + "。")
+            continue
+        for question in (q.strip() for q in ENGLISH_ASKS.split(sentence) if q and q.strip(" ,.?")):
+            asked = _translate_one(question, lexicon)
+            if asked in ("？", "吗？") and out and out[-1].endswith("。"):  # "I heard X. Is that right?"
+                asked = out.pop()[:-1] + asked
+            out.append(asked)
+    return "".join(w for w in out if w != "。") or _translate_one(text, lexicon)
 
 
 def english_dates(text: str) -> str:
@@ -161,7 +172,7 @@ def english_dates(text: str) -> str:
     return re.sub(rf"\b({names})\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+(\d{{4}})\b", month_first, text, flags=re.I)
 
 
-def _translate_one(text: str, lexicon: Lexicon) -> str:
+def _translate_one(text: str, lexicon: Lexicon, asked: bool = True) -> str:
     text = english_dates(text)
     dates = [(m.start(), m.group(0)) for m in CN_DATE.finditer(text)]
     text = CN_DATE.sub(lambda m: " " * len(m.group(0)), text)
@@ -173,6 +184,8 @@ def _translate_one(text: str, lexicon: Lexicon) -> str:
             lowered = lowered[: match.start()] + " " * len(english) + lowered[match.end() :]
     numbers = [(m.start(), m.group(0)) for m in re.finditer(r"\d+(?:\.\d+)?\s*(?:%|million|billion)?", lowered)]
     words = "".join(w for _, w in sorted(found + numbers + dates))
+    if not asked:
+        return words + "。"
     return words + ("吗？" if lexicon.yes_no.search(text) else "？")
 
 

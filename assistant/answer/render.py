@@ -76,8 +76,6 @@ def _english_amount(fact: PolicyFact) -> str:
 
 def english_line(plan: AnswerPlan, numbered: _Citations) -> str:
     first = plan.asks[0]
-    if plan.refused:
-        return template("english_refusal.txt").strip()
     fact = next(iter(first.facts), None)
     marker = " [1]" if numbered.citations else ""
     if first.verdict is Verdict.YES:
@@ -103,7 +101,10 @@ def render(plan: AnswerPlan) -> Rendered:
     numbered = _Citations()
     if plan.refused:
         first = plan.asks[0].composition
-        return Rendered(numbered.renumber(first.answer, first.citations), numbered.citations)
+        text = numbered.renumber(first.answer, first.citations)
+        if plan.analysis.english:  # the refusal says so in English too; the details stay in Chinese
+            text = template("english_refusal.txt").strip() + "\n" + text
+        return Rendered(text, numbered.citations)
     blocks, missing = [], []
     several = len([p for p in plan.asks if p.outcome is not Outcome.NOT_COVERED]) > 1
     for ask_plan in plan.asks:
