@@ -66,12 +66,13 @@ def test_a_definition_leads_with_the_defining_sentence(workspace):
     assert "过渡性试验" in answer.answer.splitlines()[0]
 
 
-# evals/sets/blind1–14.jsonl were each written blind from the source texts by someone who saw no code. First scores
+# evals/sets/blind1–15.jsonl were each written blind from the source texts by someone who saw no code. First scores
 # (fully right, README and the issue notes): blind1 0.505 on the old answerer, blind2 0.716, blind3 0.665, blind4
 # 0.717 (then 0.783 after a round it did not steer), blind5 0.763, blind6 0.872, blind7 0.842, blind8 0.837,
-# blind9 0.860, blind10 0.828, blind11 0.811, blind12 0.824, blind13 0.832, blind14 0.862 (on the code before the
-# session that wrote it) and 0.873 on that session's final code. After its first score each of blind1–13 became a
-# development set and trains the coverage model; blind14 has been scored once and is seen by no rule or weight.
+# blind9 0.860, blind10 0.828, blind11 0.811, blind12 0.824, blind13 0.832; blind14 0.862 and blind15 0.856 on the
+# code before the session that wrote them, 0.873 and 0.867 on that session's final code. After its first score each
+# of blind1–13 became a development set and trains the coverage model; blind14 and blind15 are seen by no rule or
+# weight.
 # They are regression sets now: the floors and ceilings sit just past the values measured when they were last set.
 # blind2's false-refusal ceiling rose once (0.02 → 0.029, two answers) when the coverage doubt went from 0.8 to 0.6:
 # over the thirteen sets 22 more unanswerable items are refused, and 3 answerable ones.
@@ -160,6 +161,12 @@ BLIND_FLOORS = {
         "verdict_accuracy": 0.85,
         "unanswerable_refusal": 0.81,
     },
+    "blind15.jsonl": {
+        "fully_right": 0.86,
+        "answer_correct": 0.88,
+        "verdict_accuracy": 0.84,
+        "unanswerable_refusal": 0.85,
+    },
 }
 BLIND_CEILINGS = {
     "blind1.jsonl": {"false_refusal": 0.028},
@@ -176,6 +183,7 @@ BLIND_CEILINGS = {
     "blind12.jsonl": {"false_refusal": 0.035},
     "blind13.jsonl": {"false_refusal": 0.051},
     "blind14.jsonl": {"false_refusal": 0.042},
+    "blind15.jsonl": {"false_refusal": 0.069},
 }
 
 
