@@ -154,9 +154,9 @@ class Settings:
     # reply drafts: due after this many working days (Monday to Friday) for a simple / a complex reply
     draft_due_simple_days: int = 1
     draft_due_complex_days: int = 3
-    # the web app's chat: events run at once in Gradio's queue (1, 2, 4 or 8 made no difference with 50 users; with
-    # local storage and no LLM the answers are computed one at a time on the event loop), and with an LLM at most
-    # one streamed update of an answer per this many seconds
+    # the web app's chat: events run at once in Gradio's queue when the chat is queued (an LLM, or storage on the
+    # network; with local storage and no LLM the chat skips the queue and its answers are computed one at a time on
+    # the event loop), and with an LLM at most one streamed update of an answer per this many seconds
     ui_concurrency: int = 8
     ui_stream_interval_s: float = 0.1
     ui_monitoring_events: int = 1000  # Gradio's monitoring summary: recomputed once per this many events
