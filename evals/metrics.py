@@ -11,6 +11,7 @@ import numpy as np
 from assistant.core.text import MARKER, norm
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+ENGLISH_AMOUNT = re.compile(r"\(\s*[\d.,]+\s*(?:million|billion)\s*yuan\s*\)", re.IGNORECASE)
 VERDICT_YES = re.compile(r"^(?:是的?|对|正确|符合|有|可以|能|yes)[。，,.!！：:]", re.IGNORECASE)
 VERDICT_NO = re.compile(r"^(?:不是|不对|不正确|不符合|没有|否|不能|不可以|不|no)[。，,.!！：:]", re.IGNORECASE)
 
@@ -21,8 +22,11 @@ def contains_any(text: str, phrases: list[str]) -> bool:
 
 
 def unsupported_numbers(answer: str, cited_texts: list[str]) -> list[str]:
+    """Figures of the answer that no cited text holds; an amount restated in English units beside the cited one
+    ("1亿元 (100 million yuan)") is the cited figure."""
     support = "".join(norm(t) for t in cited_texts)
-    return [n for n in NUMBER.findall(MARKER.sub("", norm(answer))) if n not in support]
+    stated = ENGLISH_AMOUNT.sub("", MARKER.sub("", norm(answer)))
+    return [n for n in NUMBER.findall(stated) if n not in support]
 
 
 def answer_verdict(pred: dict) -> str | None:
