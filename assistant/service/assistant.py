@@ -270,7 +270,7 @@ class Assistant:
         named = [
             d for d in documents.values() if d.doc_id == scope.doc_id or not scope.doc_id and d.jurisdiction == place
         ]
-        for other in documents.values():
+        for other in documents.values() if named else []:
             if other in named:
                 continue
             resolved = dataclasses.replace(found.resolved, jurisdiction=other.jurisdiction)
