@@ -102,10 +102,10 @@ BLIND_FLOORS = {
         "unanswerable_refusal": 0.95,
     },
     "blind5.jsonl": {
-        "fully_right": 0.82,
+        "fully_right": 0.81,
         "answer_correct": 0.84,
         "verdict_accuracy": 0.89,
-        "unanswerable_refusal": 0.80,
+        "unanswerable_refusal": 0.78,
     },
     "blind6.jsonl": {
         "fully_right": 0.91,
@@ -117,25 +117,25 @@ BLIND_FLOORS = {
         "fully_right": 0.89,
         "answer_correct": 0.88,
         "verdict_accuracy": 0.92,
-        "unanswerable_refusal": 0.91,
+        "unanswerable_refusal": 0.93,
     },
     "blind8.jsonl": {
-        "fully_right": 0.86,
+        "fully_right": 0.87,
         "answer_correct": 0.86,
         "verdict_accuracy": 0.95,
-        "unanswerable_refusal": 0.85,
+        "unanswerable_refusal": 0.89,
     },
     "blind9.jsonl": {
         "fully_right": 0.88,
         "answer_correct": 0.90,
         "verdict_accuracy": 0.91,
-        "unanswerable_refusal": 0.86,
+        "unanswerable_refusal": 0.88,
     },
     "blind10.jsonl": {
-        "fully_right": 0.87,
+        "fully_right": 0.88,
         "answer_correct": 0.91,
         "verdict_accuracy": 0.99,
-        "unanswerable_refusal": 0.79,
+        "unanswerable_refusal": 0.81,
     },
     "blind11.jsonl": {
         "fully_right": 0.84,
@@ -144,10 +144,10 @@ BLIND_FLOORS = {
         "unanswerable_refusal": 0.86,
     },
     "blind12.jsonl": {
-        "fully_right": 0.84,
+        "fully_right": 0.85,
         "answer_correct": 0.91,
         "verdict_accuracy": 0.75,
-        "unanswerable_refusal": 0.77,
+        "unanswerable_refusal": 0.83,
     },
     "blind13.jsonl": {
         "fully_right": 0.89,

@@ -361,3 +361,16 @@ def test_an_english_question_the_documents_leave_open_is_refused_in_english_too(
     assert answer.refused
     assert answer.answer.startswith("The documents on file do not cover this question.")
     assert "外资企业" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "上海计划培育几家中试专利服务机构？有具体数量吗？",
+        "“中试服务+股权”模式下，平台能占多少股份？有没有上限比例？",
+        "投入较大的中试线走一事一议，多大的投资额才算“投入较大”？有没有一个金额门槛",
+    ],
+)
+def test_a_detail_asked_again_or_a_threshold_the_clause_lacks_is_not_answered(workspace, question):
+    answer = workspace[1].ask(question)
+    assert answer.refused and not answer.answer.startswith("是")

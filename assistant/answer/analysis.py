@@ -131,6 +131,7 @@ class Lexicon:
                 self.facets_asked_by.setdefault(word, []).append(facet)
         self.facet_words = tuple(self.facets_asked_by)
         self.named_kinds = frozenset(resource_words("named_kinds.txt"))  # a list of these must name one
+        self.details = frozenset(resource_words("detail_words.txt"))  # a detail of what an ask before asked about
 
     def rule(self, intent: Intent) -> IntentRule | None:
         return next((r for r in self.intents if r.intent is intent), None)

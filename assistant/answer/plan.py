@@ -84,6 +84,14 @@ def misattributed(plan: AskPlan, named: str, other: str) -> AskPlan:
     return dataclasses.replace(plan, verdict=Verdict.NO, facts=(), elsewhere=(), said_in=(named, other))
 
 
+def asked_again(plan: AskPlan, before: AskPlan, details: frozenset[str]) -> bool:
+    """Whether `plan`, a yes/no ask without figures, only asks again whether the detail the ask `before` it in the
+    message asked for exists ("上海计划培育几家？有具体数量吗？"): its words are the earlier ask's or detail words."""
+    if not plan.ask.yes_no or plan.ask.proposed or plan.outcome is Outcome.NOT_COVERED:
+        return False
+    return bool(plan.ask.subject) and all(w in before.ask.text or w in details for w in plan.ask.subject)
+
+
 @dataclass(frozen=True)
 class AnswerPlan:
     analysis: QuestionAnalysis

@@ -15,7 +15,7 @@ from assistant.answer.disagreement import with_disagreeing
 from assistant.answer.followup import Places, Resolved, named_jurisdictions, resolve, switch_document
 from assistant.answer.normalize import normalize
 from assistant.answer.places import PlaceIndex, PlaceStatus
-from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner, Verdict, misattributed
+from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner, Verdict, asked_again, misattributed
 from assistant.answer.render import render
 from assistant.core.figures import Kind
 from assistant.core.places import gazetteer
@@ -207,6 +207,14 @@ class Assistant:
             carried = "" if named_places else place
             found.append(self._answer_ask(ask, whole, context, len(analysis.asks), turns, chat, scope, carried))
         found = self._doubt(found, scope)
+        found = [  # "…几家？有具体数量吗？": not covered when the ask before it is not
+            self._refusal(dataclasses.replace(f, plan=dataclasses.replace(found[n - 1].plan, ask=f.plan.ask)), scope)
+            if n
+            and found[n - 1].plan.outcome is Outcome.NOT_COVERED
+            and asked_again(f.plan, found[n - 1].plan, self.lexicon.details)
+            else f
+            for n, f in enumerate(found)
+        ]
         extra: list[Retrieval] = []  # the other documents' retrievals of the disagreement check
         first = found[0]
         plans, disagreement = [f.plan for f in found], ""
