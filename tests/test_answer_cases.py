@@ -66,16 +66,16 @@ def test_a_definition_leads_with_the_defining_sentence(workspace):
     assert "过渡性试验" in answer.answer.splitlines()[0]
 
 
-# evals/sets/blind1–15.jsonl were each written blind from the source texts by someone who saw no code. First scores
+# evals/sets/blind1–16.jsonl were each written blind from the source texts by someone who saw no code. First scores
 # (fully right, README and the issue notes): blind1 0.505 on the old answerer, blind2 0.716, blind3 0.665, blind4
 # 0.717 (then 0.783 after a round it did not steer), blind5 0.763, blind6 0.872, blind7 0.842, blind8 0.837,
-# blind9 0.860, blind10 0.828, blind11 0.811, blind12 0.824, blind13 0.832; blind14 0.862 and blind15 0.856 on the
-# code before the session that wrote them, 0.873 and 0.867 on that session's final code. After its first score each
-# of blind1–13 became a development set and trains the coverage model; blind14 and blind15 are seen by no rule or
-# weight.
-# They are regression sets now: the floors and ceilings sit just past the values measured when they were last set.
-# blind2's false-refusal ceiling rose once (0.02 → 0.029, two answers) when the coverage doubt went from 0.8 to 0.6:
-# over the thirteen sets 22 more unanswerable items are refused, and 3 answerable ones.
+# blind9 0.860, blind10 0.828, blind11 0.811, blind12 0.824, blind13 0.832; blind14 0.862, blind15 0.856 and blind16
+# 0.839 on the code before the session that wrote them, 0.873, 0.872 and 0.850 on that session's final code. After
+# its first score each of blind1–13 became a development set and trains the coverage model; blind14–16 are seen by
+# no rule or weight. They are regression sets now: the floors and ceilings sit just past the values measured when
+# they were last set, never under those of the session before. blind2's false-refusal ceiling rose once (0.02 →
+# 0.029, two answers) when the coverage doubt went from 0.8 to 0.6: over the thirteen development sets 22 more
+# unanswerable items are refused, and 3 answerable ones.
 BLIND_FLOORS = {
     "blind1.jsonl": {
         "fully_right": 0.90,
@@ -165,6 +165,12 @@ BLIND_FLOORS = {
         "fully_right": 0.86,
         "answer_correct": 0.88,
         "verdict_accuracy": 0.84,
+        "unanswerable_refusal": 0.86,
+    },
+    "blind16.jsonl": {
+        "fully_right": 0.84,
+        "answer_correct": 0.86,
+        "verdict_accuracy": 0.80,
         "unanswerable_refusal": 0.85,
     },
 }
@@ -184,6 +190,7 @@ BLIND_CEILINGS = {
     "blind13.jsonl": {"false_refusal": 0.051},
     "blind14.jsonl": {"false_refusal": 0.042},
     "blind15.jsonl": {"false_refusal": 0.069},
+    "blind16.jsonl": {"false_refusal": 0.077},
 }
 
 
