@@ -75,7 +75,7 @@ def without_yardstick(question: str) -> str:
 
 
 def asked_years(question: str) -> list[str]:
-    """The years a question asks about, not those of the asker's own past ("已于2023年建成中试平台")."""
+    """The years a question asks about, not those of the asker's own past ("早在2019年就投产了")."""
     return YEAR.findall(PAST_YEAR.sub("", question))
 
 

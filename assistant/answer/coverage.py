@@ -102,7 +102,7 @@ def doubted(
     plans: Sequence[AskPlan], contexts: Sequence[AskContext], planner: Planner, model: CoverageModel, doubt: float
 ) -> set[int]:
     """The positions of the answered asks the model doubts (probability above `doubt`); a choice the quote
-    answers by saying one of its sides ("是一年的额度还是总共的？" and 累计…) is not doubted."""
+    answers by saying one of its sides ("按年计还是累计？" and a quote saying 累计) is not doubted."""
     return {
         n
         for n, row in answered(plans, contexts, planner)

@@ -12,12 +12,12 @@ from assistant.answer.candidates import Composition, quote
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.records import PolicyFact
 
-COMPARED = re.compile(r"(?:跟|和|与|同)[^，,]{1,12}?(?:一样|相同|一致)")  # "跟上海方案一样": the reference
+COMPARED = re.compile(r"(?:跟|和|与|同)[^，,]{1,12}?(?:一样|相同|一致)")  # "跟某省的办法一样": the reference
 
 
 def claimed_document_text(ask: Ask, composition: Composition) -> str:
     """The quoted sentences of the document a claim is about when the evidence spans several: the last one the
-    message names, outside a comparison ("国家解读里也包括“懂工艺”，跟上海方案一样吧？" is about the national
+    message names, outside a comparison ("国家文件里也有这一项，跟某省的办法一样吧？" is about the national
     text); "" when it names none."""
     documents = list(dict.fromkeys(c.document for c in composition.chosen))
     if len(documents) < 2:

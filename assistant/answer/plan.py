@@ -23,7 +23,7 @@ from assistant.answer.analysis import (
     QuestionAnalysis,
     focus,
 )
-from assistant.answer.asks import VAGUE_COUNT, count_units, list_heads
+from assistant.answer.asks import VAGUE_COUNT, count_units, list_heads, whole
 from assistant.answer.candidates import DocumentFact
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
@@ -86,7 +86,7 @@ def misattributed(plan: AskPlan, named: str, other: str) -> AskPlan:
 
 def asked_again(plan: AskPlan, before: AskPlan, details: frozenset[str]) -> bool:
     """Whether `plan`, a yes/no ask without figures, only asks again whether the detail the ask `before` it in the
-    message asked for exists ("上海计划培育几家？有具体数量吗？"): its words are the earlier ask's or detail words."""
+    message asked for exists ("要建几个？有明确的数字吗？"): its words are the earlier ask's or detail words."""
     if not plan.ask.yes_no or plan.ask.proposed or plan.outcome is Outcome.NOT_COVERED:
         return False
     return bool(plan.ask.subject) and all(w in before.ask.text or w in details for w in plan.ask.subject)
@@ -168,7 +168,7 @@ class Planner:
 
     def _mostly_unknown(self, ask: Ask) -> bool:
         """Most of the words a claim names are words no document uses (places and figures aside)."""
-        words = [w for w in ask.subject if not any(w != u and w in u for u in ask.subject)]
+        words = whole(ask.subject)
         return len(self._unknown(words)) * 2 > len([w for w in words if not NUMBERED.search(w)])
 
     def _unknown(self, words: Sequence[str]) -> list[str]:
@@ -269,7 +269,7 @@ class Planner:
         return AskPlan(ask, Outcome.ANSWERED, composition)
 
     def _value(self, ask: Ask, composition: Composition) -> AskPlan:
-        """A value ask: the figures said of its subject; the items of a list count themselves ("有几条？分别是啥")."""
+        """A value ask: the figures said of its subject; the items of a list count themselves ("共几点？各是什么")."""
         if ask.intent is Intent.COUNT and LIST_ASK.search(ask.text) and listed_items(composition.chosen) >= 2:
             return AskPlan(ask, Outcome.ANSWERED, composition)
         facts = self.attached(ask, composition, INTENT_FIGURES[ask.intent])
@@ -304,7 +304,7 @@ class Planner:
     def not_covered(self, ask: Ask, composition: Composition) -> AskPlan:
         """The ask, not covered by the composition: what it lacks, named from its subject and intent."""
         words = [w for w in ask.subject if not NUMBERED.search(w)]  # a figure it names is no subject of its own
-        subject = "".join(w for w in words if not any(w != u and w in u for u in words))[:20]
+        subject = "".join(whole(words))[:20]
         missing = (
             f"{subject}的{INTENT_LABELS.get(ask.intent, '相关内容')}"
             if subject
@@ -327,7 +327,9 @@ class Planner:
             verdict = _issuer_verdict(ask.text, composition) or self._claim_verdict(ask, text, share)
             return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
         issued = [p for p in ask.proposed if p.kind is Kind.YEAR and ISSUED_YEAR.match(ask.text[p.start :])]
-        if issued and lead is not None and lead.date:  # "方案是2024年出台的吧？": the year the document bears
+        if (
+            issued and lead is not None and lead.date
+        ):  # "这份文件是去年出的吧？" with a year: the year the document bears
             right = all(int(p.value) == int(lead.date[:4]) for p in issued)
             span = f"成文日期为{cn_date(lead.date)}"
             dated = PolicyFact(lead.title, "成文日期", Comparator.EQUAL, Kind.DATE.value, 0.0, "", span, "")

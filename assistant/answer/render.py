@@ -117,7 +117,7 @@ def render(plan: AnswerPlan) -> Rendered:
         if several:
             body = template("ask_heading.txt").strip().format(ask=ask_plan.ask.text) + "\n" + body
         blocks.append(body)
-    text = "\n".join(blocks + missing)
+    text = "\n".join(blocks + list(dict.fromkeys(missing)))  # two asks left open for one reason: one line
     if plan.analysis.english:
         text = english_line(plan, numbered) + "\n" + text
     return Rendered(text, numbered.citations)

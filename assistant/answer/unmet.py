@@ -39,7 +39,7 @@ def unmet_ask(
     enumerated: bool = False,
 ) -> str | None:
     """What the question asks for that the chosen sentences (`texts`, `best` the leading one) do not contain, if
-    anything; `enumerated`: they are the items of a list (一是…二是…), which count themselves ("有几条？分别是啥")."""
+    anything; `enumerated`: they are the items of a list (一是…二是…), which count themselves ("共几点？各是什么")."""
     if MONEY_STRICT.search(question) and not MONEY_ANSWER.search(best):
         return "具体金额"
     if (
@@ -52,7 +52,7 @@ def unmet_ask(
     asked = COUNT_ASK.search(question)
     if asked and not enumerated and not any(counts(t, question[asked.end() :], tokens) for t in texts):
         return "具体数量"
-    # a year the user proposes ("是2025年吗？") is checked, not required; one of their own past ("已于2023年建成")
+    # a year the user proposes ("是2025年吗？") is checked, not required; one of their own past ("早在2019年就投产了")
     for year in asked_years(question):
         if not any(year in t for t in texts) and not TAG_QUESTION.search(question):
             return "所问年份的情况"

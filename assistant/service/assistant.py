@@ -34,12 +34,8 @@ from assistant.retrieval.scope import named_document, with_titles, without_title
 from assistant.service.records import Found, Scope, ask_contexts, line_by_line
 
 log = logging.getLogger(__name__)
-OWN_FIGURES = (Kind.DATE, Kind.DOC_NUMBER)
-CLAIMED_VALUES = (
-    Kind.MONEY,
-    Kind.PERCENT,
-    Kind.COUNT,
-)  # a claim of one of these about a named document is about the document
+OWN_FIGURES = (Kind.DATE, Kind.DOC_NUMBER)  # a claim of one of these about a named document is about the document
+CLAIMED_VALUES = (Kind.MONEY, Kind.PERCENT, Kind.COUNT)  # a figure a document is said to set
 TYPICAL = "新建中试平台采购设备最高补贴多少？"  # warm(): does the embedding model read questions like this one?
 
 
@@ -206,15 +202,7 @@ class Assistant:
                 place = "" if any(p.status is not PlaceStatus.UNINDEXED for p in named_places) else named_places[0].name
             carried = "" if named_places else place
             found.append(self._answer_ask(ask, whole, context, len(analysis.asks), turns, chat, scope, carried))
-        found = self._doubt(found, scope)
-        found = [  # "…几家？有具体数量吗？": not covered when the ask before it is not
-            self._refusal(dataclasses.replace(f, plan=dataclasses.replace(found[n - 1].plan, ask=f.plan.ask)), scope)
-            if n
-            and found[n - 1].plan.outcome is Outcome.NOT_COVERED
-            and asked_again(f.plan, found[n - 1].plan, self.lexicon.details)
-            else f
-            for n, f in enumerate(found)
-        ]
+        found = self._asked_again(self._doubt(found, scope))
         extra: list[Retrieval] = []  # the other documents' retrievals of the disagreement check
         first = found[0]
         plans, disagreement = [f.plan for f in found], ""
@@ -272,21 +260,32 @@ class Assistant:
         return self._refusal(found, scope) if found.plan.outcome is Outcome.NOT_COVERED else found
 
     def _said_elsewhere(self, found: Found, scope: Scope) -> Found:
-        """A claim the named document does not make, checked against the others: "工信部那份解读里规定…最高1亿元"
-        is answered 不是 when another document is the one that says it."""
+        """A claim the named document does not make, checked against (at most `disagreement_documents` of) the
+        others: "国家文件规定最高补X万元，是吗？" is answered 不是 when another document is the one that says it."""
         documents, place = scope.snapshot.documents, found.resolved.jurisdiction
         named = [
             d for d in documents.values() if d.doc_id == scope.doc_id or not scope.doc_id and d.jurisdiction == place
         ]
-        for other in documents.values() if named else []:
-            if other in named:
-                continue
+        others = [d for d in documents.values() if d not in named] if named else []
+        for other in others[: self.settings.answer.disagreement_documents]:
             resolved = dataclasses.replace(found.resolved, jurisdiction=other.jurisdiction)
             plan = self._answer_from(dataclasses.replace(found, resolved=resolved), scope, other.doc_id, [])
             if plan.verdict is Verdict.YES:
                 titles = "》《".join(d.title for d in named)
                 return dataclasses.replace(found, plan=misattributed(plan, titles, other.title))
         return found
+
+    def _asked_again(self, found: list[Found]) -> list[Found]:
+        """An ask that only asks again whether the detail of the not-covered ask before it exists is not covered
+        either, for the same reason (plan.asked_again)."""
+        return [
+            dataclasses.replace(f, plan=dataclasses.replace(found[n - 1].plan, ask=f.plan.ask))
+            if n
+            and found[n - 1].plan.outcome is Outcome.NOT_COVERED
+            and asked_again(f.plan, found[n - 1].plan, self.lexicon.details)
+            else f
+            for n, f in enumerate(found)
+        ]
 
     def _refusal(self, found: Found, scope: Scope) -> Found:
         """A not-covered ask with the nearest clauses and the body to contact, in place of its composition."""
