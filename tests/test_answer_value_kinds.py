@@ -4,6 +4,8 @@ synthetic inputs."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from assistant.answer.analysis import Intent, Lexicon, analyse
@@ -24,10 +26,10 @@ def lexicon(tokenizer):
     return Lexicon(tokenizer)
 
 
-def _plan(lexicon: Lexicon, question: str, sentence: str):
+def _plan(lexicon: Lexicon, question: str, sentence: str, idf=lambda word: 1.0):
     chunk = Chunk("c", "d", sentence, ("一、支持措施",), (1,), 0, len(sentence), facts=tuple(extract_facts(sentence)))
     ask = analyse(question, lexicon).asks[0]
-    return Planner(lexicon, lambda word: 1.0, {}, AnswerTuning()).plan(
+    return Planner(lexicon, idf, {}, AnswerTuning()).plan(
         ask, quote([Candidate(sentence, chunk, DOCUMENT, 1.0, 0)]), []
     )
 
@@ -169,3 +171,41 @@ def test_what_the_asker_already_knows_is_not_the_answer():
 def test_bodies_joined_by_gen_or_tong_are_each_named():
     assert organs("是工信部跟科技部联合发的，没错吧？") == ["工信部", "科技部"]
     assert organs("是工信部同国家发改委一起发的吧") == ["工信部", "国家发改委"]
+
+
+def test_how_many_of_a_thing_is_a_count_but_a_few_of_them_in_passing_is_not(lexicon):
+    assert _intent(lexicon, "某省计划建几个算力中试平台？") is Intent.COUNT
+    assert _intent(lexicon, "这几个领域都支持吗？") is not Intent.COUNT
+    assert _intent(lexicon, "我们有几个问题想请教，贴息怎么算？") is not Intent.COUNT
+    assert _intent(lexicon, "团队十几个人，能申请吗？") is not Intent.COUNT
+    assert _intent(lexicon, "审批能压缩到几个工作日？") is Intent.DURATION
+
+
+def test_funds_asked_by_their_own_name_are_an_amount(lexicon):
+    assert _intent(lexicon, "单个榜单的经费是多少？") is Intent.AMOUNT
+    assert _intent(lexicon, "每年安排多少专项资金？") is Intent.AMOUNT
+    question = "单个榜单的经费是多少？"
+    assert _plan(lexicon, question, "引导企业开展揭榜挂帅技术攻关。").outcome is Outcome.NOT_COVERED
+    assert _plan(lexicon, question, "单个榜单的经费不超过200万元。").outcome is Outcome.ANSWERED
+
+
+def test_a_figure_is_said_of_the_term_asked_about_only_in_its_own_clause(lexicon):
+    sentence = "新建中试线的补贴最高可达1亿元；投入较大的中试线，通过一事一议的方式专题研究。"
+    rare = {"一事一议": 3.0}  # the rarest term of the first question
+    assert _plan(lexicon, "一事一议的中试线补贴最高多少？", sentence, lambda w: rare.get(w, 1.0)).outcome is (
+        Outcome.NOT_COVERED
+    )
+    assert _plan(lexicon, "新建中试线补贴最高多少？", sentence, lambda w: rare.get(w, 1.0)).outcome is Outcome.ANSWERED
+
+
+def test_a_date_claimed_of_a_part_is_checked_against_the_date_the_part_states(lexicon):
+    text = "解读\n发布时间：2024-01-23 07:55\n近日，某部发布《实施意见》。"
+    sentence = "近日，某部发布《实施意见》。"
+    chunk = Chunk("c", "d", text, ("解读",), (1,), 0, len(text))
+    dated = dataclasses.replace(DOCUMENT, date="2024-01-16")
+    composition = quote([Candidate(sentence, chunk, dated, 1.0, 0)])
+    planner = Planner(lexicon, lambda word: 1.0, {}, AnswerTuning())
+    right = planner.plan(analyse("解读是2024年1月23日发布的吗？", lexicon).asks[0], composition, [])
+    wrong = planner.plan(analyse("解读是2024年1月16日发布的吗？", lexicon).asks[0], composition, [])
+    assert (right.verdict, wrong.verdict) == (Verdict.YES, Verdict.NO)
+    assert right.facts[0].span == "发布时间：2024-01-23"

@@ -10,7 +10,7 @@ import re
 from assistant.answer.analysis import Ask
 from assistant.answer.candidates import Composition, quote
 from assistant.core.figures import Figure, Kind, figures
-from assistant.core.records import PolicyFact
+from assistant.core.records import Comparator, PolicyFact
 
 COMPARED = re.compile(r"(?:跟|和|与|同)[^，,]{1,12}?(?:一样|相同|一致)")  # "跟某省的办法一样": the reference
 
@@ -65,6 +65,32 @@ def evidence_figures(text: str, composition: Composition, kinds: set[Kind]) -> l
         if f.kind in kinds and f.kind not in said
     ]
     return quoted + stated
+
+
+def clause(fact: PolicyFact) -> str:
+    """The clause of the fact's sentence that holds its figure, between the "；" around it: what the figure counts
+    may follow it ("建成20家左右…的市级中试平台")."""
+    at = fact.sentence.find(fact.span)
+    if at < 0:
+        return fact.sentence
+    end = fact.sentence.find("；", at + len(fact.span))
+    return fact.sentence[fact.sentence.rfind("；", 0, at) + 1 : end if end >= 0 else None]
+
+
+def part_date(text: str, composition: Composition) -> PolicyFact | None:
+    """The date a quoted part states in its own chunk when the quoted sentences state none ("发布时间：…" heads a
+    解读): a date claimed of the part is checked against it, not against the document's 成文日期."""
+    if any(f.kind is Kind.DATE for f in figures(text)):
+        return None
+    for c in composition.chosen:
+        for sentence in re.split(r"(?<=[。；\n])", c.chunk.text):
+            dated = next((f for f in figures(sentence) if f.kind is Kind.DATE), None)
+            if dated is not None:
+                span = sentence[: dated.start + len(dated.text)].strip()
+                return PolicyFact(
+                    c.document.title, "日期", Comparator.EQUAL, Kind.DATE.value, 0.0, "", span, sentence.strip()
+                )
+    return None
 
 
 def cn_date(iso: str) -> str:

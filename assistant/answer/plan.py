@@ -27,7 +27,15 @@ from assistant.answer.asks import VAGUE_COUNT, count_units, list_heads, whole
 from assistant.answer.candidates import DocumentFact
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
-from assistant.answer.evidence import claimed_document_text, cn_date, evidence_figures, only_figures, window
+from assistant.answer.evidence import (
+    claimed_document_text,
+    clause,
+    cn_date,
+    evidence_figures,
+    only_figures,
+    part_date,
+    window,
+)
 from assistant.answer.lists import LIST_ASK, listed_items
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.planted import is_instruction
@@ -226,13 +234,23 @@ class Planner:
             and (kind is not Kind.COUNT or not units or f.span[-1] in units)
         ]
         several = bool(SEVERAL.search(ask.text))  # "…分别是多少": each figure speaks of one of the subjects
+        key = None if several else self.key_word(ask)
         return tuple(
             dict.fromkeys(
                 f
                 for f in facts
                 if self.segment_share_in(ask, window(f), several) >= (SOME if several else self.subject_share)
+                and (key is None or self._says(clause(f), key))
             )
         )
+
+    def key_word(self, ask: Ask) -> str | None:
+        """The rarest domain term of the ask's subject, when the subject has two or more words: a figure is said
+        of the subject only when its own clause says this one ("一事一议的中试线最高补多少" is not answered by the
+        1亿元 of 新建)."""
+        known = [(self._known_idf(w), w) for w in whole(ask.subject) if not NUMBERED.search(w)]
+        terms = [(i, w) for i, w in known if i > 0 and w in self.lexicon.tokenizer.domain]
+        return max(terms)[1] if terms and len(known) > 1 else None
 
     def plan(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:
         if composition.refused:
@@ -334,6 +352,10 @@ class Planner:
             span = f"成文日期为{cn_date(lead.date)}"
             dated = PolicyFact(lead.title, "成文日期", Comparator.EQUAL, Kind.DATE.value, 0.0, "", span, "")
             return AskPlan(ask, Outcome.VERDICT, composition, Verdict.YES if right else Verdict.NO, facts=(dated,))
+        own = part_date(text, composition) if any(p.kind is Kind.DATE for p in ask.proposed) else None
+        if own is not None:  # "解读是1月23日发布的吗？": the part's own date
+            right = all(_compare(p, figures(own.span)) is Verdict.YES for p in ask.proposed)
+            return AskPlan(ask, Outcome.VERDICT, composition, Verdict.YES if right else Verdict.NO, facts=(own,))
         found = self._about_subject(
             ask, composition, evidence_figures(text, composition, {p.kind for p in ask.proposed})
         )

@@ -46,7 +46,9 @@ def _fact_line(fact: PolicyFact) -> str:
 
 def _verdict_line(plan: AskPlan) -> str:
     if plan.verdict is Verdict.YES:
-        return template("verdict_yes.txt").strip()
+        unquoted = [f for f in plan.facts[:1] if f.span not in plan.composition.answer]  # a part's own date
+        stated = "".join(template("verdict_states.txt").strip().format(stated=f.span) for f in unquoted)
+        return template("verdict_yes.txt").strip() + stated
     if plan.verdict is Verdict.NO:
         stated = "；".join(_fact_line(f) for f in plan.facts[:2])
         line = template("verdict_no.txt").strip() + (
