@@ -13,7 +13,7 @@ from assistant.answer.asks import besides, count_units, only_of
 from assistant.answer.candidates import Candidate, quote
 from assistant.answer.document_facts import asked_facts, organs
 from assistant.answer.normalize import written
-from assistant.answer.plan import Outcome, Planner, Verdict
+from assistant.answer.plan import Outcome, Planner, Verdict, asked_again
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import AnswerTuning
 from ingest.facts import extract_facts
@@ -209,3 +209,27 @@ def test_a_date_claimed_of_a_part_is_checked_against_the_date_the_part_states(le
     wrong = planner.plan(analyse("解读是2024年1月16日发布的吗？", lexicon).asks[0], composition, [])
     assert (right.verdict, wrong.verdict) == (Verdict.YES, Verdict.NO)
     assert right.facts[0].span == "发布时间：2024-01-23"
+
+
+def test_a_body_asked_of_a_term_is_looked_for_in_the_sentences_that_say_the_term(lexicon):
+    sentences = ["已建平台的补贴比例不超过核定总投资的30%。", "鼓励第三方公共服务机构牵头建设中试平台。"]
+    candidates = [
+        Candidate(s, Chunk(f"c{n}", "d", s, ("一、支持措施",), (1,), 0, len(s)), DOCUMENT, 1.0 - n / 10, n)
+        for n, s in enumerate(sentences)
+    ]
+    ask = analyse("核定总投资是由哪家第三方机构来审的？", lexicon).asks[0]
+    assert ask.intent is Intent.RESPONSIBLE
+    rare = {"核定总投资": 3.0}
+    plan = Planner(lexicon, lambda w: rare.get(w, 1.0), {}, AnswerTuning()).plan(ask, quote(candidates), [])
+    assert plan.outcome is Outcome.NOT_COVERED
+
+
+def test_an_ask_that_speaks_of_the_subject_before_it_shares_its_fate(lexicon):
+    before = _plan(lexicon, "某省计划培育几家专利服务机构？", "培育一批专利服务机构。")
+    each = _plan(lexicon, "每家奖励多少？", "对认定的示范机构每家奖励50万元。")
+    number = _plan(lexicon, "它的文号是多少？", "某省工信厅〔2024〕5号")
+    assert before.outcome is Outcome.NOT_COVERED and each.outcome is Outcome.ANSWERED
+    assert asked_again(each, before, lexicon.details, lexicon.elliptic)
+    assert not asked_again(number, before, lexicon.details, lexicon.elliptic)
+    named = _plan(lexicon, "示范机构奖励多少？", "对认定的示范机构每家奖励50万元。")
+    assert not asked_again(named, before, lexicon.details, lexicon.elliptic)

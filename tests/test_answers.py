@@ -374,3 +374,8 @@ def test_an_english_question_the_documents_leave_open_is_refused_in_english_too(
 def test_a_detail_asked_again_or_a_threshold_the_clause_lacks_is_not_answered(workspace, question):
     answer = workspace[1].ask(question)
     assert answer.refused and not answer.answer.startswith("是")
+
+
+def test_a_document_fact_asked_of_it_after_an_open_ask_is_still_answered(workspace):
+    answer = workspace[1].ask("上海那份方案里有没有明确的申报截止日期？它的文号是多少？")
+    assert "沪经信技〔2025〕365号" in answer.answer

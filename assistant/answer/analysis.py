@@ -108,9 +108,12 @@ class Lexicon:
         self.choice = re.compile(rows["choice"])
         self.request = re.compile(rows["request"])
         self.tell = re.compile(rows["tell"])
+        self.elliptic = re.compile(rows["elliptic"])
         self.artefacts = frozenset(resource_words("named_artefacts.txt"))  # what a request asks to be sent
         self.noise = [re.compile(line, re.IGNORECASE) for line in resource_words("noise.txt", lines=True)]
         self.generic = frozenset(resource_words("generic.txt"))
+        # what a word naming a document or a body ends with: the genre of a title, a body's kind, 文件/文号
+        self.naming_words = tuple(resource_words("doc_genres.txt")) + ("委", "部", "局", "厅", "办", "文件", "文号")
         self.intents = [
             IntentRule(Intent(name), re.compile(asks, re.IGNORECASE), None if answers == "-" else re.compile(answers))
             for name, asks, answers in resource_rows("intents.txt")

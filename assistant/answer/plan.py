@@ -92,10 +92,15 @@ def misattributed(plan: AskPlan, named: str, other: str) -> AskPlan:
     return dataclasses.replace(plan, verdict=Verdict.NO, facts=(), elsewhere=(), said_in=(named, other))
 
 
-def asked_again(plan: AskPlan, before: AskPlan, details: frozenset[str]) -> bool:
-    """Whether `plan`, a yes/no ask without figures, only asks again whether the detail the ask `before` it in the
-    message asked for exists ("要建几个？有明确的数字吗？"): its words are the earlier ask's or detail words."""
-    if not plan.ask.yes_no or plan.ask.proposed or plan.outcome is Outcome.NOT_COVERED:
+def asked_again(plan: AskPlan, before: AskPlan, details: frozenset[str], elliptic: re.Pattern[str]) -> bool:
+    """Whether `plan` asks of the subject of the ask `before` it in the message again: it speaks of it without
+    naming it ("培育几家？每家奖励多少？"), or, a yes/no ask without figures, only asks whether the detail the
+    earlier ask asked for exists ("要建几个？有明确的数字吗？"): its words are the earlier ask's or detail words."""
+    if plan.outcome is Outcome.NOT_COVERED:
+        return False
+    if elliptic.match(plan.ask.text):  # "它的文号" asks of the document, whatever the ask before it asked
+        return plan.ask.intent not in META_INTENTS
+    if not plan.ask.yes_no or plan.ask.proposed:
         return False
     return bool(plan.ask.subject) and all(w in before.ask.text or w in details for w in plan.ask.subject)
 
@@ -244,12 +249,22 @@ class Planner:
             )
         )
 
+    def _answers(self, ask: Ask, answers: re.Pattern[str], composition: Composition) -> bool:
+        """A quoted sentence holds what the intent asks for (a body, a date…) and, when the ask names a domain
+        term, says that term: "核定总投资由哪家机构审" is not answered by a sentence on another 机构."""
+        key = self.key_word(ask)
+        return any(answers.search(c.text) for c in composition.chosen if key is None or self._says(c.text, key))
+
     def key_word(self, ask: Ask) -> str | None:
-        """The rarest domain term of the ask's subject, when the subject has two or more words: a figure is said
-        of the subject only when its own clause says this one ("一事一议的中试线最高补多少" is not answered by the
-        1亿元 of 新建)."""
+        """The rarest domain term of the ask's subject (not one that names a document or a body: 实施意见, 经信委),
+        when the subject has two or more words: a figure is said of the subject only when its own clause says
+        this one (a term's own maximum is not the 1亿元 of the 新建 clause beside it)."""
         known = [(self._known_idf(w), w) for w in whole(ask.subject) if not NUMBERED.search(w)]
-        terms = [(i, w) for i, w in known if i > 0 and w in self.lexicon.tokenizer.domain]
+        terms = [
+            (i, w)
+            for i, w in known
+            if i > 0 and w in self.lexicon.tokenizer.domain and not w.endswith(self.lexicon.naming_words)
+        ]
         return max(terms)[1] if terms and len(known) > 1 else None
 
     def plan(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:
@@ -282,7 +297,7 @@ class Planner:
         if ask.intent in INTENT_FIGURES:
             return self._value(ask, composition)
         of_document = ask.intent in META_INTENTS and any(c.meta for c in composition.chosen)
-        if not of_document and rule and rule.answers and not rule.answers.search(text):
+        if not of_document and rule and rule.answers and not self._answers(ask, rule.answers, composition):
             return self.not_covered(ask, composition)
         return AskPlan(ask, Outcome.ANSWERED, composition)
 

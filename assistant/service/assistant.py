@@ -282,7 +282,7 @@ class Assistant:
             dataclasses.replace(f, plan=dataclasses.replace(found[n - 1].plan, ask=f.plan.ask))
             if n
             and found[n - 1].plan.outcome is Outcome.NOT_COVERED
-            and asked_again(f.plan, found[n - 1].plan, self.lexicon.details)
+            and asked_again(f.plan, found[n - 1].plan, self.lexicon.details, self.lexicon.elliptic)
             else f
             for n, f in enumerate(found)
         ]
