@@ -48,6 +48,14 @@ def crag(answerable: bool, refused: bool, right: bool) -> int:
     return 1 if answerable and right else -1
 
 
+def crag_abstention_right(answerable: bool, refused: bool, right: bool) -> int:
+    """The same, with a refused unanswerable scored +1: refusing is the right answer there (the literal score
+    caps a set with 30% unanswerable items at 0.70)."""
+    if refused:
+        return 0 if answerable else 1
+    return 1 if answerable and right else -1
+
+
 def score_item(item: dict, pred: dict) -> dict:
     evidence = item.get("gold_evidence") or []
     contexts = [c["text"] for c in pred["contexts"]]
@@ -78,6 +86,7 @@ def score_item(item: dict, pred: dict) -> dict:
         "verdict_right": verdict_right,
         "right": right,
         "crag": crag(item["answerable"], bool(pred["refused"]), right),
+        "crag_abstain": crag_abstention_right(item["answerable"], bool(pred["refused"]), right),
         "unsupported": unsupported_numbers(pred["answer"], cited),
         "answer_chars": len(pred["answer"]),
         "latency_ms": pred["latency_ms"],
@@ -112,6 +121,7 @@ def summarize(scores: list[dict]) -> dict:
         "fully_right": _mean(s["right"] for s in scores),
         "verdict_accuracy": _mean(s["verdict_right"] for s in scores),
         "crag_score": _mean(s["crag"] for s in scores),
+        "crag_abstention_right": _mean(s["crag_abstain"] for s in scores),
         "false_refusal": _mean(s["refused"] for s in ans),
         "unanswerable_refusal": _mean(s["refused"] for s in unans),
         "unsupported_numbers": sum(len(s["unsupported"]) for s in scores),

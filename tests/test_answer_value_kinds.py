@@ -233,3 +233,16 @@ def test_an_ask_that_speaks_of_the_subject_before_it_shares_its_fate(lexicon):
     assert not asked_again(number, before, lexicon.details, lexicon.elliptic)
     named = _plan(lexicon, "示范机构奖励多少？", "对认定的示范机构每家奖励50万元。")
     assert not asked_again(named, before, lexicon.details, lexicon.elliptic)
+
+
+def test_a_word_the_dictionary_cuts_into_characters_is_one_subject_word(lexicon, tokenizer):
+    assert tokenizer.unknown_words("安评能不能简化") == ["安评"]
+    assert tokenizer.unknown_words("这个解读是哪天发的，谁来建？") == []  # words of their own, one by one
+    assert "安评" in analyse("安评能不能简化？", lexicon).asks[0].subject
+
+
+def test_a_threshold_to_qualify_is_a_detail_the_clause_must_give(lexicon):
+    question = "项目总投资至少要多少，才有资格申请补贴？"
+    assert "最低门槛" in [f.topic for f in analyse(question, lexicon).asks[0].facets]
+    assert _plan(lexicon, question, "新建平台的补贴最高可达1亿元。").outcome is Outcome.NOT_COVERED
+    assert _plan(lexicon, question, "项目总投资不低于2000万元的，可以申请补贴。").outcome is Outcome.ANSWERED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evals.metrics import answer_verdict, crag, unsupported_numbers
+from evals.metrics import answer_verdict, crag, crag_abstention_right, unsupported_numbers
 
 
 def test_a_figure_no_cited_text_holds_is_unsupported():
@@ -29,3 +29,10 @@ def test_crag_scores_a_refusal_zero_and_an_answered_unanswerable_minus_one():
     assert crag(answerable=True, refused=True, right=False) == 0
     assert crag(answerable=False, refused=True, right=True) == 0
     assert crag(answerable=False, refused=False, right=False) == -1
+
+
+def test_the_abstention_reading_of_crag_scores_a_refused_unanswerable_plus_one():
+    assert crag_abstention_right(answerable=False, refused=True, right=True) == 1
+    assert crag_abstention_right(answerable=True, refused=True, right=False) == 0
+    assert crag_abstention_right(answerable=False, refused=False, right=False) == -1
+    assert crag_abstention_right(answerable=True, refused=False, right=False) == -1

@@ -234,7 +234,8 @@ def _introduction(clause: str, lexicon: Lexicon) -> str:
 
 def subject_words(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     words = []
-    for token in lexicon.tokenizer.tokens(text):
+    unknown = lexicon.tokenizer.unknown_words(text)  # a word the dictionary lacks, not its characters one by one
+    for token in [t for t in lexicon.tokenizer.tokens(text) if not any(t in u for u in unknown)] + unknown:
         if len(token) < 2 or token in lexicon.generic or re.fullmatch(r"[\d.%]+", token):
             continue
         if any(r.asks.fullmatch(token) for r in lexicon.intents) or lexicon.cue.fullmatch(token):

@@ -86,6 +86,8 @@ class ChineseTokenizer:
                     self.subjects.add(parts[0].lower())
         self.synonyms = load_synonyms() if synonyms is None else synonyms
         self.compounds = load_compounds()
+        singles = resources.text(resources.DOMAIN, "single_words.txt").splitlines()
+        self.single_words = STOPWORDS | {w for line in singles if not line.startswith("#") for w in line.split()}
         self.fingerprint = _fingerprint(
             jieba.__version__,
             sorted(STOPWORDS),
@@ -136,6 +138,19 @@ class ChineseTokenizer:
     def tokens(self, text: str) -> list[str]:
         """jieba's search cuts of `text`, lower-cased, without stopwords and punctuation."""
         return list(self._cut(text))
+
+    def unknown_words(self, text: str) -> list[str]:
+        """Runs of two to four characters the dictionary cuts one by one, none a word of its own (a stopword,
+        resources/single_words.txt): words it lacks ("安评" cut as 安 / 评)."""
+        runs, run = [], ""
+        for token in [*self._jieba.lcut(text.lower(), HMM=False), ""]:
+            if len(token) == 1 and "\u4e00" <= token <= "\u9fff" and token not in self.single_words:
+                run += token
+                continue
+            if 2 <= len(run) <= 4:
+                runs.append(run)
+            run = ""
+        return runs
 
     def _cut_text(self, text: str) -> tuple[str, ...]:
         cuts = self._jieba.lcut_for_search(text.lower(), HMM=False)
