@@ -246,3 +246,26 @@ def test_a_threshold_to_qualify_is_a_detail_the_clause_must_give(lexicon):
     assert "最低门槛" in [f.topic for f in analyse(question, lexicon).asks[0].facets]
     assert _plan(lexicon, question, "新建平台的补贴最高可达1亿元。").outcome is Outcome.NOT_COVERED
     assert _plan(lexicon, question, "项目总投资不低于2000万元的，可以申请补贴。").outcome is Outcome.ANSWERED
+
+
+def test_a_claim_is_checked_on_its_content_words_not_on_filler(lexicon):
+    plan = _plan(lexicon, "方案里是不是有支持“工业上楼”的内容？", "支持中试平台“工业上楼”，简化审批流程。")
+    assert plan.verdict is Verdict.YES
+
+
+def test_a_field_a_list_leaves_out_is_no_even_when_no_document_names_it(lexicon):
+    sentence = "在新能源智能网联汽车、民用航空、人工智能等重点领域，建设产业中试转化基地。"
+    unknown = {"生物医药": 0.0}
+    plan = _plan(lexicon, "是不是要在生物医药领域建设转化基地？", sentence, lambda w: unknown.get(w, 1.0))
+    assert plan.verdict is Verdict.NO
+
+
+def test_a_year_end_claimed_for_the_issue_is_checked_against_the_date_signed(lexicon):
+    sentence = "为推动中试发展，制定本方案。"
+    chunk = Chunk("c", "d", sentence, ("序言",), (1,), 0, len(sentence))
+    dated = dataclasses.replace(DOCUMENT, date="2024-01-16")
+    ask = analyse("这份方案是2023年底发的吧？", lexicon).asks[0]
+    plan = Planner(lexicon, lambda w: 1.0, {}, AnswerTuning()).plan(
+        ask, quote([Candidate(sentence, chunk, dated, 1.0, 0)]), []
+    )
+    assert plan.verdict is Verdict.NO and "2024年1月16日" in plan.facts[0].span

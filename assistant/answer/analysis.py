@@ -29,7 +29,9 @@ CN_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 MONTHS = "january february march april may june july august september october november december".split()
 TARGET_YEAR = re.compile(r"(?:到|至|截至|截止到)$")
 TARGET_YEAR_AFTER = re.compile(r"^\d{4}年底?(?:之|以)?前")  # "在2025年底前建成…": a target too
-ISSUED_YEAR = re.compile(r"^\d{4}年(?:\d{1,2}月)?(?:出台|印发|发布|发的|出的|成文|签发|下发|制定)")  # a date claim
+ISSUED_YEAR = re.compile(
+    r"^\d{4}年(?:\d{1,2}月|底|初|末|年底|年初)?(?:出台|印发|发布|发的|出的|成文|签发|下发|制定)"
+)  # a date claim
 # a figure of the asker's own ("我们三千万的项目能申请吗"): it describes their case, it proposes no rule
 ASKERS_FIGURE = re.compile(r"^的?(?:项目|企业|公司|团队|工厂|厂|平台|中试线|生产线|产线)")
 # the marker of the next item an enumeration cut leaves at a piece's end ("…怎么评价？2.", "信息：（1）")

@@ -162,9 +162,7 @@ class Planner:
         left_out = [q for q in QUOTED.findall(ask.text) if q not in text] + [
             w
             for w in ask.subject
-            if self.idf(w) > 0
-            and not self._says(text, w)
-            and re.search(re.escape(w) + claims["listed"].pattern, ask.text)
+            if not self._says(text, w) and re.search(re.escape(w) + claims["listed"].pattern, ask.text)
         ]
         listed = ENUMERATION.search(text) and (
             QUOTED.search(ask.text) or re.search("等" + claims["listed"].pattern, text)
