@@ -169,3 +169,10 @@ def test_a_place_only_compared_with_is_not_asked_about():
 def test_a_value_asked_of_its_own_detail_is_an_ask_of_its_own(lexicon):
     asks = analyse("到2027年要建多少家市级平台？目前已经认定了多少家？", lexicon).asks
     assert len(asks) == 2 and [f.topic for f in asks[1].facets] == ["实施进展"]
+
+
+def test_the_term_defined_is_the_quoted_one_not_where_it_is_looked_up(tokenizer):
+    assert definition_phrases("国家解读里对“服务券”是怎么定义的？", tokenizer) == ("服务券是",)
+    assert definition_phrases("解读里对中试平台是怎么定义的？", tokenizer) == ("中试平台是",)
+    assert definition_phrases("中试到底是个什么概念？", tokenizer) == ("中试是",)
+    assert definition_phrases("老听人说“中试中试”，中试到底是啥意思？", tokenizer) == ("中试是",)

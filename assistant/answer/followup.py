@@ -125,9 +125,12 @@ DEFINITION = [
         r"(?:什么是|什么叫|啥叫|何为|何谓|(?:怎么|如何|怎样)(?:定位|定义|界定))(?P<x>[^，。？?]+?)(?:的|呢)?(?=$|[，。？?])"
     ),
     re.compile(
-        r"(?P<x>[^，。？?]+?)(?:到底)?(?:指的是什么|是什么|是啥|啥意思|指什么|是指什么|的定义|的含义|怎么定义|如何定义|怎么界定|如何界定|的定位)"
+        r"(?P<x>[^，。？?]+?)(?:到底)?(?:指的是什么|是个什么|是什么|是个啥|是啥|啥意思|指什么|是指什么|的定义|的含义|怎么定义|如何定义|怎么界定|如何界定|的定位)"
     ),
 ]
+QUOTED_TERM = re.compile(r"[“\"‘「]([^”\"’」]{1,12})[”\"’」]")  # "对“中试”是怎么定义的": the term defined
+# words that name where the definition is looked up ("解读里…", "国家文件对…"), not the term
+LOOKUP_WORDS = frozenset("国家 上海 解读 文件 方案 意见 实施意见 实施方案 通知 政策 里面 官方".split())
 ORDINAL = re.compile(rf"第([一二三四五六七八九十])[{ITEM}]")
 
 
@@ -138,7 +141,11 @@ def definition_phrases(question: str, tokenizer: ChineseTokenizer) -> tuple[str,
     for pattern in DEFINITION:
         match = pattern.search(question)
         if match:
+            quoted = QUOTED_TERM.search(match.group("x"))
+            if quoted:
+                return (f"{quoted.group(1)}是",)
             words = [t for t in tokenizer.tokens(match.group("x").rstrip("的")) if len(t) > 1]
+            words = [t for t in words if t not in LOOKUP_WORDS] or words
             if words:
                 term = max(words, key=len)
                 return (f"{term}是",)
