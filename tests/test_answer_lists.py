@@ -50,3 +50,18 @@ def test_the_items_of_one_list_are_counted_once_each():
 def test_a_list_is_found_from_any_quoted_clause_that_introduces_it():
     got = with_every_item("有几条？分别是啥", [_candidate(PLAIN), _candidate(INTRO)], _children, {"d": DOCUMENT})
     assert [c.chunk.chunk_id for c in got] == ["c0", "c1", "c2", "c3", "c8"]
+
+
+def test_the_list_asked_for_is_the_one_whose_heading_says_the_question_not_the_sections_around_it():
+    sections = [
+        Chunk("s1", "d", "一、背景。", ("一、背景",), (1,), 0, 5),
+        Chunk("s2", "d", "二、数字化发展。", ("二、数字化发展",), (1,), 5, 10),
+        INTRO,
+    ]
+
+    def children(doc_id: str, path: tuple[str, ...]) -> list[Chunk]:
+        return sections if path == () else _children(doc_id, path)
+
+    chosen = [_candidate(sections[0]), _candidate(sections[1]), _candidate(INTRO)]
+    got = with_every_item("方案提出的建设模式有哪些？", chosen, children, {"d": DOCUMENT})
+    assert {c.chunk.chunk_id for c in got} == {"s1", "s2", "c0", "c1", "c2", "c3"}

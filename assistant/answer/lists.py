@@ -18,6 +18,7 @@ LIST_ASK = re.compile(
     r"哪几|哪些|几条|几点|几项|几类|几大|几个方面"
 )  # "分别是多少" asks the values of named subjects, not a list
 MIN_FOUND = 2  # items of one list among the quoted sentences before the others are added
+HEADING_PAIRS = 4  # character pairs a list's heading shares with the question for it to be the list asked for
 
 
 def with_every_item(
@@ -28,7 +29,7 @@ def with_every_item(
 ) -> list[Candidate]:
     """`chosen` and, when the question asks for a list and at least two quoted clauses are items of one list
     (一是…, （一）…), the first sentence of each item left out, in document order."""
-    found = _list_of(chosen, children) if LIST_ASK.search(question) else None
+    found = _list_of(question, chosen, children) if LIST_ASK.search(question) else None
     if found is None:
         return chosen
     doc_id, parent = found
@@ -57,11 +58,25 @@ def _is_item(chunk: Chunk) -> bool:
     return chunk.kind == "clause" and bool(HEADING_MARKER.match(chunk.path[-1]))
 
 
+def _pairs(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1) if all("\u4e00" <= ch <= "\u9fff" for ch in text[i : i + 2])}
+
+
 def _list_of(
-    chosen: list[Candidate], children: Callable[[str, tuple[str, ...]], Sequence[Chunk]]
+    question: str, chosen: list[Candidate], children: Callable[[str, tuple[str, ...]], Sequence[Chunk]]
 ) -> tuple[str, tuple[str, ...]] | None:
-    """The list the quoted clauses belong to: the one most of them are items of (at least two), else the first
-    one a quoted clause introduces ("…有哪些考虑？" over 一是…, 二是…)."""
+    """The list the quoted clauses belong to: the one whose heading says most of the question ("建设模式有哪几
+    种" over "…对建设模式有哪些考虑？" and its 一是…, 二是…), else the one most of them are items of (at least two),
+    else the first one a quoted clause introduces."""
+    asked = _pairs(question)
+    headed = [
+        (len(asked & _pairs(c.chunk.path[-1])), c.chunk)
+        for c in chosen
+        if c.chunk.path and sum(_is_item(k) for k in children(c.chunk.doc_id, c.chunk.path)) >= MIN_FOUND
+    ]
+    shared, lead = max(headed, key=lambda p: p[0], default=(0, None))
+    if lead is not None and shared >= HEADING_PAIRS:
+        return lead.doc_id, lead.path
     items = {c.chunk.path: c.chunk for c in chosen if _is_item(c.chunk)}.values()
     parents = Counter((c.doc_id, c.path[:-1]) for c in items).most_common(1)
     if parents and parents[0][1] >= MIN_FOUND:
