@@ -11,7 +11,7 @@ import pytest
 from assistant.answer.analysis import Intent, Lexicon, analyse
 from assistant.answer.asks import besides, count_units, only_of
 from assistant.answer.candidates import Candidate, quote
-from assistant.answer.document_facts import asked_facts, organs
+from assistant.answer.document_facts import PART_LINE, asked_facts, organs
 from assistant.answer.normalize import written
 from assistant.answer.plan import Outcome, Planner, Verdict, asked_again
 from assistant.core.records import Chunk, Document
@@ -269,3 +269,16 @@ def test_a_year_end_claimed_for_the_issue_is_checked_against_the_date_signed(lex
         ask, quote([Candidate(sentence, chunk, dated, 1.0, 0)]), []
     )
     assert plan.verdict is Verdict.NO and "2024年1月16日" in plan.facts[0].span
+
+
+def test_a_pronoun_or_a_word_for_in_all_is_no_word_a_clause_must_say(tokenizer):
+    assert tokenizer.tokens("那它们的试验经费一共多少？") == ["试验", "经费"]
+
+
+def test_who_issued_a_part_and_when_is_the_line_the_part_opens_with():
+    parts = frozenset({"解读"})
+    assert asked_facts("这个解读是哪个部门发布的？", parts) == ["part"]
+    assert asked_facts("解读是工信部哪个司发布的？", parts) == ["part"]
+    assert asked_facts("这份方案是哪个部门印发的？", parts) == ["issuers"]
+    line = PART_LINE.search("解读：某意见\n发布时间：2024-01-23 07:55来源：科技司\n近日，某部发布。")
+    assert line is not None and line.group(0) == "发布时间：2024-01-23 07:55来源：科技司"

@@ -28,6 +28,7 @@ MONTH_DAY = re.compile(r"(?<![\d年-])(\d{1,2})月(\d{1,2})日")  # a date witho
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 BODIES = re.compile(r"部门|单位|部委|机关|家")
 OFFICE = ("办公室", "办公厅")
+PART_LINE = re.compile(r"(?:发布时间|发布日期)[:：][^\n]*?来源[:：][^\s，。]+|来源[:：][^\s，。]+")
 
 
 def asked_facts(question: str, parts: frozenset[str]) -> list[str]:
@@ -46,8 +47,10 @@ def asked_facts(question: str, parts: frozenset[str]) -> list[str]:
         proposed = {"signed": dated, "number": Kind.DOC_NUMBER in kinds, "issuers": bool(organs(question))}
         proposed["printed"] = proposed["signed"] and "印发" in question
         asked += [name for name, said in proposed.items() if said and name not in asked]
-    if any(p in question for p in parts) and not re.search(r"落款|印发|成文", question):
-        asked = [i for i in asked if i != "signed"]  # a part's own date ("解读…发布时间") is a sentence of it
+    if any(p in question for p in parts) and not re.search(r"落款|印发|成文|联合", question):
+        # a part's own date and source ("解读…发布时间：…来源：…") are a line of it, not the notice's facts
+        own = [i for i in asked if i not in ("signed", "issuers")]
+        asked = own + ["part"] if len(own) < len(asked) else own
     return asked
 
 
@@ -96,7 +99,7 @@ def document_facts(
         trailer = snapshot.trailers.get(doc.doc_id)
         about = f"{doc.title} {doc.place}"
         for rank, name in enumerate(asked):
-            stated = _fact(name, doc, header, trailer)
+            stated = _part_line(snapshot, doc, parts, question) if name == "part" else _fact(name, doc, header, trailer)
             if stated is None and name == "printed":  # no 版记 indexed: the date the notice itself bears
                 stated = _fact("signed", doc, header, trailer)
             if stated is not None:
@@ -104,6 +107,19 @@ def document_facts(
                 score = boost * match(resolved.terms, text + about) - rank * 0.01
                 out.append(Candidate(text, source, doc, score, rank, meta=True, fact=fact))
     return out
+
+
+def _part_line(
+    snapshot: Snapshot, doc: Document, parts: frozenset[str], question: str
+) -> tuple[str, Chunk, DocumentFact] | None:
+    """The line a part of `doc` the question names opens with, giving its date and source ("发布时间：…来源：…")."""
+    named = [p for p in parts if p in question]
+    for chunk in snapshot.chunks:
+        if chunk.doc_id == doc.doc_id and chunk.path and chunk.path[0] in named:
+            line = PART_LINE.search(chunk.text)
+            if line:
+                return line.group(0).strip(), chunk, DocumentFact("part", (line.group(0).strip(),))
+    return None
 
 
 def named_exactly(question: str, documents: Sequence[Document]) -> list[Document]:
