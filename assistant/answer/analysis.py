@@ -116,6 +116,7 @@ class Lexicon:
         self.generic = frozenset(resource_words("generic.txt"))
         # what a word naming a document or a body ends with: the genre of a title, a body's kind, 文件/文号
         self.naming_words = tuple(resource_words("doc_genres.txt")) + ("委", "部", "局", "厅", "办", "文件", "文号")
+        self.measure_words = ("比例", "金额", "额度", "上限", "标准")  # what a figure measures, not what it is of
         self.intents = [
             IntentRule(Intent(name), re.compile(asks, re.IGNORECASE), None if answers == "-" else re.compile(answers))
             for name, asks, answers in resource_rows("intents.txt")

@@ -254,14 +254,16 @@ class Planner:
         return any(answers.search(c.text) for c in composition.chosen if key is None or self._says(c.text, key))
 
     def key_word(self, ask: Ask) -> str | None:
-        """The rarest domain term of the ask's subject (not one that names a document or a body: 实施意见, 经信委),
-        when the subject has two or more words: a figure is said of the subject only when its own clause says
-        this one (a term's own maximum is not the 1亿元 of the 新建 clause beside it)."""
+        """The rarest domain term of the ask's subject when the subject has two or more words (not one that names
+        a document or a body, 实施意见, 经信委, nor what a figure measures, 支持比例): a figure is said of the
+        subject only when its own clause says this one (a term's own maximum is not the 1亿元 of 新建 beside it)."""
         known = [(self._known_idf(w), w) for w in whole(ask.subject) if not NUMBERED.search(w)]
         terms = [
             (i, w)
             for i, w in known
-            if i > 0 and w in self.lexicon.tokenizer.domain and not w.endswith(self.lexicon.naming_words)
+            if i > 0
+            and w in self.lexicon.tokenizer.domain
+            and not w.endswith(self.lexicon.naming_words + self.lexicon.measure_words)
         ]
         return max(terms)[1] if terms and len(known) > 1 else None
 

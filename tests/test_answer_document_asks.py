@@ -1,0 +1,33 @@
+"""Asks about the documents themselves: their dates asked in the words people use, two documents' dates at once,
+and the same asked in English. Tiny synthetic inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.analysis import Lexicon, analyse, translate
+from assistant.answer.document_facts import asked_facts
+from assistant.answer.overview import is_broad
+
+
+@pytest.fixture(scope="module")
+def lexicon(tokenizer):
+    return Lexicon(tokenizer)
+
+
+def test_when_a_document_came_out_asks_for_its_date_not_its_outline():
+    question = "国家的实施意见和上海的实施方案分别是什么时候出的？"
+    assert "signed" in asked_facts(question, frozenset())
+    assert not is_broad(question, ["实施意见", "实施方案"], ["实施意见 国家", "实施方案 上海"])
+
+
+def test_how_long_between_two_dates_is_an_ask_of_its_own(lexicon):
+    asks = analyse("两份文件的成文日期分别是哪天，中间隔了多久？", lexicon).asks
+    assert [a.text for a in asks] == ["两份文件的成文日期分别是哪天", "中间隔了多久"]
+    assert len(analyse("国家文件发文和上海方案成文，中间隔了多久？", lexicon).asks) == 1
+
+
+def test_an_english_date_ask_keeps_its_document_and_its_verb(lexicon):
+    assert translate("When was the official interpretation of the opinions published?", lexicon) == (
+        "什么时候解读实施意见发布？"
+    )
