@@ -3,11 +3,16 @@ and the same asked in English. Tiny synthetic inputs."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from assistant.answer.analysis import Lexicon, analyse, translate
+from assistant.answer.analysis import Intent, Lexicon, analyse, translate
 from assistant.answer.document_facts import asked_facts
+from assistant.answer.followup import switch_document
 from assistant.answer.overview import is_broad
+from assistant.core.records import Turn
+from assistant.core.settings import AnswerTuning
 
 
 @pytest.fixture(scope="module")
@@ -31,3 +36,17 @@ def test_an_english_date_ask_keeps_its_document_and_its_verb(lexicon):
     assert translate("When was the official interpretation of the opinions published?", lexicon) == (
         "什么时候解读实施意见发布？"
     )
+
+
+def test_a_switch_asks_the_question_before_of_the_place_now_named_without_the_title_it_named():
+    places = {"shanghai": re.compile("上海"), "national": re.compile("国家")}
+    history = [Turn("user", "制造业中试创新发展实施意见文号是多少？"), Turn("assistant", "工信部联科〔2024〕11号")]
+    titles = ["制造业中试创新发展实施意见", "上海市中试平台创新发展实施方案"]
+    assert switch_document("上海那个呢？", history, places, AnswerTuning(), titles) == "上海文号是多少？"
+    assert switch_document("上海那个的补贴呢？", history, places, AnswerTuning(), titles) is None
+
+
+def test_which_bodies_or_commissions_sent_it_asks_for_its_issuers(lexicon):
+    assert asked_facts("那个方案是哪几个单位发的？", frozenset()) == ["issuers"]
+    assert asked_facts("上海的方案是哪几个委办发的？", frozenset()) == ["issuers"]
+    assert analyse("上海的方案是哪几个委办发的？", lexicon).asks[0].intent is Intent.ISSUER

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.core.records import TermOrigin, Turn
@@ -165,9 +165,12 @@ def _single(names: set[str]) -> str | None:
 SWITCH_FILLER = re.compile(r"那么|那个|这个|那份|这份|那|呢|的|文件|政策|规定|层面|[？?。，,！!\s]")
 
 
-def switch_document(question: str, history: list[Turn], places: Places, tuning: AnswerTuning) -> str | None:
+def switch_document(
+    question: str, history: list[Turn], places: Places, tuning: AnswerTuning, titles: Sequence[str] = ()
+) -> str | None:
     """ "国家那份呢？" after "上海方案的文号是多少？": the previous question asked of the document now named
-    ("国家 的文号是多少？"), or None when the question is not such a switch."""
+    ("国家 的文号是多少？"), or None when the question is not such a switch; a document the previous question
+    named by its title (`titles`: the indexed ones) is left out with its place."""
     named = named_jurisdictions(question, places)
     users = [t.content for t in history if t.role == "user" and t.content.strip()]
     if not users or not named or not is_elliptical(question, tuning):
@@ -178,6 +181,8 @@ def switch_document(question: str, history: list[Turn], places: Places, tuning: 
     if SWITCH_FILLER.sub("", rest):
         return None  # the follow-up asks something of its own ("国家那份的补贴呢？")
     previous = users[-1]
+    for title in sorted(titles, key=len, reverse=True):
+        previous = previous.replace(f"《{title}》", "").replace(title, "")
     for pattern in places.values():
         previous = pattern.sub("", previous)
     said = "".join(m.group(0) for slug in sorted(named) if (m := places[slug].search(question)))

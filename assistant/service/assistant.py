@@ -237,7 +237,7 @@ class Assistant:
         earlier ask named it and it names none."""
         places = scope.places.patterns
         asked = text if chat is not None and asks == 1 else ask.text  # the LLM condenses a one-ask message whole
-        switched = switch_document(ask.text, turns, places, self.settings.answer) if chat is None else None
+        switched = None if chat else switch_document(ask.text, turns, places, self.settings.answer, scope.titles)
         if switched:  # "国家那份呢？": the question before, asked of the document now named
             ask, asked, turns = make_ask(switched, self.lexicon), switched, []
         resolved, standalone = self._resolve(asked, turns, chat, places, context)

@@ -33,6 +33,10 @@ class Scope:
     retriever: str | None
     top_k: int | None
 
+    @property
+    def titles(self) -> list[str]:
+        return [d.title for d in self.snapshot.documents.values()]
+
 
 @dataclass(frozen=True)
 class Found:
