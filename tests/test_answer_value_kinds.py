@@ -233,6 +233,8 @@ def test_an_ask_that_speaks_of_the_subject_before_it_shares_its_fate(lexicon):
     assert not asked_again(number, before, lexicon.details, lexicon.elliptic)
     named = _plan(lexicon, "示范机构奖励多少？", "对认定的示范机构每家奖励50万元。")
     assert not asked_again(named, before, lexicon.details, lexicon.elliptic)
+    compared = _plan(lexicon, "跟某市比哪个力度大？", "对认定的示范机构每家奖励50万元，加大支持力度。")
+    assert asked_again(compared, before, lexicon.details, lexicon.elliptic)
 
 
 def test_a_word_the_dictionary_cuts_into_characters_is_one_subject_word(lexicon, tokenizer):

@@ -36,6 +36,7 @@ class Composition:
     chosen: tuple[Candidate, ...] = ()  # the quoted sentences, in the order shown
     topic: str = ""  # for a refusal: what the documents do not provide for
     outline: bool = False  # a document's outline: its headings answer a question about its structure
+    other_place: bool = False  # a refusal for a place no indexed document covers
 
 
 def clause_label(chunk: Chunk) -> str:

@@ -27,4 +27,4 @@ def refusal(documents: list[Document], topic: str, related: list[Hit], other_pla
         LOCAL_AUTHORITY if other_place or not related else "、".join(related[0].document.issuers[:1]) or "发文单位"
     )
     parts.append(template("refusal_contact.txt").format(contact=contact).strip())
-    return Composition("\n".join(parts), True, citations, topic=topic)
+    return Composition("\n".join(parts), True, citations, topic=topic, other_place=other_place)

@@ -246,7 +246,7 @@ class Assistant:
             resolved = dataclasses.replace(own, jurisdiction=own.jurisdiction or resolved.jurisdiction)
         question = place + (standalone or ask.text)
         retrieval, composition = self._compose(question, resolved, standalone, scope)
-        if composition.refused and asks == 1 and ask.text != text:
+        if composition.refused and not composition.other_place and asks == 1 and ask.text != text:
             # the whole message, as written, may still find what the ask alone did not
             resolved, standalone = self._resolve(text, turns, chat, places)
             question = standalone or text
