@@ -18,6 +18,7 @@ from assistant.core.records import Chunk, Document
 from assistant.core.settings import AnswerTuning
 from ingest.facts import extract_facts
 
+ONE = lambda word: 1.0  # noqa: E731  every word is one the documents use
 DOCUMENT = Document("d", "某省中试平台实施方案", None, ("某省工业和信息化厅",), None, "other", 1, "d.txt", "h")
 
 
@@ -229,12 +230,12 @@ def test_an_ask_that_speaks_of_the_subject_before_it_shares_its_fate(lexicon):
     each = _plan(lexicon, "每家奖励多少？", "对认定的示范机构每家奖励50万元。")
     number = _plan(lexicon, "它的文号是多少？", "某省工信厅〔2024〕5号")
     assert before.outcome is Outcome.NOT_COVERED and each.outcome is Outcome.ANSWERED
-    assert asked_again(each, before, lexicon.details, lexicon.elliptic)
-    assert not asked_again(number, before, lexicon.details, lexicon.elliptic)
+    assert asked_again(each, before, lexicon, ONE)
+    assert not asked_again(number, before, lexicon, ONE)
     named = _plan(lexicon, "示范机构奖励多少？", "对认定的示范机构每家奖励50万元。")
-    assert not asked_again(named, before, lexicon.details, lexicon.elliptic)
+    assert not asked_again(named, before, lexicon, ONE)
     compared = _plan(lexicon, "跟某市比哪个力度大？", "对认定的示范机构每家奖励50万元，加大支持力度。")
-    assert asked_again(compared, before, lexicon.details, lexicon.elliptic)
+    assert asked_again(compared, before, lexicon, ONE)
 
 
 def test_a_word_the_dictionary_cuts_into_characters_is_one_subject_word(lexicon, tokenizer):
@@ -284,3 +285,11 @@ def test_who_issued_a_part_and_when_is_the_line_the_part_opens_with():
     assert asked_facts("这份方案是哪个部门印发的？", parts) == ["issuers"]
     line = PART_LINE.search("解读：某意见\n发布时间：2024-01-23 07:55来源：科技司\n近日，某部发布。")
     assert line is not None and line.group(0) == "发布时间：2024-01-23 07:55来源：科技司"
+
+
+def test_a_value_asked_with_no_subject_of_its_own_leans_on_the_ask_before(lexicon):
+    before = _plan(lexicon, "补贴是一次性拨付还是分期拨？", "新建平台的补贴最高可达1亿元。")
+    first = _plan(lexicon, "首期拨多少比例？", "已建平台的补贴支持比例不超过30%。", lambda word: 0.0)
+    assert first.outcome is Outcome.ANSWERED  # no subject word the documents use: any ratio would do
+    assert asked_again(first, before, lexicon, lambda word: 0.0)
+    assert not asked_again(first, before, lexicon, ONE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -92,17 +92,21 @@ def misattributed(plan: AskPlan, named: str, other: str) -> AskPlan:
     return dataclasses.replace(plan, verdict=Verdict.NO, facts=(), elsewhere=(), said_in=(named, other))
 
 
-def asked_again(plan: AskPlan, before: AskPlan, details: frozenset[str], elliptic: re.Pattern[str]) -> bool:
+def asked_again(plan: AskPlan, before: AskPlan, lexicon: Lexicon, known: Callable[[str], float]) -> bool:
     """Whether `plan` asks of the subject of the ask `before` it in the message again: it speaks of it without
-    naming it ("培育几家？每家奖励多少？"), or, a yes/no ask without figures, only asks whether the detail the
-    earlier ask asked for exists ("要建几个？有明确的数字吗？"): its words are the earlier ask's or detail words."""
+    naming it ("培育几家？每家奖励多少？"), asks a value with no subject word of its own the documents use ("是一次性
+    拨付还是分期？首期拨多少？"), or, a yes/no ask without figures, only asks whether the detail the earlier ask
+    asked for exists ("要建几个？有明确的数字吗？"): its words are the earlier ask's or detail words."""
+    ask = plan.ask
     if plan.outcome is Outcome.NOT_COVERED:
         return False
-    if elliptic.match(plan.ask.text):  # "它的文号" asks of the document, whatever the ask before it asked
-        return plan.ask.intent not in META_INTENTS
-    if not plan.ask.yes_no or plan.ask.proposed:
+    if lexicon.elliptic.match(ask.text):  # "它的文号" asks of the document, whatever the ask before it asked
+        return ask.intent not in META_INTENTS
+    if ask.intent in INTENT_FIGURES and not ask.proposed and not any(known(w) > 0 for w in ask.subject):
+        return True
+    if not ask.yes_no or ask.proposed:
         return False
-    return bool(plan.ask.subject) and all(w in before.ask.text or w in details for w in plan.ask.subject)
+    return bool(ask.subject) and all(w in before.ask.text or w in lexicon.details for w in ask.subject)
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,7 @@ class Planner:
 
     def _unknown(self, words: Sequence[str]) -> list[str]:
         """The words no document uses, nor a synonym of them (figures aside)."""
-        return [w for w in words if self._known_idf(w) <= 0 and not NUMBERED.search(w)]
+        return [w for w in words if self.known_idf(w) <= 0 and not NUMBERED.search(w)]
 
     def _total_not_each(self, ask: Ask, text: str) -> bool:
         """ "是每年2000万吗？" where the evidence gives the figure as a total (累计…不超过2000万元)."""
@@ -207,19 +211,19 @@ class Planner:
     def _share(self, subject: tuple[str, ...], text: str, synonyms: bool = False) -> float:
         """The idf share of `subject` that `text` says; with `synonyms`, a word the documents only write otherwise
         (新建 as 新布局建设) counts with its synonyms' idf."""
-        idf = self._known_idf if synonyms else self.idf
+        idf = self.known_idf if synonyms else self.idf
         known = [(w, i) for w in subject if (i := idf(w)) > 0]
         known = [(w, i) for w, i in known if not any(w != u and w in u for u, _ in known)]
         total = sum(i for _, i in known)
         return sum(i for w, i in known if self._says(text, w)) / total if total else 1.0
 
     def evidence_words(self, ask: Ask, text: str) -> EvidenceWords:
-        known = [w for w in ask.subject if self._known_idf(w) > 0]
+        known = [w for w in ask.subject if self.known_idf(w) > 0]
         said = [w for w in known if self._says(text, w)]
         unknown = self._unknown(ask.subject)
         return EvidenceWords(len(known), len(unknown), len(said), self._share(ask.subject, text, synonyms=True))
 
-    def _known_idf(self, word: str) -> float:
+    def known_idf(self, word: str) -> float:
         return max([self.idf(word), *(self.idf(w) for w in self.synonyms.get(word, []))])
 
     def attached(self, ask: Ask, composition: Composition, kind: Kind) -> tuple[PolicyFact, ...]:
@@ -257,7 +261,7 @@ class Planner:
         """The rarest domain term of the ask's subject when the subject has two or more words (not one that names
         a document or a body, 实施意见, 经信委, nor what a figure measures, 支持比例): a figure is said of the
         subject only when its own clause says this one (a term's own maximum is not the 1亿元 of 新建 beside it)."""
-        known = [(self._known_idf(w), w) for w in whole(ask.subject) if not NUMBERED.search(w)]
+        known = [(self.known_idf(w), w) for w in whole(ask.subject) if not NUMBERED.search(w)]
         terms = [
             (i, w)
             for i, w in known

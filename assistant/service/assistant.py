@@ -202,7 +202,7 @@ class Assistant:
                 place = "" if any(p.status is not PlaceStatus.UNINDEXED for p in named_places) else named_places[0].name
             carried = "" if named_places else place
             found.append(self._answer_ask(ask, whole, context, len(analysis.asks), turns, chat, scope, carried))
-        found = self._asked_again(self._doubt(found, scope))
+        found = self._asked_again(self._doubt(found, scope), self._planner(scope.snapshot))
         extra: list[Retrieval] = []  # the other documents' retrievals of the disagreement check
         first = found[0]
         plans, disagreement = [f.plan for f in found], ""
@@ -275,14 +275,14 @@ class Assistant:
                 return dataclasses.replace(found, plan=misattributed(plan, titles, other.title))
         return found
 
-    def _asked_again(self, found: list[Found]) -> list[Found]:
+    def _asked_again(self, found: list[Found], planner: Planner) -> list[Found]:
         """An ask that only asks again whether the detail of the not-covered ask before it exists is not covered
         either, for the same reason (plan.asked_again)."""
         return [
             dataclasses.replace(f, plan=dataclasses.replace(found[n - 1].plan, ask=f.plan.ask))
             if n
             and found[n - 1].plan.outcome is Outcome.NOT_COVERED
-            and asked_again(f.plan, found[n - 1].plan, self.lexicon.details, self.lexicon.elliptic)
+            and asked_again(f.plan, found[n - 1].plan, self.lexicon, planner.known_idf)
             else f
             for n, f in enumerate(found)
         ]
