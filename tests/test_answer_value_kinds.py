@@ -293,3 +293,21 @@ def test_a_value_asked_with_no_subject_of_its_own_leans_on_the_ask_before(lexico
     assert first.outcome is Outcome.ANSWERED  # no subject word the documents use: any ratio would do
     assert asked_again(first, before, lexicon, lambda word: 0.0)
     assert not asked_again(first, before, lexicon, ONE)
+
+
+def test_a_duty_the_quoted_clause_does_not_set_is_no(lexicon):
+    sentence = "鼓励第三方公共服务机构牵头建设中试平台。"
+    plan = _plan(lexicon, "方案是不是规定中试平台必须由国有企业牵头建设？", sentence)
+    assert (plan.verdict, plan.duty) == (Verdict.NO, "必须由国有企业牵头建设")
+    bound = _plan(lexicon, "是不是必须由公共服务机构牵头建设？", "中试平台必须由公共服务机构牵头建设。")
+    assert bound.verdict is not Verdict.NO
+    asked = _plan(lexicon, "服务中小企业的比例有没有硬性要求？", sentence)
+    assert asked.duty == ""
+
+
+def test_a_detail_given_of_another_subject_does_not_answer(lexicon):
+    question = "认定的评价指标体系是怎么设计的？"
+    assert "评价指标" in [f.topic for f in analyse(question, lexicon).asks[0].facets]
+    rare = {"认定": 3.0, "设计": 3.0}
+    other = _plan(lexicon, question, "将园区服务企业数量等指标体系纳入资源利用效率评价。", lambda w: rare.get(w, 1.0))
+    assert other.outcome is Outcome.NOT_COVERED

@@ -23,7 +23,7 @@ from assistant.answer.analysis import (
     QuestionAnalysis,
     focus,
 )
-from assistant.answer.asks import VAGUE_COUNT, count_units, list_heads, whole
+from assistant.answer.asks import VAGUE_COUNT, Facet, count_units, list_heads, whole
 from assistant.answer.candidates import DocumentFact
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
@@ -62,6 +62,9 @@ INTENT_LABELS = {
     Intent.CONDITION: "具体条件",
 }
 
+EXISTENCE = re.compile(r"有没有|有无|是否有|有没")
+CLAIM_TAIL = re.compile(r"(?:的|了)?(?:吗|吧|呢|对吗|对吧|是吗|没错吧|对不对)?[？?。]*$")
+
 
 class Outcome(Enum):
     ANSWERED = "answered"
@@ -85,6 +88,7 @@ class AskPlan:
     facts: tuple[PolicyFact, ...] = ()  # the figures that answer a value ask, attached to its subject
     elsewhere: tuple[PolicyFact, ...] = ()  # where a figure the user proposed does stand (another subject)
     said_in: tuple[str, str] | None = None  # a claim the named document (1st) does not make, the other (2nd) does
+    duty: str = ""  # a duty or a restriction the claim says the documents set and the quoted clauses do not
 
 
 def misattributed(plan: AskPlan, named: str, other: str) -> AskPlan:
@@ -175,11 +179,31 @@ class Planner:
             return Verdict.NO
         supported = "".join(re.split(r"[，,]", asked[m.end() :])[0] for m in claims["support"].finditer(asked))
         unknown = [w for w in ask.subject if len(w) > 1 and w in supported and self.idf(w) <= 0]
-        if unknown or claims["must"].search(asked) and not claims["obliges"].search(text):
-            return Verdict.NOT_STATED  # support for what no document names ("支持区块链…"), a duty the text lacks
+        if unknown:
+            return Verdict.NOT_STATED  # support for what no document names ("支持区块链…")
         if self._mostly_unknown(ask):  # "能不能邮寄纸质件？": what the claim names is not in the documents
             return Verdict.NOT_STATED
         return Verdict.YES if share >= 1.0 or enough and claims["support"].search(text) else Verdict.NOT_STATED
+
+    def _facet_said(self, ask: Ask, facet: Facet, composition: Composition) -> bool:
+        """A clause of a quoted sentence gives the detail asked for and speaks of the ask's subject (its document's
+        title and place count; a document fact speaks of its document): "等指标纳入评价体系" of 园区 does not give
+        the 指标 of 认定."""
+        rest = tuple(w for w in ask.subject if not any(w in asked for asked in facet.asks))  # 评价指标 aside
+        return any(
+            facet.answered_by(clause)
+            and (c.meta or self._share(rest, f"{clause}{c.document.title}{c.document.place}") >= self.subject_share / 2)
+            for c in composition.chosen
+            for clause in c.text.split("；")
+        )
+
+    def duty(self, ask: Ask) -> str:
+        """The duty or restriction a claim says the documents set ("是不是规定必须由国企牵头？" → 必须由国企牵头),
+        "" when it claims none."""
+        found = self.lexicon.claims["must"].search(ask.text)
+        if found is None or EXISTENCE.search(ask.text):  # "有没有硬性要求？" asks whether there is one
+            return ""
+        return CLAIM_TAIL.sub("", ask.text[found.start() :])
 
     def _mostly_unknown(self, ask: Ask) -> bool:
         """Most of the words a claim names are words no document uses (places and figures aside)."""
@@ -277,8 +301,9 @@ class Planner:
         if composition.outline:  # "一共有多少条措施？": the headings, numbered, are the answer
             return AskPlan(ask, Outcome.ANSWERED, composition)
         text = "".join(c.text for c in composition.chosen)
-        unmet = next((f for f in ask.facets if not f.answered_by(text)), None)
-        if unmet is not None:  # the clause speaks of the subject, not of the detail asked for
+        unmet = next((f for f in ask.facets if not self._facet_said(ask, f, composition)), None)
+        # the clause speaks of the subject, not of the detail asked for; a claimed duty is checked, not refused
+        if unmet is not None and not (ask.yes_no and self.duty(ask)):
             return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=unmet.topic)
         if ask.alternatives:  # "按季度还是按年度发放？": answered by a clause that says one of them
             sides = {w for side in ask.alternatives for w in side}
@@ -358,6 +383,9 @@ class Planner:
         if not ask.proposed:
             text = claimed_document_text(ask, composition) or text
             share = self.subject_share_in(ask, text)
+            duty = self.duty(ask)
+            if duty and share > 0 and not self.lexicon.claims["obliges"].search(text):
+                return AskPlan(ask, Outcome.VERDICT, composition, Verdict.NO, duty=duty)  # "是不是必须…": no
             if share < self.subject_share / 2:  # the evidence speaks of little of what the proposition names
                 return self.not_covered(ask, composition)
             missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))

@@ -54,6 +54,8 @@ def _verdict_line(plan: AskPlan) -> str:
         line = template("verdict_no.txt").strip() + (
             template("verdict_states.txt").strip().format(stated=stated) if stated else ""
         )
+        if plan.duty:
+            line += template("verdict_no_duty.txt").strip().format(duty=plan.duty)
         if plan.said_in:
             line += template("verdict_said_in.txt").strip().format(named=plan.said_in[0], other=plan.said_in[1])
         for fact in plan.elsewhere:
