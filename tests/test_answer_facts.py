@@ -92,7 +92,6 @@ def test_claims_without_figures(lexicon):
     assert _claim(planner, "支持高校宠物共建吗", evidence, 1.0) is Verdict.YES
     unknown = Planner(lexicon, lambda word: 0.0 if word == "宠物" else 1.0, {}, AnswerTuning())
     assert _claim(unknown, "支持高校宠物共建吗", evidence, 1.0) is Verdict.NOT_STATED  # no document says 宠物
-    assert _claim(planner, "高校必须参与共建吗", evidence, 1.0) is Verdict.NOT_STATED  # supported, not required
     listed = "在新能源汽车、民用航空、人工智能等重点领域建设转化基地。"
     assert _claim(planner, "要在集成电路领域建转化基地，对吗", listed, 0.8) is Verdict.NO
 

@@ -299,6 +299,8 @@ def test_a_duty_the_quoted_clause_does_not_set_is_no(lexicon):
     sentence = "鼓励第三方公共服务机构牵头建设中试平台。"
     plan = _plan(lexicon, "方案是不是规定中试平台必须由国有企业牵头建设？", sentence)
     assert (plan.verdict, plan.duty) == (Verdict.NO, "必须由国有企业牵头建设")
+    supported = _plan(lexicon, "高校必须参与共建吗？", "支持高校、研究机构、企业等多元共建。")
+    assert supported.verdict is Verdict.NO  # supported, not required
     bound = _plan(lexicon, "是不是必须由公共服务机构牵头建设？", "中试平台必须由公共服务机构牵头建设。")
     assert bound.verdict is not Verdict.NO
     asked = _plan(lexicon, "服务中小企业的比例有没有硬性要求？", sentence)
