@@ -9,7 +9,8 @@ from assistant.answer.analysis import Intent, Lexicon, analyse
 from assistant.answer.asks import Facet, FacetScope, asked_years, list_heads, without_yardstick
 from assistant.answer.candidates import Candidate, quote
 from assistant.answer.followup import definition_phrases
-from assistant.answer.plan import Outcome, Planner
+from assistant.answer.plan import Planner
+from assistant.answer.plans import Outcome
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import AnswerTuning
 from assistant.retrieval.scope import unindexed_title

@@ -8,7 +8,8 @@ import pytest
 from assistant.answer.analysis import Ask, Intent, Lexicon, analyse
 from assistant.answer.candidates import DocumentFact
 from assistant.answer.document_facts import asked_facts, claimed_text, fact_verdict
-from assistant.answer.plan import Planner, Verdict
+from assistant.answer.plan import Planner
+from assistant.answer.plans import Verdict
 from assistant.core.settings import AnswerTuning
 from ingest.notice import notice_facts
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.answer.analysis import Ask, Intent, QuestionAnalysis
 from assistant.answer.candidates import Composition
-from assistant.answer.plan import AnswerPlan, AskPlan, Outcome
+from assistant.answer.plans import AnswerPlan, AskPlan, Outcome
 from assistant.answer.render import render
 
 

@@ -13,7 +13,8 @@ from assistant.answer.asks import besides, count_units, only_of
 from assistant.answer.candidates import Candidate, quote
 from assistant.answer.document_facts import PART_LINE, asked_facts, organs
 from assistant.answer.normalize import written
-from assistant.answer.plan import Outcome, Planner, Verdict, asked_again
+from assistant.answer.plan import Planner
+from assistant.answer.plans import Outcome, Verdict, asked_again
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import AnswerTuning
 from ingest.facts import extract_facts

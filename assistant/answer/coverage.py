@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer.analysis import Intent
-from assistant.answer.plan import AskPlan, Outcome, Planner, Verdict
+from assistant.answer.plan import Planner
+from assistant.answer.plans import AskPlan, Outcome, Verdict
 from assistant.core.records import Hit
 from assistant.core.resources import DOMAIN, text
 

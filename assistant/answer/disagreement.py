@@ -8,7 +8,7 @@ import dataclasses
 from collections.abc import Callable
 
 from assistant.answer.places import PlaceIndex
-from assistant.answer.plan import AskPlan, Outcome
+from assistant.answer.plans import AskPlan, Outcome
 from assistant.core.records import Document, Hit
 from assistant.core.resources import template
 

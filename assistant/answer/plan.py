@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import Sequence
 
 from assistant.answer.analysis import (
     INTENT_FIGURES,
@@ -20,7 +18,6 @@ from assistant.answer.analysis import (
     Ask,
     Intent,
     Lexicon,
-    QuestionAnalysis,
     focus,
 )
 from assistant.answer.asks import VAGUE_COUNT, Facet, count_units, list_heads, whole
@@ -37,6 +34,7 @@ from assistant.answer.evidence import (
     window,
 )
 from assistant.answer.lists import LIST_ASK, listed_items
+from assistant.answer.plans import AskPlan, EvidenceWords, Outcome, Verdict
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, Comparator, PolicyFact
@@ -64,74 +62,6 @@ INTENT_LABELS = {
 
 EXISTENCE = re.compile(r"有没有|有无|是否有|有没")
 CLAIM_TAIL = re.compile(r"(?:的|了)?(?:吗|吧|呢|对吗|对吧|是吗|没错吧|对不对)?[？?。]*$")
-
-
-class Outcome(Enum):
-    ANSWERED = "answered"
-    VERDICT = "verdict"
-    NOT_COVERED = "not_covered"
-
-
-class Verdict(Enum):
-    YES = "yes"
-    NO = "no"
-    NOT_STATED = "not_stated"
-
-
-@dataclass(frozen=True)
-class AskPlan:
-    ask: Ask
-    outcome: Outcome
-    composition: Composition
-    verdict: Verdict | None = None
-    missing: str = ""  # what the documents do not say, for a not-covered ask or an unstated verdict
-    facts: tuple[PolicyFact, ...] = ()  # the figures that answer a value ask, attached to its subject
-    elsewhere: tuple[PolicyFact, ...] = ()  # where a figure the user proposed does stand (another subject)
-    said_in: tuple[str, str] | None = None  # a claim the named document (1st) does not make, the other (2nd) does
-    duty: str = ""  # a duty or a restriction the claim says the documents set and the quoted clauses do not
-
-
-def misattributed(plan: AskPlan, named: str, other: str) -> AskPlan:
-    """The claim `plan` confirms from document `other`, made of document `named`: not so."""
-    return dataclasses.replace(plan, verdict=Verdict.NO, facts=(), elsewhere=(), said_in=(named, other))
-
-
-def asked_again(plan: AskPlan, before: AskPlan, lexicon: Lexicon, known: Callable[[str], float]) -> bool:
-    """Whether `plan` asks of the subject of the ask `before` it in the message again: it speaks of it without
-    naming it ("培育几家？每家奖励多少？"), asks a value with no subject word of its own the documents use ("是一次性
-    拨付还是分期？首期拨多少？"), or, a yes/no ask without figures, only asks whether the detail the earlier ask
-    asked for exists ("要建几个？有明确的数字吗？"): its words are the earlier ask's or detail words."""
-    ask = plan.ask
-    if plan.outcome is Outcome.NOT_COVERED:
-        return False
-    if lexicon.elliptic.match(ask.text):  # "它的文号" asks of the document, whatever the ask before it asked
-        return ask.intent not in META_INTENTS
-    if ask.intent in INTENT_FIGURES and not ask.proposed and not any(known(w) > 0 for w in ask.subject):
-        return True
-    if not ask.yes_no or ask.proposed:
-        return False
-    return bool(ask.subject) and all(w in before.ask.text or w in lexicon.details for w in ask.subject)
-
-
-@dataclass(frozen=True)
-class AnswerPlan:
-    analysis: QuestionAnalysis
-    asks: tuple[AskPlan, ...]
-
-    @property
-    def refused(self) -> bool:
-        return all(p.outcome is Outcome.NOT_COVERED for p in self.asks)
-
-
-@dataclass(frozen=True)
-class EvidenceWords:
-    """How an ask's subject words stand against a quote: known to the documents, unknown, said by the quote (of
-    the known), and the idf share said with synonyms."""
-
-    known: int
-    unknown: int
-    said: int
-    share_syn: float
 
 
 class Planner:

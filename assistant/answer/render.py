@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Verdict
+from assistant.answer.plans import AnswerPlan, AskPlan, Outcome, Verdict
 from assistant.core.records import Citation, PolicyFact
 from assistant.core.resources import template
 

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import closing
 
-from assistant.answer.plan import AnswerPlan, Outcome
+from assistant.answer.plans import AnswerPlan, Outcome
 from assistant.core.errors import LLMError
 from assistant.core.records import Citation, Hit
 from assistant.core.text import MARKER

@@ -15,7 +15,8 @@ from assistant.answer.disagreement import with_disagreeing
 from assistant.answer.followup import Places, Resolved, named_jurisdictions, resolve, switch_document
 from assistant.answer.normalize import normalize
 from assistant.answer.places import PlaceIndex, PlaceStatus
-from assistant.answer.plan import AnswerPlan, AskPlan, Outcome, Planner, Verdict, asked_again, misattributed
+from assistant.answer.plan import Planner
+from assistant.answer.plans import AnswerPlan, AskPlan, Outcome, Verdict, asked_again, misattributed
 from assistant.answer.render import render
 from assistant.core.figures import Kind
 from assistant.core.places import gazetteer

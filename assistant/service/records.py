@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from assistant.answer.coverage import AskContext
 from assistant.answer.followup import Resolved
 from assistant.answer.places import PlaceIndex
-from assistant.answer.plan import AskPlan
+from assistant.answer.plans import AskPlan
 from assistant.core.records import Answer
 from assistant.index.snapshot import Snapshot
 from assistant.retrieval.retriever import Retrieval
