@@ -314,3 +314,10 @@ def test_a_detail_given_of_another_subject_does_not_answer(lexicon):
     rare = {"认定": 3.0, "设计": 3.0}
     other = _plan(lexicon, question, "将园区服务企业数量等指标体系纳入资源利用效率评价。", lambda w: rare.get(w, 1.0))
     assert other.outcome is Outcome.NOT_COVERED
+
+
+def test_a_claim_to_pass_a_cap_the_clause_sets_is_no(lexicon):
+    sentence = "已建平台的补贴支持比例不超过30%，支持金额不超过5000万元。"
+    assert _plan(lexicon, "已建平台补贴能超过5000万元吗？", sentence).verdict is Verdict.NO
+    assert _plan(lexicon, "已建平台补贴最高5000万元吗？", sentence).verdict is Verdict.YES
+    assert _plan(lexicon, "我们投入远超过5000万元，已建平台补贴最高5000万元吗？", sentence).verdict is Verdict.YES

@@ -127,7 +127,18 @@ class Lexicon:
         self.intro = re.compile(rows["intro"])
         self.claims = {
             name: re.compile(rows[name])
-            for name in ("support", "negated", "refuses", "listed", "each", "total", "must", "obliges")
+            for name in (
+                "support",
+                "negated",
+                "refuses",
+                "listed",
+                "each",
+                "total",
+                "must",
+                "obliges",
+                "exceeds",
+                "bounded",
+            )
         }
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)
         self.facets = facets()

@@ -127,6 +127,22 @@ class Planner:
             for clause in c.text.split("；")
         )
 
+    def _past_cap(self, ask: Ask, proposed: Figure, text: str, found: list[Figure]) -> Verdict | None:
+        """ "能超过5000万吗？" against "不超过5000万元": a claim to pass a figure the quote sets as a cap, in a clause
+        that says the ask's key term, is no."""
+        claims = self.lexicon.claims
+        if not claims["exceeds"].search(ask.text[max(0, proposed.start - 7) : proposed.start]):
+            return None
+        key = self.key_word(ask)
+        capped = any(
+            f.kind is proposed.kind
+            and f.same_value(proposed)
+            and claims["bounded"].search(text[max(0, f.start - 8) : f.start])
+            and (key is None or self._says(text[text.rfind("；", 0, f.start) + 1 : f.start], key))
+            for f in found
+        )
+        return Verdict.NO if capped else None
+
     def duty(self, ask: Ask) -> str:
         """The duty or restriction a claim says the documents set ("是不是规定必须由国企牵头？" → 必须由国企牵头),
         "" when it claims none."""
@@ -336,7 +352,7 @@ class Planner:
         found = self._about_subject(
             ask, composition, evidence_figures(text, composition, {p.kind for p in ask.proposed})
         )
-        outcomes = [_compare(p, found) for p in ask.proposed]
+        outcomes = [self._past_cap(ask, p, text, found) or _compare(p, found) for p in ask.proposed]
         if all(o is Verdict.NOT_STATED for o in outcomes) and self.subject_share_in(ask, text) < self.subject_share / 2:
             return self.not_covered(ask, composition)  # neither the figure nor what it is of is in the evidence
         if any(o is Verdict.NO for o in outcomes) or self._total_not_each(ask, text):
