@@ -70,7 +70,7 @@ def only_of(known: str, sentence: str) -> bool:
 
 
 def without_yardstick(question: str) -> str:
-    """The question without what it only compares with: in "浙江的标准，跟上海比哪个高" 上海 is not asked about."""
+    """The question without what it only compares with: in "某省的标准，和上海相比哪个多" 上海 is not asked about."""
     return COMPARED_WITH.sub("", question)
 
 

@@ -113,12 +113,11 @@ def _part_line(
     snapshot: Snapshot, doc: Document, parts: frozenset[str], question: str
 ) -> tuple[str, Chunk, DocumentFact] | None:
     """The line a part of `doc` the question names opens with, giving its date and source ("发布时间：…来源：…")."""
-    named = [p for p in parts if p in question]
-    for chunk in snapshot.chunks:
-        if chunk.doc_id == doc.doc_id and chunk.path and chunk.path[0] in named:
-            line = PART_LINE.search(chunk.text)
-            if line:
-                return line.group(0).strip(), chunk, DocumentFact("part", (line.group(0).strip(),))
+    named = {(p,) for p in parts if p in question}
+    for chunk in snapshot.children(doc.doc_id, ()):  # a part's own chunk heads it: its path is the part's name
+        line = PART_LINE.search(chunk.text) if chunk.path in named else None
+        if line:
+            return line.group(0).strip(), chunk, DocumentFact("part", (line.group(0).strip(),))
     return None
 
 

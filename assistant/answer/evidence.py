@@ -68,13 +68,16 @@ def evidence_figures(text: str, composition: Composition, kinds: set[Kind]) -> l
 
 
 def clause(fact: PolicyFact) -> str:
-    """The clause of the fact's sentence that holds its figure, between the "；" around it: what the figure counts
-    may follow it ("建成20家左右…的市级中试平台")."""
+    """The clause of the fact's sentence that holds its figure: what the figure counts may follow it ("建成20家左右…
+    的市级中试平台")."""
     at = fact.sentence.find(fact.span)
-    if at < 0:
-        return fact.sentence
-    end = fact.sentence.find("；", at + len(fact.span))
-    return fact.sentence[fact.sentence.rfind("；", 0, at) + 1 : end if end >= 0 else None]
+    return clause_around(fact.sentence, at, at + len(fact.span)) if at >= 0 else fact.sentence
+
+
+def clause_around(text: str, start: int, end: int) -> str:
+    """The part of `text` between the "；" around the span start:end."""
+    after = text.find("；", end)
+    return text[text.rfind("；", 0, start) + 1 : after if after >= 0 else None]
 
 
 def part_date(text: str, composition: Composition) -> PolicyFact | None:

@@ -27,6 +27,7 @@ from assistant.answer.document_facts import fact_verdict
 from assistant.answer.evidence import (
     claimed_document_text,
     clause,
+    clause_around,
     cn_date,
     evidence_figures,
     only_figures,
@@ -138,7 +139,7 @@ class Planner:
             f.kind is proposed.kind
             and f.same_value(proposed)
             and claims["bounded"].search(text[max(0, f.start - 8) : f.start])
-            and (key is None or self._says(text[text.rfind("；", 0, f.start) + 1 : f.start], key))
+            and (key is None or self._says(clause_around(text, f.start, f.start + len(f.text)), key))
             for f in found
         )
         return Verdict.NO if capped else None
@@ -147,7 +148,7 @@ class Planner:
         """The duty or restriction a claim says the documents set ("是不是规定必须由国企牵头？" → 必须由国企牵头),
         "" when it claims none."""
         found = self.lexicon.claims["must"].search(ask.text)
-        if found is None or EXISTENCE.search(ask.text):  # "有没有硬性要求？" asks whether there is one
+        if found is None or EXISTENCE.search(ask.text):  # "有没有硬性规定？" asks whether there is one
             return ""
         return CLAIM_TAIL.sub("", ask.text[found.start() :])
 
@@ -338,9 +339,7 @@ class Planner:
             verdict = _issuer_verdict(ask.text, composition) or self._claim_verdict(ask, text, share)
             return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
         issued = [p for p in ask.proposed if p.kind is Kind.YEAR and ISSUED_YEAR.match(ask.text[p.start :])]
-        if (
-            issued and lead is not None and lead.date
-        ):  # "这份文件是去年出的吧？" with a year: the year the document bears
+        if issued and lead is not None and lead.date:  # "是某年出的吧？": the year the document bears
             right = all(int(p.value) == int(lead.date[:4]) for p in issued)
             span = f"成文日期为{cn_date(lead.date)}"
             dated = PolicyFact(lead.title, "成文日期", Comparator.EQUAL, Kind.DATE.value, 0.0, "", span, "")

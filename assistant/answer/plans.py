@@ -46,8 +46,8 @@ def misattributed(plan: AskPlan, named: str, other: str) -> AskPlan:
 
 def asked_again(plan: AskPlan, before: AskPlan, lexicon: Lexicon, known: Callable[[str], float]) -> bool:
     """Whether `plan` asks of the subject of the ask `before` it in the message again: it speaks of it without
-    naming it ("培育几家？每家奖励多少？"), asks a value with no subject word of its own the documents use ("是一次性
-    拨付还是分期？首期拨多少？"), or, a yes/no ask without figures, only asks whether the detail the earlier ask
+    naming it ("认定几家？每家给多少？"), asks a value with no subject word of its own the documents use ("按年拨还是
+    一次拨？第一笔多少？"), or, a yes/no ask without figures, only asks whether the detail the earlier ask
     asked for exists ("要建几个？有明确的数字吗？"): its words are the earlier ask's or detail words."""
     ask = plan.ask
     if plan.outcome is Outcome.NOT_COVERED:
