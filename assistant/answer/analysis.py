@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from assistant.answer.asks import VAGUE_COUNT, Facet, FacetScope, facets, resource_rows, resource_words
+from assistant.answer.asks import VAGUE_COUNT, Facet, FacetScope, facets
 from assistant.answer.normalize import Repair, Speller, normalize
+from assistant.answer.rule_files import resource_rows, resource_words, word_pattern
 from assistant.core.figures import Figure, Kind, figures
 from assistant.index.lexical import ChineseTokenizer
 
@@ -27,18 +28,18 @@ ENGLISH_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")  # "…in Shanghai
 QUESTION_MARK = re.compile(r"[？?]\s*$")
 CN_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 MONTHS = "january february march april may june july august september october november december".split()
-TARGET_YEAR = re.compile(r"(?:到|至|截至|截止到)$")
-TARGET_YEAR_AFTER = re.compile(r"^\d{4}年底?(?:之|以)?前")  # "在2025年底前建成…": a target too
+TARGET_YEAR = word_pattern("analysis.target_year")
+TARGET_YEAR_AFTER = word_pattern("analysis.target_year_after")
 ISSUED_YEAR = re.compile(
     r"^\d{4}年(?:\d{1,2}月|底|初|末|年底|年初)?(?:出台|印发|发布|发的|出的|成文|签发|下发|制定)"
 )  # a date claim
 # a figure of the asker's own ("我们三千万的项目能申请吗"): it describes their case, it proposes no rule
-ASKERS_FIGURE = re.compile(r"^的?(?:项目|企业|公司|团队|工厂|厂|平台|中试线|生产线|产线)")
+ASKERS_FIGURE = word_pattern("analysis.askers_figure")
 # the marker of the next item an enumeration cut leaves at a piece's end ("…怎么评价？2.", "信息：（1）")
 ITEM_MARKER = re.compile(
     r"(?:^|[：:；;，,。？?\s]+)(?:[（(][一二三四五六七八九\d][）)]|[1-9][.、．]?|[一二三四五六七八九]是)\s*$"
 )
-APPROXIMATE = re.compile(r"[十百千万好]几|几[十百千万]")  # a rough number, not a question
+APPROXIMATE = word_pattern("analysis.approximate")
 
 
 class Intent(Enum):
@@ -115,8 +116,9 @@ class Lexicon:
         self.noise = [re.compile(line, re.IGNORECASE) for line in resource_words("noise.txt", lines=True)]
         self.generic = frozenset(resource_words("generic.txt"))
         # what a word naming a document or a body ends with: the genre of a title, a body's kind, 文件/文号
-        self.naming_words = tuple(resource_words("doc_genres.txt")) + ("委", "部", "局", "厅", "办", "文件", "文号")
-        self.measure_words = ("比例", "金额", "额度", "上限", "标准")  # what a figure measures, not what it is of
+        ends = {name: tuple(words.split()) for name, words in resource_rows("subject_ends.txt")}
+        self.naming_words = tuple(resource_words("doc_genres.txt")) + ends["naming"]
+        self.measure_words = ends["measure"]
         self.intents = [
             IntentRule(Intent(name), re.compile(asks, re.IGNORECASE), None if answers == "-" else re.compile(answers))
             for name, asks, answers in resource_rows("intents.txt")
@@ -138,6 +140,8 @@ class Lexicon:
                 "obliges",
                 "exceeds",
                 "bounded",
+                "existence",
+                "claim_tail",
             )
         }
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)

@@ -5,35 +5,36 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
-from importlib import resources
 
-NUMERIC_ASK = re.compile(r"多少|几[成家个年项%]|百分之几|上限|比例|金额|额度|多大|占比")
-NOT_NUMERIC = re.compile(r"怎么办|如何|怎么|哪些|什么办法")
-MONEY_STRICT = re.compile(r"多少钱|金额|多少万|几万|额度|资金量")
-SUBSIDY_ASK = re.compile(r"补贴|补助|资助|奖励|扶持|补多少|给多少|支持多少")
+from assistant.answer.rule_files import resource_rows, resource_words, word_pattern
+
+NUMERIC_ASK = word_pattern("asks.numeric_ask")
+NOT_NUMERIC = word_pattern("asks.not_numeric")
+MONEY_STRICT = word_pattern("asks.money_strict")
+SUBSIDY_ASK = word_pattern("asks.subsidy_ask")
 MONEY_ANSWER = re.compile(r"\d[\d.]*\s*[万亿]*元")
-MONEY_CONTEXT = re.compile(r"补贴|支持金额|资助|补助|贴息|支持比例|奖励|扶持")
-LIST_HEAD = re.compile(r"(?:哪些|哪几[个种类项家条]?|哪[一两三四五六七八九十][个种类项家条])([\u4e00-\u9fff]{2})")
+MONEY_CONTEXT = word_pattern("asks.money_context")
+LIST_HEAD = word_pattern("asks.list_head")
 YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
-BESIDES = re.compile(r"除了([^，,。？?]{2,12}?)(?:以外|之外)?[，,]?(?:还|也|另外)")
-COMPARED_WITH = re.compile(r"(?:跟|和|与|同)[^，,。？?]{1,6}?(?:相比|比较|比)")
+BESIDES = word_pattern("asks.besides")
+COMPARED_WITH = word_pattern("asks.compared_with")
 PAST_YEAR = re.compile(
     r"(?:已于|已在|已经在|早在)\s*(?:19|20)\d{2}年|(?:19|20)\d{2}年(?:就|已经?|便)|"
     r"(?:19|20)\d{2}年(?:建成|建好|成立|注册|投产|落户|开始|启动)"
 )
-DATE_ASK = re.compile(r"哪天|哪一天|日期|几月|几号|何时|什么时候|什么时间|发布时间|几点")
+DATE_ASK = word_pattern("asks.date_ask")
 DATED = re.compile(r"\d{4}(?:-\d{1,2}-\d{1,2}|年\d{1,2}月)")
-COUNT_UNIT = re.compile(r"(?<!哪)(?:多少|几)([项家种条批所座名人])")  # the measure word a count is asked in
-COUNT_ASK = re.compile(r"(?<!哪)(?:多少|几)(?:项|家|种|条|批|所|座)|多少个")  # not 哪几个部门, 几个亿
+COUNT_UNIT = word_pattern("asks.count_unit")
+COUNT_ASK = word_pattern("asks.count_ask")
 COUNTED = re.compile(
     r"(?<!第)(?:[\d.]+|[一二两三四五六七八九十百千]+)(?:万|亿)?(?:多|余)?(?:项|个|家|种|条|批|类|所|座)"
 )
 VAGUE_COUNT = {"一批", "一个", "一类", "一种", "一项", "一条", "一点"}
 NUMBER = re.compile(r"\d")
 BARE_NUMBER = re.compile(r"[\d.%]+")  # checked by the money and year rules, not evidence of the topic
-DEFINING = re.compile(r"^[^，。]{1,12}?(?:是指|指的是|是把|是将|即|是一种|是一类|称为|是对)")
-TAG_QUESTION = re.compile(r"(?:是吗|对吗|对吧|是吧|没错吧|没记错吧|对不对|是不是|吧|吗)[？?]?$")  # checks a claim
-COMPARE = re.compile(r"区别|对比|比较|分别|两份|异同|都")
+DEFINING = word_pattern("asks.defining")
+TAG_QUESTION = word_pattern("asks.tag_question")
+COMPARE = word_pattern("asks.compare")
 TENTHS = re.compile(r"[一二三四五六七八九十两几\d]$")  # "四成都不到" speaks of 四成, not of 成都
 META_WORDS = frozenset(
     "文号 发文字号 编号 落款 日期 哪天 时间 部门 单位 发文单位 发文机关 联合 印发 发布 发 主送 抄送 "
@@ -41,9 +42,9 @@ META_WORDS = frozenset(
     "成文 机关 机构 收文 对象 要求 原话 最后 写成 牵头 两个 两家".split()
 )
 CN_DATE = "{0}年{1}月{2}日"
-NOT_ISSUERS = re.compile(r"抄送|发给|主送|下发给|印发给")
+NOT_ISSUERS = word_pattern("asks.not_issuers")
 # a body asked as the one that does something other than issuing ("由哪个部门组织评估"): not the issuers
-ACTING = re.compile(r"(?:部门|单位|机构|家)[^，。？?]{0,4}?(?:组织|负责|核定|审核|认定|评估|实施|受理|管理|审批|审计)")
+ACTING = word_pattern("asks.acting")
 
 
 def list_heads(question: str) -> set[str]:
@@ -77,22 +78,6 @@ def without_yardstick(question: str) -> str:
 def asked_years(question: str) -> list[str]:
     """The years a question asks about, not those of the asker's own past ("早在2019年就投产了")."""
     return YEAR.findall(PAST_YEAR.sub("", question))
-
-
-def _lines(name: str) -> list[str]:
-    text = resources.files("assistant.resources").joinpath(name).read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
-def resource_rows(name: str) -> list[list[str]]:
-    """The " | "-separated rows of a resource file, without comments."""
-    return [[part.strip() for part in line.split(" | ")] for line in _lines(name)]
-
-
-def resource_words(name: str, lines: bool = False) -> list[str]:
-    """The lines (or the whitespace-separated words) of a resource file, without comments."""
-    rows = _lines(name)
-    return rows if lines else [w for line in rows for w in line.split()]
 
 
 class FacetScope(Enum):
@@ -129,12 +114,10 @@ def facets() -> list[Facet]:
 
 def places() -> dict[str, str]:
     """Place → the place it lies in ("浦东新区" → "上海"), or "" for a province, city or country."""
-    text = resources.files("assistant.resources").joinpath("places.txt").read_text(encoding="utf-8")
     out: dict[str, str] = {}
-    for line in text.splitlines():
-        if line.strip() and not line.startswith("#"):
-            parent, _, names = line.rpartition(">")
-            out.update({name: parent.strip() for name in names.split()})
+    for line in resource_words("places.txt", lines=True):
+        parent, _, names = line.rpartition(">")
+        out.update({name: parent.strip() for name in names.split()})
     return out
 
 

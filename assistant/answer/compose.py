@@ -34,6 +34,7 @@ from assistant.answer.lists import beyond_restated, listed_items, sibling_candid
 from assistant.answer.overview import definitional, is_broad, outline
 from assistant.answer.places import PlaceIndex, PlaceStatus
 from assistant.answer.refusal import refusal
+from assistant.answer.rule_files import word_pattern
 from assistant.answer.unmet import unmet_ask
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, Citation, Hit, TermOrigin
@@ -46,8 +47,8 @@ from ingest.chunk import full_sentences
 
 MONEY_OR_RATIO = re.compile(r"\d\s*(?:[万亿]?元|[%％])")
 FRAME = {"header", "trailer"}  # the notice and the 版记: quoted below the clauses, and only real sentences
-BODY = re.compile(r"正文")  # the document's body, not its notice or interpretation
-OTHER_TOPIC = re.compile(r"呢[？?]?$")  # "X那块呢？": the follow-up turns to X
+BODY = word_pattern("compose.body")
+OTHER_TOPIC = word_pattern("compose.other_topic")
 
 
 class Composer:

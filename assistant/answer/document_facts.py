@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.answer.asks import ACTING, CN_DATE, NOT_ISSUERS, TAG_QUESTION, resource_rows
+from assistant.answer.asks import ACTING, CN_DATE, NOT_ISSUERS, TAG_QUESTION
 from assistant.answer.candidates import Candidate, DocumentFact
 from assistant.answer.followup import Resolved
+from assistant.answer.rule_files import resource_rows, word_pattern
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.records import Chunk, Document
 from assistant.core.text import DOC_NUMBER
@@ -16,19 +17,19 @@ from assistant.index.snapshot import Snapshot
 from ingest.notice import notice_facts
 
 META_INTENTS = {name: re.compile(pattern) for name, pattern in resource_rows("doc_facts.txt")}
-CLAIM = re.compile(r"吗|是不是|对不对|是否")  # a claim put to the check (besides a tag question)
-ISSUED = re.compile(r"印发|发文|发布|联合|牵头|签发|出台|发的|落款|成文")
+CLAIM = word_pattern("document_facts.claim")
+ISSUED = word_pattern("document_facts.issued")
 ORGAN = re.compile(
     r"(?:^|[是由有和与及了送跟同、，,])([\u4e00-\u9fff]{1,10}?(?:人民政府|政府|委员会|发展改革委|发改委|经信委|教委|科委|委|局|部|厅|办公室|办公厅))"
 )
-APPROVES = re.compile(r"同意|批准|审定|授权")  # "经市政府同意": a body that approved, not one that issued
-CLAIMED_TITLE = re.compile(r"(?:是|为|就是|里有|中有|有|包括)([^，,？?。]+?)(?:吗|吧|对吗|是吗|对吧|没错吧)?[？?]?$")
+APPROVES = word_pattern("document_facts.approves")
+CLAIMED_TITLE = word_pattern("document_facts.claimed_title")
 COUNTED = re.compile(r"[一二两三四五六七八九十几\d]+个")  # "两个部门" counts bodies, it names none
 MONTH_DAY = re.compile(r"(?<![\d年-])(\d{1,2})月(\d{1,2})日")  # a date without its year
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-BODIES = re.compile(r"部门|单位|部委|机关|家")
+BODIES = word_pattern("document_facts.bodies")
 OFFICE = ("办公室", "办公厅")
-PART_LINE = re.compile(r"(?:发布时间|发布日期)[:：][^\n]*?来源[:：][^\s，。]+|来源[:：][^\s，。]+")
+PART_LINE = word_pattern("document_facts.part_line")
 
 
 def asked_facts(question: str, parts: frozenset[str]) -> list[str]:

@@ -9,10 +9,11 @@ import re
 
 from assistant.answer.analysis import Ask
 from assistant.answer.candidates import Composition, quote
+from assistant.answer.rule_files import word_pattern
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.records import Comparator, PolicyFact
 
-COMPARED = re.compile(r"(?:跟|和|与|同)[^，,]{1,12}?(?:一样|相同|一致)")  # "跟某省的办法一样": the reference
+COMPARED = word_pattern("evidence.compared")
 
 
 def claimed_document_text(ask: Ask, composition: Composition) -> str:

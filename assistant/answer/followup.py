@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from assistant.answer.rule_files import word_pattern
 from assistant.core.records import TermOrigin, Turn
 from assistant.core.settings import AnswerTuning
 from assistant.index.lexical import ChineseTokenizer
@@ -162,7 +163,7 @@ def _single(names: set[str]) -> str | None:
     return next(iter(names)) if len(names) == 1 else None
 
 
-SWITCH_FILLER = re.compile(r"那么|那个|这个|那份|这份|那|呢|的|文件|政策|规定|层面|[？?。，,！!\s]")
+SWITCH_FILLER = word_pattern("followup.switch_filler")
 
 
 def switch_document(

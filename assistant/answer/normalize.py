@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from assistant.answer.rule_files import word_pattern
 from assistant.core.figures import CN_NUMBER, cn_to_number
 
 # "一亿" / "五千万" / "1个亿" / "两千万元" → "1亿" / "5000万" …; "百分之五十" → "50%"
@@ -17,7 +18,7 @@ CN_AMOUNT = re.compile(
     rf"({CN_NUMBER}|\d+(?:\.\d+)?)\s*个?\s*(亿|万)(?=元|的|，|。|？|吗|呢|$|[^\u4e00-\u9fff]|补|资|支)"
 )
 CN_PERCENT = re.compile(rf"百分之({CN_NUMBER}|\d+(?:\.\d+)?)")
-HALF = re.compile(r"一半|半数")
+HALF = word_pattern("normalize.half")
 TENTHS = re.compile(r"(?<![一二三四五六七八九十几])([一二三四五六七八九])成(?![为立果本员功熟型不])")  # "三成": 30%
 EN_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(million|billion|hundred million)\s*(?:yuan|rmb|cny)?", re.IGNORECASE)
 FULL_WIDTH = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\u3000]")

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.answer.asks import resource_words
+from assistant.answer.rule_files import resource_words, word_pattern
 from assistant.core.records import Chunk, Citation, Document
 from assistant.core.resources import template
 
-BROAD_ASK = re.compile(r"哪些|什么|啥|主要内容|要点|讲了|说了|概括|总结|介绍|概述")
+BROAD_ASK = word_pattern("overview.broad_ask")
 STRUCTURE_ASK = re.compile(
     r"几个部分|几部分|哪几部分|哪些部分|大部分|分为几|结构|框架|目录|标题|几个问题|多少个问题|多少条|几条|多少项措施"
 )  # asks for the outline itself

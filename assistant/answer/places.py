@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from assistant.answer.asks import places as extra_places
-from assistant.answer.asks import resource_words
+from assistant.answer.rule_files import resource_words
 from assistant.core.places import COUNTY, Division, Gazetteer, core
 from assistant.core.records import Chunk, Document
 

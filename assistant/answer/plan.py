@@ -36,17 +36,18 @@ from assistant.answer.evidence import (
 )
 from assistant.answer.lists import LIST_ASK, listed_items
 from assistant.answer.plans import AskPlan, EvidenceWords, Outcome, Verdict
+from assistant.answer.rule_files import word_pattern
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, Comparator, PolicyFact
 from assistant.core.settings import AnswerTuning
 
 QUOTED = re.compile(r"[“\"]([^”\"]{1,12})[”\"]")
-ISSUE_ASK = re.compile(r"印发|发文|发布|联合|牵头")
+ISSUE_ASK = word_pattern("plan.issue_ask")
 ENUMERATION = re.compile(r"[^、，。]+、[^、，。]+、[^、，。]+")  # three or more items in a row
 NUMBERED = re.compile(r"\d")
 CHOICE = re.compile(r"([\u4e00-\u9fff])[不没]\1")
-SEVERAL = re.compile(r"分别|各自|各是|区别|比较|对比")
+SEVERAL = word_pattern("plan.several")
 SOME = 1e-9
 INTENT_LABELS = {
     Intent.AMOUNT: "具体金额",
@@ -60,9 +61,6 @@ INTENT_LABELS = {
     Intent.PROCEDURE: "办理流程",
     Intent.CONDITION: "具体条件",
 }
-
-EXISTENCE = re.compile(r"有没有|有无|是否有|有没")
-CLAIM_TAIL = re.compile(r"(?:的|了)?(?:吗|吧|呢|对吗|对吧|是吗|没错吧|对不对)?[？?。]*$")
 
 
 class Planner:
@@ -147,10 +145,11 @@ class Planner:
     def duty(self, ask: Ask) -> str:
         """The duty or restriction a claim says the documents set ("是不是规定必须由国企牵头？" → 必须由国企牵头),
         "" when it claims none."""
-        found = self.lexicon.claims["must"].search(ask.text)
-        if found is None or EXISTENCE.search(ask.text):  # "有没有硬性规定？" asks whether there is one
+        claims = self.lexicon.claims
+        found = claims["must"].search(ask.text)
+        if found is None or claims["existence"].search(ask.text):
             return ""
-        return CLAIM_TAIL.sub("", ask.text[found.start() :])
+        return claims["claim_tail"].sub("", ask.text[found.start() :])
 
     def _mostly_unknown(self, ask: Ask) -> bool:
         """Most of the words a claim names are words no document uses (places and figures aside)."""
