@@ -47,7 +47,7 @@ def test_with_the_model_turned_off_the_nearby_clause_answers_again(workspace, tm
     settings, assistant = workspace
     shutil.copytree(settings.data_dir, tmp_path / "data")  # an embedded index is opened by one Assistant
     off = settings.replace(data_dir=tmp_path / "data", answer=dataclasses.replace(settings.answer, coverage_doubt=1.0))
-    question = "长三角综合性中试服务平台最后落在哪个城市？谁来运营？"
+    question = "长三角综合性中试服务平台准备建在哪个城市？由谁牵头？"
     unjudged = Assistant(off, None, assistant.tokenizer)
     try:
         assert not unjudged.ask(question).refused
@@ -66,3 +66,19 @@ def test_the_shipped_model_is_what_the_eval_sets_train(workspace, tmp_path):
     assert trained["names"] == shipped["names"]
     assert trained["weights"] == pytest.approx(shipped["weights"], abs=1e-3)
     assert trained["bias"] == pytest.approx(shipped["bias"], abs=1e-3)
+
+
+def test_a_claimed_duty_the_quote_does_not_set_is_answered_no_however_doubtful(workspace, tmp_path):
+    settings, assistant = workspace
+    shutil.copytree(settings.data_dir, tmp_path / "data")
+    doubting = settings.replace(
+        data_dir=tmp_path / "data", answer=dataclasses.replace(settings.answer, coverage_doubt=0.0)
+    )
+    sceptic = Assistant(doubting, None, assistant.tokenizer)
+    try:
+        duty = sceptic.ask("是不是企业必须在上海注册满三年才能申请新建中试平台的补贴？")
+        nearby = sceptic.ask("新建中试平台的补贴最高多少？")
+    finally:
+        sceptic.close()
+    assert not duty.refused and duty.answer.startswith("不是")
+    assert nearby.refused  # every other answered ask is doubted at 0

@@ -50,3 +50,7 @@ def test_which_bodies_or_commissions_sent_it_asks_for_its_issuers(lexicon):
     assert asked_facts("那个方案是哪几个单位发的？", frozenset()) == ["issuers"]
     assert asked_facts("上海的方案是哪几个委办发的？", frozenset()) == ["issuers"]
     assert analyse("上海的方案是哪几个委办发的？", lexicon).asks[0].intent is Intent.ISSUER
+
+
+def test_who_led_the_issuing_is_read_as_leading_not_as_hair(tokenizer):
+    assert "牵头" in tokenizer.tokens("是不是市发改委牵头发的？")

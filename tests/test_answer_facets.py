@@ -3,6 +3,8 @@ covered only by a quoted sentence that gives that detail, on tiny synthetic inpu
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from assistant.answer.analysis import Intent, Lexicon, analyse
@@ -177,3 +179,36 @@ def test_the_term_defined_is_the_quoted_one_not_where_it_is_looked_up(tokenizer)
     assert definition_phrases("解读里对中试平台是怎么定义的？", tokenizer) == ("中试平台是",)
     assert definition_phrases("中试到底是个什么概念？", tokenizer) == ("中试是",)
     assert definition_phrases("老听人说“中试中试”，中试到底是啥意思？", tokenizer) == ("中试是",)
+
+
+def test_whether_a_requirement_is_set_is_not_covered_by_a_clause_that_sets_none(lexicon):
+    ask = analyse("设备采购有没有本地化率的要求？", lexicon).asks[0]
+    plan = _planner(lexicon).plan(ask, _quoting("平台采购的仪器设备等投资，通过补贴方式给予支持。"), [])
+    assert plan.outcome is Outcome.NOT_COVERED
+    set_one = _planner(lexicon).plan(ask, _quoting("平台采购的仪器设备应当符合本地化率要求。"), [])
+    assert set_one.outcome is Outcome.VERDICT
+
+
+def test_a_requirement_told_before_the_existence_ask_is_not_asked_about(lexicon):
+    ask = analyse("国家要求政策衔接，平台设备采购有没有补贴？", lexicon).asks[0]
+    plan = _planner(lexicon).plan(ask, _quoting("平台采购的仪器设备等投资，通过补贴方式给予支持。"), [])
+    assert plan.outcome is Outcome.VERDICT
+
+
+def test_a_claim_about_a_place_no_document_covers_is_not_covered(lexicon):
+    ask = analyse("服务券能不能拿到某省去用？", lexicon).asks[0]
+    quoted = _quoting("探索服务券形式补贴支持，最高支持比例不超过50%。")
+    elsewhere = dataclasses.replace(quoted, unindexed="某省")
+    assert _planner(lexicon).plan(ask, elsewhere, []).outcome is Outcome.NOT_COVERED
+    assert _planner(lexicon).plan(ask, quoted, []).outcome is Outcome.VERDICT
+
+
+def test_how_a_score_is_given_is_a_detail_of_its_own(lexicon):
+    ask = analyse("平台认定的打分细则是怎样的？", lexicon).asks[0]
+    assert [f.topic for f in ask.facets] == ["评分规则"]
+    assert _planner(lexicon).plan(ask, _quoting("开展市级中试平台认定。"), []).outcome is Outcome.NOT_COVERED
+
+
+def test_a_question_particle_before_a_comma_closes_its_ask(lexicon):
+    asks = analyse("建成后可以申报认定吗，认定的评分标准是什么？", lexicon).asks
+    assert [a.text for a in asks] == ["建成后可以申报认定吗", "认定的评分标准是什么"]

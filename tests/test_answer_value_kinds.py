@@ -308,6 +308,15 @@ def test_a_duty_the_quoted_clause_does_not_set_is_no(lexicon):
     assert asked.duty == ""
 
 
+def test_a_duty_claimed_beside_a_figure_is_checked_as_a_duty_and_an_only_cap_as_a_figure(lexicon):
+    sentence = "新建平台采购设备给予补贴，支持金额最高可达1亿元。"
+    plan = _plan(lexicon, "是不是必须注册满三年才能申请最高1亿元的新建平台补贴？", sentence)
+    assert (plan.verdict, plan.duty) == (Verdict.NO, "必须注册满三年才能申请最高1亿元的新建平台补贴")
+    capped = _plan(lexicon, "服务券最高只能补30%吧？", "探索服务券形式补贴支持，最高支持比例不超过50%。")
+    assert (capped.verdict, capped.duty) == (Verdict.NO, "")
+    assert [f.value for f in capped.facts] == [50.0]
+
+
 def test_a_detail_given_of_another_subject_does_not_answer(lexicon):
     question = "认定的评价指标体系是怎么设计的？"
     assert "评价指标" in [f.topic for f in analyse(question, lexicon).asks[0].facets]

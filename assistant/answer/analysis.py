@@ -142,6 +142,8 @@ class Lexicon:
                 "bounded",
                 "existence",
                 "claim_tail",
+                "required",
+                "only",
             )
         }
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)

@@ -37,6 +37,7 @@ class Composition:
     topic: str = ""  # for a refusal: what the documents do not provide for
     outline: bool = False  # a document's outline: its headings answer a question about its structure
     other_place: bool = False  # a refusal for a place no indexed document covers
+    unindexed: str = ""  # a place the question names that no indexed document covers, answered for the others
 
 
 def clause_label(chunk: Chunk) -> str:

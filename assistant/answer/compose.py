@@ -7,6 +7,7 @@ from their metadata, and says plainly when the documents do not answer.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from assistant.answer.asks import (
@@ -100,16 +101,18 @@ class _Run:
         composition = self._answer(question, resolved, hits, other.name if other else "")
         if composition.refused:
             return composition
+        unindexed = other.name if other and other.status is PlaceStatus.UNINDEXED and other.domestic else ""
         if other:  # "北京和上海…分别", "浦东新区…": say what is missing first
             note = template("other_place.txt").format(place=other.name).strip()
         elif not named and not resolved.named and len(self.places.local) > 1:
             note = self._assumed_place(composition)
         else:
             return composition
-        if note:
-            composition.answer = note + "\n" + composition.answer
-            composition.rewritable = False
-        return composition
+        if not note:
+            return composition
+        return dataclasses.replace(
+            composition, answer=note + "\n" + composition.answer, rewritable=False, unindexed=unindexed
+        )
 
     def _assumed_place(self, composition: Composition) -> str:
         """A question that names no place while several places have indexed policies: say whose rule it is."""

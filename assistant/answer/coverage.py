@@ -102,10 +102,11 @@ def answered(
 def doubted(
     plans: Sequence[AskPlan], contexts: Sequence[AskContext], planner: Planner, model: CoverageModel, doubt: float
 ) -> set[int]:
-    """The positions of the answered asks the model doubts (probability above `doubt`); a choice the quote
-    answers by saying one of its sides ("按年计还是累计？" and a quote saying 累计) is not doubted."""
+    """The positions of the answered asks the model doubts (probability above `doubt`). Not doubted: a choice
+    the quote answers by saying one of its sides ("按年计还是累计？" and a quote saying 累计), and a claimed duty
+    the quote does not set ("是不是必须…才能申请？": no, with the clause that sets none)."""
     return {
         n
         for n, row in answered(plans, contexts, planner)
-        if plans[n].ask.alternatives is None and model.probability(row) > doubt
+        if plans[n].ask.alternatives is None and not plans[n].duty and model.probability(row) > doubt
     }

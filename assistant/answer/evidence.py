@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 
 from assistant.answer.analysis import Ask
-from assistant.answer.candidates import Composition, quote
+from assistant.answer.candidates import Composition, DocumentFact, quote
+from assistant.answer.document_facts import fact_verdict
+from assistant.answer.plans import Verdict
 from assistant.answer.rule_files import word_pattern
 from assistant.core.figures import Figure, Kind, figures
-from assistant.core.records import Comparator, PolicyFact
+from assistant.core.planted import is_instruction
+from assistant.core.records import Chunk, Comparator, PolicyFact
 
 COMPARED = word_pattern("evidence.compared")
+
+ISSUE_ASK = word_pattern("evidence.issue_ask")
 
 
 def claimed_document_text(ask: Ask, composition: Composition) -> str:
@@ -100,3 +106,35 @@ def part_date(text: str, composition: Composition) -> PolicyFact | None:
 def cn_date(iso: str) -> str:
     year, month, day = iso.split("-")
     return f"{year}年{int(month)}月{int(day)}日"
+
+
+def said_elsewhere(ask: Ask, composition: Composition, chunks: Sequence[Chunk], text: str) -> tuple[PolicyFact, ...]:
+    """Where the quoted document gives a proposed figure of another subject (the 1亿元 a claim gives 已建平台)."""
+    values = {(p.kind.value, p.value) for p in ask.proposed}
+    chosen = {f.sentence for c in composition.chosen for f in c.chunk.facts if f.sentence in text}
+    documents = {c.chunk.doc_id for c in composition.chosen}  # said of the quoted document only
+    return tuple(
+        dict.fromkeys(
+            f
+            for c in chunks
+            if c.doc_id in documents
+            for f in c.facts
+            if (f.kind, f.value) in values and f.sentence not in chosen and not is_instruction(f.sentence)
+        )
+    )[:1]
+
+
+def issuer_verdict(question: str, composition: Composition) -> Verdict | None:
+    """ "是市发展改革委印发的吧？": the bodies the question names against the cited document's issuers."""
+    if not ISSUE_ASK.search(question):
+        return None
+    issuers = tuple(i for c in composition.chosen for i in c.document.issuers)
+    claimed = fact_verdict(question, [DocumentFact("issuers", issuers)]) if issuers else None
+    return None if claimed is None else Verdict.YES if claimed else Verdict.NO
+
+
+def compare_figure(proposed: Figure, found: list[Figure]) -> Verdict:
+    same_kind = [f for f in found if f.kind is proposed.kind and (f.kind is not Kind.COUNT or f.unit == proposed.unit)]
+    if any(f.same_value(proposed) for f in same_kind):
+        return Verdict.YES
+    return Verdict.NO if same_kind else Verdict.NOT_STATED

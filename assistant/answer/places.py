@@ -33,6 +33,7 @@ class NamedPlace:
     name: str  # as the question writes it
     status: PlaceStatus
     jurisdiction: str | None  # the indexed jurisdiction that answers for it
+    domestic: bool = True  # a division of the country the gazetteer holds, which may have its own policy
 
 
 def _tenths(text: str, name: str) -> bool:
@@ -164,7 +165,7 @@ class PlaceIndex:
 
     def _classify(self, written: str, division: Division | None, inside_only: bool = False) -> NamedPlace:
         if division is None:
-            return NamedPlace(written, PlaceStatus.UNINDEXED, None)
+            return NamedPlace(written, PlaceStatus.UNINDEXED, None, domestic=False)
         for slug, own in self.divisions.items():
             if own.adcode == division.adcode and not inside_only:
                 return NamedPlace(written, PlaceStatus.INDEXED, slug)

@@ -21,7 +21,6 @@ from assistant.answer.analysis import (
     focus,
 )
 from assistant.answer.asks import VAGUE_COUNT, Facet, count_units, list_heads, whole
-from assistant.answer.candidates import DocumentFact
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
 from assistant.answer.evidence import (
@@ -29,21 +28,22 @@ from assistant.answer.evidence import (
     clause,
     clause_around,
     cn_date,
+    compare_figure,
     evidence_figures,
+    issuer_verdict,
     only_figures,
     part_date,
+    said_elsewhere,
     window,
 )
 from assistant.answer.lists import LIST_ASK, listed_items
 from assistant.answer.plans import AskPlan, EvidenceWords, Outcome, Verdict
 from assistant.answer.rule_files import word_pattern
 from assistant.core.figures import Figure, Kind, figures
-from assistant.core.planted import is_instruction
 from assistant.core.records import Chunk, Comparator, PolicyFact
 from assistant.core.settings import AnswerTuning
 
 QUOTED = re.compile(r"[“\"]([^”\"]{1,12})[”\"]")
-ISSUE_ASK = word_pattern("plan.issue_ask")
 ENUMERATION = re.compile(r"[^、，。]+、[^、，。]+、[^、，。]+")  # three or more items in a row
 NUMBERED = re.compile(r"\d")
 CHOICE = re.compile(r"([\u4e00-\u9fff])[不没]\1")
@@ -150,6 +150,13 @@ class Planner:
         if found is None or claims["existence"].search(ask.text):
             return ""
         return claims["claim_tail"].sub("", ask.text[found.start() :])
+
+    def _requirement_unset(self, ask: Ask, text: str) -> bool:
+        """ "有没有注册资本要求？" where no quoted sentence sets a requirement."""
+        claims = self.lexicon.claims
+        exists = claims["existence"].search(ask.text)
+        asked = exists and claims["required"].search(ask.text, exists.end())  # what is asked, not told before it
+        return bool(asked) and not claims["obliges"].search(text)
 
     def _mostly_unknown(self, ask: Ask) -> bool:
         """Most of the words a claim names are words no document uses (places and figures aside)."""
@@ -328,15 +335,27 @@ class Planner:
             return AskPlan(ask, Outcome.VERDICT, composition, Verdict.YES if claimed else Verdict.NO)
         if not ask.proposed:
             text = claimed_document_text(ask, composition) or text
-            share = self.subject_share_in(ask, text)
-            duty = self.duty(ask)
-            if duty and share > 0 and not self.lexicon.claims["obliges"].search(text):
-                return AskPlan(ask, Outcome.VERDICT, composition, Verdict.NO, duty=duty)  # "是不是必须…": no
-            if share < self.subject_share / 2:  # the evidence speaks of little of what the proposition names
-                return self.not_covered(ask, composition)
-            missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))
-            verdict = _issuer_verdict(ask.text, composition) or self._claim_verdict(ask, text, share)
-            return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
+        duty = "" if ask.proposed and self.lexicon.claims["only"].match(self.duty(ask)) else self.duty(ask)
+        if duty and self.subject_share_in(ask, text) > 0 and not self.lexicon.claims["obliges"].search(text):
+            return AskPlan(ask, Outcome.VERDICT, composition, Verdict.NO, duty=duty)  # "是不是必须…": no
+        if not ask.proposed:
+            return self._claim_plan(ask, composition, text)
+        return self._figure_plan(ask, composition, chunks, text)
+
+    def _claim_plan(self, ask: Ask, composition: Composition, text: str) -> AskPlan:
+        """A claim without figures, against the quoted text."""
+        share = self.subject_share_in(ask, text)
+        if self._requirement_unset(ask, text) or composition.unindexed and composition.unindexed in ask.text:
+            return self.not_covered(ask, composition)  # no requirement set; a place no document covers
+        if share < self.subject_share / 2:  # the evidence speaks of little of what the proposition names
+            return self.not_covered(ask, composition)
+        missing = "、".join(w for w in ask.subject if self.idf(w) <= 0 or not self._says(text, w))
+        verdict = issuer_verdict(ask.text, composition) or self._claim_verdict(ask, text, share)
+        return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
+
+    def _figure_plan(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk], text: str) -> AskPlan:
+        """A claim of figures: each proposed figure against the document's own."""
+        lead = composition.chosen[0].document if composition.chosen else None
         issued = [p for p in ask.proposed if p.kind is Kind.YEAR and ISSUED_YEAR.match(ask.text[p.start :])]
         if issued and lead is not None and lead.date:  # "是某年出的吧？": the year the document bears
             right = all(int(p.value) == int(lead.date[:4]) for p in issued)
@@ -345,12 +364,12 @@ class Planner:
             return AskPlan(ask, Outcome.VERDICT, composition, Verdict.YES if right else Verdict.NO, facts=(dated,))
         own = part_date(text, composition) if any(p.kind is Kind.DATE for p in ask.proposed) else None
         if own is not None:  # "解读是1月23日发布的吗？": the part's own date
-            right = all(_compare(p, figures(own.span)) is Verdict.YES for p in ask.proposed)
+            right = all(compare_figure(p, figures(own.span)) is Verdict.YES for p in ask.proposed)
             return AskPlan(ask, Outcome.VERDICT, composition, Verdict.YES if right else Verdict.NO, facts=(own,))
         found = self._about_subject(
             ask, composition, evidence_figures(text, composition, {p.kind for p in ask.proposed})
         )
-        outcomes = [self._past_cap(ask, p, text, found) or _compare(p, found) for p in ask.proposed]
+        outcomes = [self._past_cap(ask, p, text, found) or compare_figure(p, found) for p in ask.proposed]
         if all(o is Verdict.NOT_STATED for o in outcomes) and self.subject_share_in(ask, text) < self.subject_share / 2:
             return self.not_covered(ask, composition)  # neither the figure nor what it is of is in the evidence
         if any(o is Verdict.NO for o in outcomes) or self._total_not_each(ask, text):
@@ -359,37 +378,8 @@ class Planner:
             verdict = Verdict.YES
         else:
             verdict = Verdict.NOT_STATED
-        elsewhere: tuple[PolicyFact, ...] = ()
-        if verdict is Verdict.NO:
-            values = {(p.kind.value, p.value) for p in ask.proposed}
-            chosen = {f.sentence for c in composition.chosen for f in c.chunk.facts if f.sentence in text}
-            documents = {c.chunk.doc_id for c in composition.chosen}  # said of the quoted document only
-            elsewhere = tuple(
-                dict.fromkeys(
-                    f
-                    for c in chunks
-                    if c.doc_id in documents
-                    for f in c.facts
-                    if (f.kind, f.value) in values and f.sentence not in chosen and not is_instruction(f.sentence)
-                )
-            )[:1]
+        elsewhere = said_elsewhere(ask, composition, chunks, text) if verdict is Verdict.NO else ()
         quoted = [f for c in composition.chosen for f in c.chunk.facts if f.sentence in text]
         kinds = {p.kind.value for p in ask.proposed}  # the document's figures of the kind proposed lead
         facts = tuple(dict.fromkeys(sorted(quoted, key=lambda f: f.kind not in kinds)))
         return AskPlan(ask, Outcome.VERDICT, composition, verdict, facts=facts, elsewhere=elsewhere)
-
-
-def _issuer_verdict(question: str, composition: Composition) -> Verdict | None:
-    """ "是市发展改革委印发的吧？": the bodies the question names against the cited document's issuers."""
-    if not ISSUE_ASK.search(question):
-        return None
-    issuers = tuple(i for c in composition.chosen for i in c.document.issuers)
-    claimed = fact_verdict(question, [DocumentFact("issuers", issuers)]) if issuers else None
-    return None if claimed is None else Verdict.YES if claimed else Verdict.NO
-
-
-def _compare(proposed: Figure, found: list[Figure]) -> Verdict:
-    same_kind = [f for f in found if f.kind is proposed.kind and (f.kind is not Kind.COUNT or f.unit == proposed.unit)]
-    if any(f.same_value(proposed) for f in same_kind):
-        return Verdict.YES
-    return Verdict.NO if same_kind else Verdict.NOT_STATED
