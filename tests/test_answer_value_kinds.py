@@ -12,6 +12,7 @@ from assistant.answer.analysis import Intent, Lexicon, analyse
 from assistant.answer.asks import besides, count_units, only_of
 from assistant.answer.candidates import Candidate, quote
 from assistant.answer.document_facts import PART_LINE, asked_facts, organs
+from assistant.answer.lists import unshared_items
 from assistant.answer.normalize import written
 from assistant.answer.plan import Planner
 from assistant.answer.plans import Outcome, Verdict, asked_again
@@ -330,3 +331,39 @@ def test_a_claim_to_pass_a_cap_the_clause_sets_is_no(lexicon):
     assert _plan(lexicon, "已建平台补贴能超过5000万元吗？", sentence).verdict is Verdict.NO
     assert _plan(lexicon, "已建平台补贴最高5000万元吗？", sentence).verdict is Verdict.YES
     assert _plan(lexicon, "我们投入远超过5000万元，已建平台补贴最高5000万元吗？", sentence).verdict is Verdict.YES
+
+
+def test_a_figure_claimed_with_more_is_its_lower_end(lexicon):
+    sentence = "当前规上工业企业中仅有37.3%开展了研究与试验活动。"
+    assert _plan(lexicon, "是不是只有三成多的企业开展了研究与试验活动？", sentence).verdict is Verdict.YES
+    assert _plan(lexicon, "是不是只有两成多的企业开展了研究与试验活动？", sentence).verdict is Verdict.NO
+    assert _plan(lexicon, "是不是只有三成的企业开展了研究与试验活动？", sentence).verdict is Verdict.NO
+
+
+def test_a_field_claimed_of_these_fields_is_checked_against_the_list(lexicon):
+    sentence = "在新能源汽车、民用航空、人工智能等重点领域，建设产业中试转化基地。"
+    plan = _plan(lexicon, "要在集成电路这些领域建设产业中试转化基地，是吗？", sentence)
+    assert plan.verdict is Verdict.NO
+
+
+def test_lists_called_the_same_that_differ_are_no_with_what_one_lacks(lexicon):
+    other = Document("n", "某部中试指导意见", None, ("某部",), None, "national", 1, "n.txt", "h")
+    here = "培养懂产品、懂制造、懂工艺、懂安全的复合型人才。"
+    there = "培养懂产品、懂制造、懂安全的人才队伍。"
+    candidates = [
+        Candidate(text, Chunk(doc.doc_id, doc.doc_id, text, ("一、",), (1,), 0, len(text)), doc, 1.0, n)
+        for n, (text, doc) in enumerate([(here, DOCUMENT), (there, other)])
+    ]
+    ask = analyse("某省方案的人才要求跟某部的一样吧？", lexicon).asks[0]
+    plan = Planner(lexicon, ONE, {}, AnswerTuning()).plan(ask, quote(candidates), [])
+    assert plan.verdict is Verdict.NO
+    assert [(u.document, u.items, u.other) for u in plan.unshared] == [
+        ("某省中试平台实施方案", ("懂工艺",), "某部中试指导意见")
+    ]
+
+
+def test_edge_items_of_two_lists_match_by_their_shared_end():
+    here, there = ("培养懂产品", "懂制造", "懂试验", "懂安全的人才"), ("懂产品", "懂制造", "懂试验", "懂安全的队伍")
+    assert unshared_items(here, there) == ()
+    assert unshared_items((*here[:3], "懂工艺", here[3]), there) == ("懂工艺",)
+    assert unshared_items(("甲", "乙", "丙"), ("丁", "戊", "己")) is None  # not parallel

@@ -144,6 +144,8 @@ class Lexicon:
                 "claim_tail",
                 "required",
                 "only",
+                "more",
+                "same",
             )
         }
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)

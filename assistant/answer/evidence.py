@@ -5,6 +5,7 @@ a value ask's quote cut to the sentences that hold its figures."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Sequence
 
@@ -133,8 +134,15 @@ def issuer_verdict(question: str, composition: Composition) -> Verdict | None:
     return None if claimed is None else Verdict.YES if claimed else Verdict.NO
 
 
-def compare_figure(proposed: Figure, found: list[Figure]) -> Verdict:
+def compare_figure(proposed: Figure, found: list[Figure], more: bool = False) -> Verdict:
+    """A proposed figure against the evidence's of its kind; `more`: the claim says "30%多", any figure from 30%
+    up to the next step of its order (40%) is it."""
     same_kind = [f for f in found if f.kind is proposed.kind and (f.kind is not Kind.COUNT or f.unit == proposed.unit)]
-    if any(f.same_value(proposed) for f in same_kind):
+    low = proposed.value if more and isinstance(proposed.value, float) and proposed.value > 0 else None
+    high = low + 10 ** math.floor(math.log10(low)) if low else None
+    if any(
+        f.same_value(proposed) or (low and high and isinstance(f.value, float) and low < f.value < high)
+        for f in same_kind
+    ):
         return Verdict.YES
     return Verdict.NO if same_kind else Verdict.NOT_STATED

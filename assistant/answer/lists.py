@@ -3,6 +3,7 @@ the sentence after one that only restates the question."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -128,3 +129,29 @@ def sibling_candidates(
                     if sent.strip()
                 ]
     return []
+
+
+def enumerations(text: str) -> list[tuple[str, ...]]:
+    """The runs of three or more items a text lists with 、, a run per clause ("培养懂产品、懂制造、懂试验的…")."""
+    runs = [part.split("、") for part in re.split(r"[，,。；;：:]", text) if part.count("、") >= 2]
+    return [tuple(item.strip() for item in run) for run in runs]
+
+
+def unshared_items(one: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The items of `one` that `other` does not list, when the two list the same kind of thing (two or more
+    items alike); None when they are not parallel. An edge item matches when it ends (first) or starts (last)
+    as the other's does: "培养懂产品" and "懂产品", "懂安全的复合型人才队伍" and "懂安全的复合型人才"."""
+    shared = set(one) & set(other)
+    if len(shared) < 2:
+        return None
+
+    def matched(n: int, item: str) -> bool:
+        if item in other:
+            return True
+        edge = other[0] if n == 0 else other[-1] if n == len(one) - 1 else ""
+        if not edge:
+            return False
+        common = os.path.commonprefix([item[::-1], edge[::-1]] if n == 0 else [item, edge])
+        return len(common) >= 2
+
+    return tuple(item for n, item in enumerate(one) if not matched(n, item))

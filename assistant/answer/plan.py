@@ -8,6 +8,7 @@ given as the nearest one, never as the answer.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -36,8 +37,8 @@ from assistant.answer.evidence import (
     said_elsewhere,
     window,
 )
-from assistant.answer.lists import LIST_ASK, listed_items
-from assistant.answer.plans import AskPlan, EvidenceWords, Outcome, Verdict
+from assistant.answer.lists import LIST_ASK, enumerations, listed_items, unshared_items
+from assistant.answer.plans import AskPlan, EvidenceWords, Outcome, Unshared, Verdict
 from assistant.answer.rule_files import word_pattern
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.records import Chunk, Comparator, PolicyFact
@@ -141,6 +142,26 @@ class Planner:
             for f in found
         )
         return Verdict.NO if capped else None
+
+    def _unshared(self, ask: Ask, composition: Composition) -> tuple[Unshared, ...]:
+        """Where a claim calls two documents' things the same: the items one's list has that the other's parallel
+        list lacks."""
+        if not self.lexicon.claims["same"].search(ask.text):
+            return ()
+        texts: dict[str, str] = {}
+        for c in composition.chosen:
+            texts[c.document.title] = texts.get(c.document.title, "") + c.text
+        out: list[Unshared] = []
+        for one, other in itertools.permutations(texts, 2):
+            for mine, theirs in itertools.product(enumerations(texts[one]), enumerations(texts[other])):
+                items = unshared_items(mine, theirs)
+                if items:
+                    out.append(Unshared(one, items, other))
+        return tuple(dict.fromkeys(out))
+
+    def _more_than(self, ask: Ask, proposed: Figure) -> bool:
+        """ "三成多", "30%出头": the claim gives a figure's lower end."""
+        return bool(self.lexicon.claims["more"].match(ask.text, proposed.start + len(proposed.text)))
 
     def duty(self, ask: Ask) -> str:
         """The duty or restriction a claim says the documents set ("是不是规定必须由国企牵头？" → 必须由国企牵头),
@@ -333,6 +354,9 @@ class Planner:
         claimed = fact_verdict(ask.text, [c.fact for c in composition.chosen if c.fact and c.document is lead])
         if claimed is not None:  # a claim about the document itself: its 文号, a date, its issuers, 抄送
             return AskPlan(ask, Outcome.VERDICT, composition, Verdict.YES if claimed else Verdict.NO)
+        unshared = self._unshared(ask, composition)
+        if unshared:  # "上海的跟国家的一样吗？" where their lists differ
+            return AskPlan(ask, Outcome.VERDICT, composition, Verdict.NO, unshared=unshared)
         if not ask.proposed:
             text = claimed_document_text(ask, composition) or text
         duty = "" if ask.proposed and self.lexicon.claims["only"].match(self.duty(ask)) else self.duty(ask)
@@ -369,7 +393,10 @@ class Planner:
         found = self._about_subject(
             ask, composition, evidence_figures(text, composition, {p.kind for p in ask.proposed})
         )
-        outcomes = [self._past_cap(ask, p, text, found) or compare_figure(p, found) for p in ask.proposed]
+        outcomes = [
+            self._past_cap(ask, p, text, found) or compare_figure(p, found, self._more_than(ask, p))
+            for p in ask.proposed
+        ]
         if all(o is Verdict.NOT_STATED for o in outcomes) and self.subject_share_in(ask, text) < self.subject_share / 2:
             return self.not_covered(ask, composition)  # neither the figure nor what it is of is in the evidence
         if any(o is Verdict.NO for o in outcomes) or self._total_not_each(ask, text):

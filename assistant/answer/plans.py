@@ -27,6 +27,15 @@ class Verdict(Enum):
 
 
 @dataclass(frozen=True)
+class Unshared:
+    """Items one document's list has and the other document's parallel list lacks."""
+
+    document: str
+    items: tuple[str, ...]
+    other: str
+
+
+@dataclass(frozen=True)
 class AskPlan:
     ask: Ask
     outcome: Outcome
@@ -37,6 +46,7 @@ class AskPlan:
     elsewhere: tuple[PolicyFact, ...] = ()  # where a figure the user proposed does stand (another subject)
     said_in: tuple[str, str] | None = None  # a claim the named document (1st) does not make, the other (2nd) does
     duty: str = ""  # a duty or a restriction the claim says the documents set and the quoted clauses do not
+    unshared: tuple[Unshared, ...] = ()  # where two documents' lists a claim calls the same differ
 
 
 def misattributed(plan: AskPlan, named: str, other: str) -> AskPlan:

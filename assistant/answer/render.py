@@ -56,6 +56,13 @@ def _verdict_line(plan: AskPlan) -> str:
         )
         if plan.duty:
             line += template("verdict_no_duty.txt").strip().format(duty=plan.duty)
+        for unshared in plan.unshared:
+            items = "、".join(unshared.items)
+            line += (
+                template("verdict_unshared.txt")
+                .strip()
+                .format(document=unshared.document, items=items, other=unshared.other)
+            )
         if plan.said_in:
             line += template("verdict_said_in.txt").strip().format(named=plan.said_in[0], other=plan.said_in[1])
         for fact in plan.elsewhere:
