@@ -15,7 +15,7 @@ from assistant.answer.plan import Planner
 from assistant.answer.plans import Outcome
 from assistant.core.records import Chunk, Document
 from assistant.core.settings import AnswerTuning
-from assistant.retrieval.scope import unindexed_title
+from assistant.retrieval.scope import carried_titles, unindexed_title
 from ingest.facts import extract_facts
 
 DOCUMENT = Document("d", "某省中试平台实施方案", None, ("某省工业和信息化厅",), None, "other", 1, "d.txt", "h")
@@ -137,6 +137,14 @@ def test_what_a_document_not_on_file_holds_is_not_answered():
     assert unindexed_title("《中试平台建设指引》里的建设要点有哪些？", documents) == "中试平台建设指引"
     assert unindexed_title("《实施方案》里的补贴标准是多少？", documents) is None  # a part of an indexed title
     assert unindexed_title("上海方案落实的是《中试平台建设指引》吗？", documents) is None  # not asked what it holds
+    assert unindexed_title("中试平台建设指引是哪天发布的？", documents) == "中试平台建设指引"  # by its genre
+    assert unindexed_title("某省方案是哪天发布的？", documents) is None  # an indexed document's genre
+
+
+def test_an_ask_pointing_into_a_document_not_on_file_named_before_asks_what_it_holds():
+    asks = ["中试平台建设指引在哪下载", "里面的建设要点有哪些", "补贴最高多少"]
+    assert carried_titles(asks, [DOCUMENT]) == ["", "《中试平台建设指引》", ""]
+    assert carried_titles(["某省方案在哪下载", "里面的建设要点有哪些"], [DOCUMENT]) == ["", ""]
 
 
 def test_an_english_second_question_after_a_preposition_is_an_ask_of_its_own(lexicon):
@@ -212,3 +220,22 @@ def test_how_a_score_is_given_is_a_detail_of_its_own(lexicon):
 def test_a_question_particle_before_a_comma_closes_its_ask(lexicon):
     asks = analyse("建成后可以申报认定吗，认定的评分标准是什么？", lexicon).asks
     assert [a.text for a in asks] == ["建成后可以申报认定吗", "认定的评分标准是什么"]
+
+
+def test_a_figure_of_a_subject_without_a_domain_term_is_said_where_its_rarest_word_is(lexicon):
+    ask = analyse("合同研发外包模式能给多少奖励？", lexicon).asks[0]
+    assert ask.intent is Intent.AMOUNT
+    rare = {"合同": 1.2, "研发": 1.0, "模式": 1.0}
+    planner = Planner(lexicon, lambda w: rare.get(w, 0.5), {}, AnswerTuning())
+    assert planner.plain_key(ask) == "合同"
+    plan = planner.plan(
+        ask, _quoting("对研发模式给予奖励，新建平台支持金额最高可达1亿元；发展合同研发外包等模式。"), []
+    )
+    assert plan.outcome is Outcome.NOT_COVERED
+    told = planner.plan(ask, _quoting("对合同研发外包模式给予奖励，最高100万元。"), [])
+    assert told.outcome is Outcome.ANSWERED
+
+
+def test_an_amount_asked_before_its_instrument_is_an_amount(lexicon):
+    assert analyse("引进专家给每人多少补贴？", lexicon).asks[0].intent is Intent.AMOUNT
+    assert analyse("一事一议的补贴最高能到多少？", lexicon).asks[0].intent is Intent.AMOUNT

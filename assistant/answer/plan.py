@@ -21,7 +21,7 @@ from assistant.answer.analysis import (
     Lexicon,
     focus,
 )
-from assistant.answer.asks import VAGUE_COUNT, Facet, count_units, list_heads, whole
+from assistant.answer.asks import SUBSIDY_ASK, VAGUE_COUNT, Facet, count_units, list_heads, whole
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
 from assistant.answer.evidence import (
@@ -240,12 +240,15 @@ class Planner:
         ]
         several = bool(SEVERAL.search(ask.text))  # "…分别是多少": each figure speaks of one of the subjects
         key = None if several else self.key_word(ask)
+        plain = None if several or key else self.plain_key(ask)
+        headings = {f: c.chunk.path[-1] for c in composition.chosen for f in c.chunk.facts}
         return tuple(
             dict.fromkeys(
                 f
                 for f in facts
                 if self.segment_share_in(ask, window(f), several) >= (SOME if several else self.subject_share)
                 and (key is None or self._says(clause(f), key))
+                and (plain is None or self._says(clause(f) + headings[f], plain))
             )
         )
 
@@ -266,6 +269,20 @@ class Planner:
             if i > 0
             and w in self.lexicon.tokenizer.domain
             and not w.endswith(self.lexicon.naming_words + self.lexicon.measure_words)
+        ]
+        return max(terms)[1] if terms and len(known) > 1 else None
+
+    def plain_key(self, ask: Ask) -> str | None:
+        """Without a domain term, the rarest word of the ask's subject the documents use (not a document's or a
+        body's name, a measure, nor the instrument asked about, 奖励): the clause of a figure, or its heading,
+        says it ("合同研发外包…给多少奖励" is not answered by the 1亿元 of 新建)."""
+        known = [(self.known_idf(w), w) for w in whole(ask.subject) if not NUMBERED.search(w)]
+        terms = [
+            (i, w)
+            for i, w in known
+            if i > 0
+            and not w.endswith(self.lexicon.naming_words + self.lexicon.measure_words)
+            and not SUBSIDY_ASK.search(w)
         ]
         return max(terms)[1] if terms and len(known) > 1 else None
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from assistant.core import resources
 from assistant.core.records import Document
 
 QUOTED_TITLE = re.compile(r"《([^《》\n]{2,80})》")
@@ -22,15 +23,44 @@ def named_document(question: str, documents: Iterable[Document]) -> str | None:
 
 
 def unindexed_title(question: str, documents: Iterable[Document]) -> str | None:
-    """The title the question quotes in 《》 and asks what it holds ("《…建设指引》里的要点有哪些？") when no indexed
-    document has it, whole or in part: what it holds is not on file."""
-    titles = [_BLANKS.sub("", d.title) for d in documents]
-    for match in QUOTED_TITLE.finditer(question):
-        name = _BLANKS.sub("", match.group(1))
-        inside = CONTENT_OF.match(question, match.end())
-        if inside and len(name) >= MIN_PART and not any(name in t or t in name for t in titles):
-            return match.group(1)
+    """A document the question names and asks what it holds ("《…建设指引》里的要点有哪些？") or when and by whom
+    it was issued ("…建设指引什么时候发布的？"), when no indexed document has that title, whole or in part."""
+    about = re.compile("|".join(_referenced()["about"]))
+    for name, end in _unindexed_names(question, documents):
+        if CONTENT_OF.match(question, end) or about.search(question, end):
+            return name
     return None
+
+
+def carried_titles(asks: Sequence[str], documents: Iterable[Document]) -> list[str]:
+    """For each ask of a message, the title of a document not on file that an earlier ask named when the ask
+    opens by pointing into it ("里面的建设要点有哪些？"), as 《title》 to put before it; "" for every other ask."""
+    inside = re.compile("^(?:" + "|".join(_referenced()["inside"]) + ")")
+    out, title = [], ""
+    for ask in asks:
+        found = [name for name, _ in _unindexed_names(ask, documents)]
+        out.append(f"《{title}》" if title and not found and inside.match(ask) else "")
+        title = found[-1] if found else title
+    return out
+
+
+def _unindexed_names(question: str, documents: Iterable[Document]) -> list[tuple[str, int]]:
+    """The documents a question names, in 《》 or by a name ending in a genre such documents have ("…建设指引"),
+    that no indexed document is, with where each name ends."""
+    titles = [_BLANKS.sub("", d.title) for d in documents]
+    genres = "|".join(sorted(_referenced()["genres"], key=len, reverse=True))
+    named = re.compile(rf"《([^《》\n]{{2,80}})》|((?:(?![的是在])[\u4e00-\u9fff]){{2,14}}?(?:{genres}))")
+    return [
+        (name, m.end())
+        for m in named.finditer(question)
+        if len(name := _BLANKS.sub("", m.group(1) or m.group(2))) >= MIN_PART
+        and not any(name in t or t in name for t in titles)
+    ]
+
+
+def _referenced() -> dict[str, list[str]]:
+    rows = [line.split(" | ") for line in resources.text(resources.DOMAIN, "referenced_documents.txt").splitlines()]
+    return {row[0].strip(): row[1].split() for row in rows if len(row) == 2 and not row[0].startswith("#")}
 
 
 def _names(name: str, title: str) -> bool:

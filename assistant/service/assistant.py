@@ -31,7 +31,7 @@ from assistant.index.snapshot import Snapshot
 from assistant.llm.chat import ChatModel, condense
 from assistant.llm.generate import Generation, llm_context, rewritable
 from assistant.retrieval.retriever import Query, Retrieval, Retriever
-from assistant.retrieval.scope import named_document, with_titles, without_titles
+from assistant.retrieval.scope import carried_titles, named_document, with_titles, without_titles
 from assistant.service.records import Found, Scope, ask_contexts, line_by_line
 
 log = logging.getLogger(__name__)
@@ -196,12 +196,13 @@ class Assistant:
         whole = normalize(text, self.lexicon.speller)[0] if analysis.original != text else analysis.normalized
         place = ""  # a place no document covers, named by an earlier ask: "深圳怎么补的？最高补多少？"
         several = len(analysis.asks) > 1
+        titles = carried_titles([a.text for a in analysis.asks], scope.snapshot.documents.values())
         for n, ask in enumerate(analysis.asks):  # a later ask reads the earlier ones as its context
             context = "，".join([analysis.context, *(a.text for a in analysis.asks[:n])]).strip("，")
             named_places = scope.places.places(ask.text, self.tokenizer.names) if several else []
             if named_places:
                 place = "" if any(p.status is not PlaceStatus.UNINDEXED for p in named_places) else named_places[0].name
-            carried = "" if named_places else place
+            carried = titles[n] or ("" if named_places else place)
             found.append(self._answer_ask(ask, whole, context, len(analysis.asks), turns, chat, scope, carried))
         found = self._asked_again(self._doubt(found, scope), self._planner(scope.snapshot))
         extra: list[Retrieval] = []  # the other documents' retrievals of the disagreement check
