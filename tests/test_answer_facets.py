@@ -239,3 +239,16 @@ def test_a_figure_of_a_subject_without_a_domain_term_is_said_where_its_rarest_wo
 def test_an_amount_asked_before_its_instrument_is_an_amount(lexicon):
     assert analyse("引进专家给每人多少补贴？", lexicon).asks[0].intent is Intent.AMOUNT
     assert analyse("一事一议的补贴最高能到多少？", lexicon).asks[0].intent is Intent.AMOUNT
+
+
+def test_chat_fillers_are_not_what_is_asked(lexicon, tokenizer):
+    assert analyse("上海方案的文号是啥来着？", lexicon).asks[0].text == "上海方案的文号是什么"
+    assert "另外" not in tokenizer.tokens("另外，上海方案的文号是多少？")
+    assert "三家" not in analyse("要争创几家国家级平台，三家还是五家？", lexicon).asks[0].subject
+
+
+def test_a_choice_of_figures_is_answered_by_a_clause_giving_one(lexicon):
+    ask = analyse("要争创几家国家级中试平台，三家还是五家？", lexicon).asks[0]
+    plan = _planner(lexicon).plan(ask, _quoting("到2027年，争创3家国家级中试平台。"), [])
+    assert plan.outcome is Outcome.ANSWERED
+    assert _planner(lexicon).plan(ask, _quoting("到2027年，争创4家国家级中试平台。"), []).outcome is Outcome.NOT_COVERED

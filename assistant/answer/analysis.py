@@ -40,6 +40,7 @@ ITEM_MARKER = re.compile(
     r"(?:^|[：:；;，,。？?\s]+)(?:[（(][一二三四五六七八九\d][）)]|[1-9][.、．]?|[一二三四五六七八九]是)\s*$"
 )
 APPROXIMATE = word_pattern("analysis.approximate")
+FIGURE_WORD = re.compile(r"[\d.%]+|[一二两三四五六七八九十百千万几]+[家个项条种批所座名成倍]")  # "三家": a figure
 
 
 class Intent(Enum):
@@ -258,7 +259,7 @@ def subject_words(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     words = []
     unknown = lexicon.tokenizer.unknown_words(text)  # a word the dictionary lacks, not its characters one by one
     for token in [t for t in lexicon.tokenizer.tokens(text) if not any(t in u for u in unknown)] + unknown:
-        if len(token) < 2 or token in lexicon.generic or re.fullmatch(r"[\d.%]+", token):
+        if len(token) < 2 or token in lexicon.generic or FIGURE_WORD.fullmatch(token):
             continue
         if any(r.asks.fullmatch(token) for r in lexicon.intents) or lexicon.cue.fullmatch(token):
             continue

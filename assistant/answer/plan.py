@@ -81,11 +81,15 @@ class Planner:
         return bool(pieces) and all(p in lowered for p in pieces)
 
     def _says_side(self, side: tuple[str, ...], text: str) -> bool:
-        """`text` says a side of a choice: one of its words, or a total or a yearly figure as it asks."""
+        """`text` says a side of a choice: one of its words, a figure it names, or a total or a yearly figure as it
+        asks."""
         claims = self.lexicon.claims
         said = "".join(side)
-        return any(self._says(text, w) for w in side) or any(
-            claims[kind].search(said) and claims[kind].search(text) for kind in ("total", "each")
+        stated = figures(text)
+        return (
+            any(self._says(text, w) for w in side)
+            or any(claims[kind].search(said) and claims[kind].search(text) for kind in ("total", "each"))
+            or any(f.same_value(g) for f in figures(said) for g in stated)  # "三家还是五家" and a quote's 3家
         )
 
     def _claim_verdict(self, ask: Ask, text: str, share: float) -> Verdict:
@@ -172,6 +176,13 @@ class Planner:
             return ""
         return claims["claim_tail"].sub("", ask.text[found.start() :])
 
+    def _facet_missing(self, ask: Ask, facet: Facet) -> str:
+        """What a facet not given leaves out, of the ask's subject when it names one the documents use
+        ("贴息的计算方法"), else the facet alone."""
+        own = [w for w in whole(ask.subject) if self.known_idf(w) > 0 and w not in facet.asks and w not in facet.topic]
+        subject = "".join(own)
+        return f"{subject}的{facet.topic}" if own and len(subject) <= 8 else facet.topic
+
     def _requirement_unset(self, ask: Ask, text: str) -> bool:
         """ "有没有注册资本要求？" where no quoted sentence sets a requirement."""
         claims = self.lexicon.claims
@@ -226,7 +237,8 @@ class Planner:
 
     def attached(self, ask: Ask, composition: Composition, kind: Kind) -> tuple[PolicyFact, ...]:
         sentences = [c.text for c in composition.chosen]
-        given = {(g.kind.value, g.value) for g in figures(ask.text)}  # "那728家里…多少家": 728 is not the answer
+        offered = self.lexicon.choice.search(ask.text)  # "三家还是五家": the options are not given, one may be it
+        given = set() if offered else {(g.kind.value, g.value) for g in figures(ask.text)}  # "那728家里…多少家"
         units = count_units(ask.text)
         facts = [
             f
@@ -295,7 +307,7 @@ class Planner:
         unmet = next((f for f in ask.facets if not self._facet_said(ask, f, composition)), None)
         # the clause speaks of the subject, not of the detail asked for; a claimed duty is checked, not refused
         if unmet is not None and not (ask.yes_no and self.duty(ask)):
-            return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=unmet.topic)
+            return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=self._facet_missing(ask, unmet))
         if ask.alternatives:  # "按季度还是按年度发放？": answered by a clause that says one of them
             sides = {w for side in ask.alternatives for w in side}
             rest = dataclasses.replace(ask, subject=tuple(w for w in ask.subject if w not in sides))
