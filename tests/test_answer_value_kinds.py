@@ -367,3 +367,21 @@ def test_edge_items_of_two_lists_match_by_their_shared_end():
     assert unshared_items(here, there) == ()
     assert unshared_items((*here[:3], "懂工艺", here[3]), there) == ("懂工艺",)
     assert unshared_items(("甲", "乙", "丙"), ("丁", "戊", "己")) is None  # not parallel
+
+
+def test_a_claim_for_every_case_against_a_clause_that_limits_it_is_no(lexicon):
+    sentence = "对符合条件的项目给予贴息政策支持。"
+    unknown = lambda word: 0.0 if word in ("只要", "享受") else 1.0  # noqa: E731  words no document uses
+    assert _plan(lexicon, "是不是只要是中试项目都能享受贴息政策？", sentence, unknown).verdict is Verdict.NO
+    assert _plan(lexicon, "中试项目能享受贴息政策吗？", sentence, unknown).verdict is not Verdict.NO
+
+
+def test_an_item_claimed_of_a_list_named_first_is_checked_against_it(lexicon):
+    sentence = "在新能源汽车、民用航空、人工智能等重点领域，建设产业中试转化基地。"
+    assert _plan(lexicon, "产业中试转化基地的重点领域里有集成电路吧？", sentence).verdict is Verdict.NO
+
+
+def test_levels_are_counted_and_a_lower_bound_with_yishang_holds(lexicon):
+    assert _plan(lexicon, "建立的是三级培育机制吗？", "建立国家级、市级的两级培育机制。").verdict is Verdict.NO
+    share = "试验经费支出占全国试验经费支出的73.92%。"
+    assert _plan(lexicon, "试验经费支出占全国七成以上吧？", share).verdict is Verdict.YES

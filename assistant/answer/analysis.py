@@ -147,6 +147,9 @@ class Lexicon:
                 "only",
                 "more",
                 "same",
+                "universal",
+                "conditioned",
+                "member",
             )
         }
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)

@@ -111,7 +111,7 @@ def cn_date(iso: str) -> str:
 
 def said_elsewhere(ask: Ask, composition: Composition, chunks: Sequence[Chunk], text: str) -> tuple[PolicyFact, ...]:
     """Where the quoted document gives a proposed figure of another subject (the 1亿元 a claim gives 已建平台)."""
-    values = {(p.kind.value, p.value) for p in ask.proposed}
+    values = {(p.kind.value, p.value, p.unit if p.kind is Kind.COUNT else "") for p in ask.proposed}
     chosen = {f.sentence for c in composition.chosen for f in c.chunk.facts if f.sentence in text}
     documents = {c.chunk.doc_id for c in composition.chosen}  # said of the quoted document only
     return tuple(
@@ -120,7 +120,9 @@ def said_elsewhere(ask: Ask, composition: Composition, chunks: Sequence[Chunk], 
             for c in chunks
             if c.doc_id in documents
             for f in c.facts
-            if (f.kind, f.value) in values and f.sentence not in chosen and not is_instruction(f.sentence)
+            if (f.kind, f.value, f.unit if f.kind == Kind.COUNT.value else "") in values
+            and f.sentence not in chosen
+            and not is_instruction(f.sentence)
         )
     )[:1]
 

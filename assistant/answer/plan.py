@@ -21,7 +21,7 @@ from assistant.answer.analysis import (
     Lexicon,
     focus,
 )
-from assistant.answer.asks import SUBSIDY_ASK, VAGUE_COUNT, Facet, count_units, list_heads, whole
+from assistant.answer.asks import SUBSIDY_ASK, TAG_QUESTION, VAGUE_COUNT, Facet, count_units, list_heads, whole
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
 from assistant.answer.evidence import (
@@ -104,13 +104,20 @@ class Planner:
         left_out = [q for q in QUOTED.findall(ask.text) if q not in text] + [
             w
             for w in ask.subject
-            if not self._says(text, w) and re.search(re.escape(w) + claims["listed"].pattern, ask.text)
+            if not self._says(text, w)
+            and (
+                re.search(re.escape(w) + claims["listed"].pattern, ask.text)
+                or TAG_QUESTION.search(ask.text)
+                and re.search(claims["member"].pattern + "[^，,？?]*?" + re.escape(w), ask.text)
+            )
         ]
         listed = ENUMERATION.search(text) and (
             QUOTED.search(ask.text) or re.search("等" + claims["listed"].pattern, text)
         )
         if left_out and listed:
             return Verdict.NO
+        if enough and claims["universal"].search(asked) and claims["conditioned"].search(text):
+            return Verdict.NO  # "只要搞中试的都能享受？" and a clause for the projects that qualify
         supported = "".join(re.split(r"[，,]", asked[m.end() :])[0] for m in claims["support"].finditer(asked))
         unknown = [w for w in ask.subject if len(w) > 1 and w in supported and self.idf(w) <= 0]
         if unknown:

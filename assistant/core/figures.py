@@ -49,7 +49,10 @@ _PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.PERCENT, re.compile(rf"({DIGITS}){_S}[%％]|百分之({NUMBER})|({CN_NUMBER})成(?!都)")),
     (Kind.YEAR, re.compile(rf"((?:19|20)\d{{2}}){_S}年")),
     (Kind.ORDINAL, re.compile(rf"第{_S}({NUMBER})(?!\s*[条章节款项批次])")),
-    (Kind.COUNT, re.compile(rf"({NUMBER}){_S}(万|亿)?{_S}(?:多|余)?{_S}(家|个|项|条|所|名|人|批|类|种|部分|方面|年)")),
+    (
+        Kind.COUNT,
+        re.compile(rf"({NUMBER}){_S}(万|亿)?{_S}(?:多|余)?{_S}(家|个|项|条|所|名|人|批|类|种|级|部分|方面|年)"),
+    ),
 ]
 
 
