@@ -66,22 +66,24 @@ def test_a_definition_leads_with_the_defining_sentence(workspace):
     assert "过渡性试验" in answer.answer.splitlines()[0]
 
 
-# evals/sets/blind1–19.jsonl were each written blind from the source texts by someone who saw no code. First scores
+# evals/sets/blind1–22.jsonl were each written blind from the source texts by someone who saw no code. First scores
 # (fully right, README and the issue notes): blind1 0.505 on the old answerer, blind2 0.716, blind3 0.665, blind4
 # 0.717 (then 0.783 after a round it did not steer), blind5 0.763, blind6 0.872, blind7 0.842, blind8 0.837,
 # blind9 0.860, blind10 0.828, blind11 0.811, blind12 0.824, blind13 0.832; blind14 0.862, blind15 0.856 and blind16
 # 0.839 on the code before the session that wrote them, 0.873, 0.872 and 0.850 on that session's final code;
 # blind17 0.861 on the code before the session that wrote it; blind18 0.906 and blind19 0.917 on that session's
-# final code, which never saw them. After its first score each of blind1–17 became a development set and trains
-# the coverage model; blind18 and blind19 are seen by no rule or weight. They are regression sets now: the floors
-# and ceilings sit just past the values measured when they were last set, never under those of the session before.
+# final code, which never saw them; blind20 0.889 and blind21 0.903 on the code before the session that used them;
+# blind22 0.906 on that session's final code, which never saw it. After its first score each set but blind22 became
+# a development set whose failures the rules were read against; blind18, blind19 and blind22 do not train the
+# coverage model. They are regression sets now: the floors and ceilings sit just past the values measured when they
+# were last set, never under those of the session before.
 # blind2's false-refusal ceiling rose once (0.02 → 0.029, two answers) when the coverage doubt went from 0.8 to 0.6.
 BLIND_FLOORS = {
     "blind1.jsonl": {
         "fully_right": 0.93,
         "answer_correct": 0.93,
         "verdict_accuracy": 0.94,
-        "unanswerable_refusal": 0.93,
+        "unanswerable_refusal": 0.94,
     },
     "blind2.jsonl": {
         "fully_right": 0.96,
@@ -102,10 +104,10 @@ BLIND_FLOORS = {
         "unanswerable_refusal": 0.95,
     },
     "blind5.jsonl": {
-        "fully_right": 0.84,
-        "answer_correct": 0.85,
-        "verdict_accuracy": 0.89,
-        "unanswerable_refusal": 0.83,
+        "fully_right": 0.86,
+        "answer_correct": 0.87,
+        "verdict_accuracy": 0.93,
+        "unanswerable_refusal": 0.88,
     },
     "blind6.jsonl": {
         "fully_right": 0.93,
@@ -115,15 +117,15 @@ BLIND_FLOORS = {
     },
     "blind7.jsonl": {
         "fully_right": 0.91,
-        "answer_correct": 0.90,
+        "answer_correct": 0.91,
         "verdict_accuracy": 0.96,
         "unanswerable_refusal": 0.94,
     },
     "blind8.jsonl": {
-        "fully_right": 0.89,
+        "fully_right": 0.90,
         "answer_correct": 0.88,
         "verdict_accuracy": 0.96,
-        "unanswerable_refusal": 0.92,
+        "unanswerable_refusal": 0.94,
     },
     "blind9.jsonl": {
         "fully_right": 0.89,
@@ -132,22 +134,22 @@ BLIND_FLOORS = {
         "unanswerable_refusal": 0.90,
     },
     "blind10.jsonl": {
-        "fully_right": 0.89,
-        "answer_correct": 0.92,
+        "fully_right": 0.90,
+        "answer_correct": 0.93,
         "verdict_accuracy": 1.00,
-        "unanswerable_refusal": 0.81,
+        "unanswerable_refusal": 0.83,
     },
     "blind11.jsonl": {
-        "fully_right": 0.87,
+        "fully_right": 0.88,
         "answer_correct": 0.88,
-        "verdict_accuracy": 0.89,
-        "unanswerable_refusal": 0.86,
+        "verdict_accuracy": 0.96,
+        "unanswerable_refusal": 0.88,
     },
     "blind12.jsonl": {
-        "fully_right": 0.88,
+        "fully_right": 0.91,
         "answer_correct": 0.92,
-        "verdict_accuracy": 0.85,
-        "unanswerable_refusal": 0.84,
+        "verdict_accuracy": 1.00,
+        "unanswerable_refusal": 0.88,
     },
     "blind13.jsonl": {
         "fully_right": 0.91,
@@ -159,37 +161,55 @@ BLIND_FLOORS = {
         "fully_right": 0.93,
         "answer_correct": 0.96,
         "verdict_accuracy": 1.00,
-        "unanswerable_refusal": 0.85,
+        "unanswerable_refusal": 0.87,
     },
     "blind15.jsonl": {
+        "fully_right": 0.93,
+        "answer_correct": 0.92,
+        "verdict_accuracy": 0.92,
+        "unanswerable_refusal": 0.98,
+    },
+    "blind16.jsonl": {
         "fully_right": 0.92,
+        "answer_correct": 0.92,
+        "verdict_accuracy": 0.92,
+        "unanswerable_refusal": 0.96,
+    },
+    "blind17.jsonl": {
+        "fully_right": 0.95,
+        "answer_correct": 0.96,
+        "verdict_accuracy": 0.92,
+        "unanswerable_refusal": 0.96,
+    },
+    "blind18.jsonl": {
+        "fully_right": 0.93,
+        "answer_correct": 0.93,
+        "verdict_accuracy": 0.96,
+        "unanswerable_refusal": 0.94,
+    },
+    "blind19.jsonl": {
+        "fully_right": 0.93,
+        "answer_correct": 0.95,
+        "verdict_accuracy": 0.88,
+        "unanswerable_refusal": 0.94,
+    },
+    "blind20.jsonl": {
+        "fully_right": 0.93,
         "answer_correct": 0.92,
         "verdict_accuracy": 0.88,
         "unanswerable_refusal": 0.96,
     },
-    "blind16.jsonl": {
-        "fully_right": 0.91,
-        "answer_correct": 0.92,
-        "verdict_accuracy": 0.88,
-        "unanswerable_refusal": 0.92,
-    },
-    "blind17.jsonl": {
+    "blind21.jsonl": {
         "fully_right": 0.92,
-        "answer_correct": 0.95,
-        "verdict_accuracy": 0.92,
-        "unanswerable_refusal": 0.88,
+        "answer_correct": 0.91,
+        "verdict_accuracy": 0.96,
+        "unanswerable_refusal": 0.94,
     },
-    "blind18.jsonl": {
+    "blind22.jsonl": {
         "fully_right": 0.90,
-        "answer_correct": 0.93,
-        "verdict_accuracy": 0.88,
-        "unanswerable_refusal": 0.89,
-    },
-    "blind19.jsonl": {
-        "fully_right": 0.91,
-        "answer_correct": 0.93,
-        "verdict_accuracy": 0.84,
-        "unanswerable_refusal": 0.92,
+        "answer_correct": 0.89,
+        "verdict_accuracy": 0.96,
+        "unanswerable_refusal": 0.94,
     },
 }
 BLIND_CEILINGS = {
@@ -197,12 +217,12 @@ BLIND_CEILINGS = {
     "blind2.jsonl": {"false_refusal": 0.017},
     "blind3.jsonl": {"false_refusal": 0.008},
     "blind4.jsonl": {"false_refusal": 0.022},
-    "blind5.jsonl": {"false_refusal": 0.028},
+    "blind5.jsonl": {"false_refusal": 0.015},
     "blind6.jsonl": {"false_refusal": 0.033},
     "blind7.jsonl": {"false_refusal": 0.032},
     "blind8.jsonl": {"false_refusal": 0.025},
     "blind9.jsonl": {"false_refusal": 0.041},
-    "blind10.jsonl": {"false_refusal": 0.041},
+    "blind10.jsonl": {"false_refusal": 0.033},
     "blind11.jsonl": {"false_refusal": 0.064},
     "blind12.jsonl": {"false_refusal": 0.025},
     "blind13.jsonl": {"false_refusal": 0.04},
@@ -211,7 +231,10 @@ BLIND_CEILINGS = {
     "blind16.jsonl": {"false_refusal": 0.049},
     "blind17.jsonl": {"false_refusal": 0.009},
     "blind18.jsonl": {"false_refusal": 0.034},
-    "blind19.jsonl": {"false_refusal": 0.041},
+    "blind19.jsonl": {"false_refusal": 0.025},
+    "blind20.jsonl": {"false_refusal": 0.033},
+    "blind21.jsonl": {"false_refusal": 0.025},
+    "blind22.jsonl": {"false_refusal": 0.055},
 }
 
 
