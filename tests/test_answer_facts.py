@@ -7,6 +7,7 @@ import pytest
 
 from assistant.answer.analysis import Ask, Intent, Lexicon, analyse
 from assistant.answer.candidates import DocumentFact
+from assistant.answer.claims import total_not_each
 from assistant.answer.document_facts import asked_facts, claimed_text, fact_verdict
 from assistant.answer.plan import Planner
 from assistant.answer.plans import Verdict
@@ -100,8 +101,8 @@ def test_claims_without_figures(lexicon):
 def test_a_per_year_claim_against_a_total(lexicon):
     planner = Planner(lexicon, lambda word: 1.0, {}, AnswerTuning())
     ask = analyse("贴息是每年2000万吗？", lexicon).asks[0]
-    assert planner._total_not_each(ask, "累计贴息总额不超过2000万元。")
-    assert not planner._total_not_each(ask, "每年贴息不超过2000万元。")
+    assert total_not_each(ask, "累计贴息总额不超过2000万元。", planner.lexicon)
+    assert not total_not_each(ask, "每年贴息不超过2000万元。", planner.lexicon)
 
 
 def test_what_a_yes_no_ask_proposes(lexicon):

@@ -128,30 +128,7 @@ class Lexicon:
             ((en.lower(), zh) for en, zh in resource_rows("glossary_en.txt")), key=lambda p: -len(p[0])
         )
         self.intro = re.compile(rows["intro"])
-        self.claims = {
-            name: re.compile(rows[name])
-            for name in (
-                "support",
-                "negated",
-                "refuses",
-                "listed",
-                "each",
-                "total",
-                "must",
-                "obliges",
-                "exceeds",
-                "bounded",
-                "existence",
-                "claim_tail",
-                "required",
-                "only",
-                "more",
-                "same",
-                "universal",
-                "conditioned",
-                "member",
-            )
-        }
+        self.claims = {name: re.compile(pattern) for name, pattern in resource_rows("claims.txt")}
         self.speller = Speller(set(resource_words("spelling.txt")) | tokenizer.domain, tokenizer.is_word)
         self.facets = facets()
         self.facets_asked_by: dict[str, list[Facet]] = {}

@@ -8,7 +8,6 @@ given as the nearest one, never as the answer.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import re
 from collections.abc import Sequence
 
@@ -22,6 +21,7 @@ from assistant.answer.analysis import (
     focus,
 )
 from assistant.answer.asks import SUBSIDY_ASK, TAG_QUESTION, VAGUE_COUNT, Facet, count_units, list_heads, whole
+from assistant.answer.claims import duty, more_than, requirement_unset, total_not_each, unshared
 from assistant.answer.compose import Composition
 from assistant.answer.document_facts import fact_verdict
 from assistant.answer.evidence import (
@@ -37,9 +37,9 @@ from assistant.answer.evidence import (
     said_elsewhere,
     window,
 )
-from assistant.answer.lists import LIST_ASK, enumerations, listed_items, unshared_items
-from assistant.answer.plans import AskPlan, EvidenceWords, Outcome, Unshared, Verdict
-from assistant.answer.rule_files import word_pattern
+from assistant.answer.lists import LIST_ASK, listed_items
+from assistant.answer.plans import AskPlan, EvidenceWords, Outcome, Verdict
+from assistant.answer.rule_files import resource_rows, word_pattern
 from assistant.core.figures import Figure, Kind, figures
 from assistant.core.records import Chunk, Comparator, PolicyFact
 from assistant.core.settings import AnswerTuning
@@ -50,18 +50,7 @@ NUMBERED = re.compile(r"\d")
 CHOICE = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 SEVERAL = word_pattern("plan.several")
 SOME = 1e-9
-INTENT_LABELS = {
-    Intent.AMOUNT: "具体金额",
-    Intent.RATIO: "具体比例",
-    Intent.COUNT: "具体数量",
-    Intent.DATE: "具体日期",
-    Intent.DEADLINE: "截止时间",
-    Intent.DURATION: "时间或年限要求",
-    Intent.RESPONSIBLE: "负责的机构",
-    Intent.PLACE: "具体地点",
-    Intent.PROCEDURE: "办理流程",
-    Intent.CONDITION: "具体条件",
-}
+INTENT_LABELS = {Intent(name): label for name, label in resource_rows("intent_labels.txt")}
 
 
 class Planner:
@@ -154,48 +143,12 @@ class Planner:
         )
         return Verdict.NO if capped else None
 
-    def _unshared(self, ask: Ask, composition: Composition) -> tuple[Unshared, ...]:
-        """Where a claim calls two documents' things the same: the items one's list has that the other's parallel
-        list lacks."""
-        if not self.lexicon.claims["same"].search(ask.text):
-            return ()
-        texts: dict[str, str] = {}
-        for c in composition.chosen:
-            texts[c.document.title] = texts.get(c.document.title, "") + c.text
-        out: list[Unshared] = []
-        for one, other in itertools.permutations(texts, 2):
-            for mine, theirs in itertools.product(enumerations(texts[one]), enumerations(texts[other])):
-                items = unshared_items(mine, theirs)
-                if items:
-                    out.append(Unshared(one, items, other))
-        return tuple(dict.fromkeys(out))
-
-    def _more_than(self, ask: Ask, proposed: Figure) -> bool:
-        """ "三成多", "30%出头": the claim gives a figure's lower end."""
-        return bool(self.lexicon.claims["more"].match(ask.text, proposed.start + len(proposed.text)))
-
-    def duty(self, ask: Ask) -> str:
-        """The duty or restriction a claim says the documents set ("是不是规定必须由国企牵头？" → 必须由国企牵头),
-        "" when it claims none."""
-        claims = self.lexicon.claims
-        found = claims["must"].search(ask.text)
-        if found is None or claims["existence"].search(ask.text):
-            return ""
-        return claims["claim_tail"].sub("", ask.text[found.start() :])
-
     def _facet_missing(self, ask: Ask, facet: Facet) -> str:
         """What a facet not given leaves out, of the ask's subject when it names one the documents use
         ("贴息的计算方法"), else the facet alone."""
         own = [w for w in whole(ask.subject) if self.known_idf(w) > 0 and w not in facet.asks and w not in facet.topic]
         subject = "".join(own)
         return f"{subject}的{facet.topic}" if own and len(subject) <= 8 else facet.topic
-
-    def _requirement_unset(self, ask: Ask, text: str) -> bool:
-        """ "有没有注册资本要求？" where no quoted sentence sets a requirement."""
-        claims = self.lexicon.claims
-        exists = claims["existence"].search(ask.text)
-        asked = exists and claims["required"].search(ask.text, exists.end())  # what is asked, not told before it
-        return bool(asked) and not claims["obliges"].search(text)
 
     def _mostly_unknown(self, ask: Ask) -> bool:
         """Most of the words a claim names are words no document uses (places and figures aside)."""
@@ -205,13 +158,6 @@ class Planner:
     def _unknown(self, words: Sequence[str]) -> list[str]:
         """The words no document uses, nor a synonym of them (figures aside)."""
         return [w for w in words if self.known_idf(w) <= 0 and not NUMBERED.search(w)]
-
-    def _total_not_each(self, ask: Ask, text: str) -> bool:
-        """ "是每年2000万吗？" where the evidence gives the figure as a total (累计…不超过2000万元)."""
-        claims = self.lexicon.claims
-        return bool(
-            claims["each"].search(ask.text) and claims["total"].search(text) and not claims["each"].search(text)
-        )
 
     def subject_share_in(self, ask: Ask, text: str) -> float:
         """The idf share of the ask's subject words (those the documents use) that `text` says."""
@@ -313,7 +259,7 @@ class Planner:
         text = "".join(c.text for c in composition.chosen)
         unmet = next((f for f in ask.facets if not self._facet_said(ask, f, composition)), None)
         # the clause speaks of the subject, not of the detail asked for; a claimed duty is checked, not refused
-        if unmet is not None and not (ask.yes_no and self.duty(ask)):
+        if unmet is not None and not (ask.yes_no and duty(ask, self.lexicon)):
             return AskPlan(ask, Outcome.NOT_COVERED, composition, missing=self._facet_missing(ask, unmet))
         if ask.alternatives:  # "按季度还是按年度发放？": answered by a clause that says one of them
             sides = {w for side in ask.alternatives for w in side}
@@ -390,14 +336,16 @@ class Planner:
         claimed = fact_verdict(ask.text, [c.fact for c in composition.chosen if c.fact and c.document is lead])
         if claimed is not None:  # a claim about the document itself: its 文号, a date, its issuers, 抄送
             return AskPlan(ask, Outcome.VERDICT, composition, Verdict.YES if claimed else Verdict.NO)
-        unshared = self._unshared(ask, composition)
-        if unshared:  # "上海的跟国家的一样吗？" where their lists differ
-            return AskPlan(ask, Outcome.VERDICT, composition, Verdict.NO, unshared=unshared)
+        unshared_ = unshared(ask, composition, self.lexicon)
+        if unshared_:  # "上海的跟国家的一样吗？" where their lists differ
+            return AskPlan(ask, Outcome.VERDICT, composition, Verdict.NO, unshared=unshared_)
         if not ask.proposed:
             text = claimed_document_text(ask, composition) or text
-        duty = "" if ask.proposed and self.lexicon.claims["only"].match(self.duty(ask)) else self.duty(ask)
-        if duty and self.subject_share_in(ask, text) > 0 and not self.lexicon.claims["obliges"].search(text):
-            return AskPlan(ask, Outcome.VERDICT, composition, Verdict.NO, duty=duty)  # "是不是必须…": no
+        claimed_duty = duty(ask, self.lexicon)
+        if ask.proposed and self.lexicon.claims["only"].match(claimed_duty):
+            claimed_duty = ""  # "只能补30%": a cap, checked as a figure
+        if claimed_duty and self.subject_share_in(ask, text) > 0 and not self.lexicon.claims["obliges"].search(text):
+            return AskPlan(ask, Outcome.VERDICT, composition, Verdict.NO, duty=claimed_duty)  # "是不是必须…": no
         if not ask.proposed:
             return self._claim_plan(ask, composition, text)
         return self._figure_plan(ask, composition, chunks, text)
@@ -405,7 +353,7 @@ class Planner:
     def _claim_plan(self, ask: Ask, composition: Composition, text: str) -> AskPlan:
         """A claim without figures, against the quoted text."""
         share = self.subject_share_in(ask, text)
-        if self._requirement_unset(ask, text) or composition.unindexed and composition.unindexed in ask.text:
+        if requirement_unset(ask, text, self.lexicon) or composition.unindexed and composition.unindexed in ask.text:
             return self.not_covered(ask, composition)  # no requirement set; a place no document covers
         if share < self.subject_share / 2:  # the evidence speaks of little of what the proposition names
             return self.not_covered(ask, composition)
@@ -430,12 +378,12 @@ class Planner:
             ask, composition, evidence_figures(text, composition, {p.kind for p in ask.proposed})
         )
         outcomes = [
-            self._past_cap(ask, p, text, found) or compare_figure(p, found, self._more_than(ask, p))
+            self._past_cap(ask, p, text, found) or compare_figure(p, found, more_than(ask, p, self.lexicon))
             for p in ask.proposed
         ]
         if all(o is Verdict.NOT_STATED for o in outcomes) and self.subject_share_in(ask, text) < self.subject_share / 2:
             return self.not_covered(ask, composition)  # neither the figure nor what it is of is in the evidence
-        if any(o is Verdict.NO for o in outcomes) or self._total_not_each(ask, text):
+        if any(o is Verdict.NO for o in outcomes) or total_not_each(ask, text, self.lexicon):
             verdict = Verdict.NO
         elif all(o is Verdict.YES for o in outcomes):
             verdict = Verdict.YES
