@@ -17,7 +17,7 @@ from ingest.clean import clean_pages, text_quality
 from ingest.loaders import check_link, read_pages
 from ingest.structure import extract_meta, parse_clauses
 
-PIPELINE_VERSION = "6"  # bump when cleaning or chunking changes, so unchanged files are parsed again
+PIPELINE_VERSION = "7"  # bump when cleaning, chunking or fact extraction changes: unchanged files are parsed again
 MIN_TEXT_CHARS = 20
 MIN_QUALITY = 0.6
 SIDECAR_FIELDS = {
