@@ -35,6 +35,10 @@ def _quoting(sentence: str):
     return quote([Candidate(sentence, chunk, DOCUMENT, 1.0, 0)])
 
 
+def _planned(lexicon: Lexicon, question: str, sentence: str):
+    return _planner(lexicon).plan(analyse(question, lexicon).asks[0], _quoting(sentence), [])
+
+
 def _topics(lexicon: Lexicon, question: str) -> list[list[str]]:
     return [[f.topic for f in ask.facets] for ask in analyse(question, lexicon).asks]
 
@@ -62,21 +66,18 @@ def test_the_askers_ownership_counts_only_when_asking_whether_they_may(lexicon):
 
 
 def test_a_clause_on_the_subject_without_the_detail_does_not_cover_the_ask(lexicon):
-    ask = analyse("平台对外服务的收费标准是多少？", lexicon).asks[0]
-    plan = _planner(lexicon).plan(ask, _quoting("支持平台对外提供检测服务，开放试验能力。"), [])
+    plan = _planned(lexicon, "平台对外服务的收费标准是多少？", "支持平台对外提供检测服务，开放试验能力。")
     assert plan.outcome is Outcome.NOT_COVERED
     assert "收费标准" in plan.missing
 
 
 def test_a_clause_that_gives_the_detail_covers_the_ask(lexicon):
-    ask = analyse("平台对外服务的收费标准是多少？", lexicon).asks[0]
-    plan = _planner(lexicon).plan(ask, _quoting("平台对外服务收费按成本价格核定。"), [])
+    plan = _planned(lexicon, "平台对外服务的收费标准是多少？", "平台对外服务收费按成本价格核定。")
     assert plan.outcome is Outcome.ANSWERED
 
 
 def test_a_figure_in_a_unit_the_clause_never_uses_is_not_covered(lexicon):
-    ask = analyse("优质项目的能耗指标能单列多少吨标准煤？", lexicon).asks[0]
-    plan = _planner(lexicon).plan(ask, _quoting("对优质项目强化土地、能耗等要素保障。"), [])
+    plan = _planned(lexicon, "优质项目的能耗指标能单列多少吨标准煤？", "对优质项目强化土地、能耗等要素保障。")
     assert plan.outcome is Outcome.NOT_COVERED
 
 
@@ -164,8 +165,7 @@ def test_whether_asked_on_the_way_to_a_figure_needs_the_figure(lexicon):
 
 
 def test_whether_a_duration_is_stated_needs_the_duration_but_background_years_ask_none(lexicon):
-    ask = analyse("方案里有没有说多久能办下来？", lexicon).asks[0]
-    plan = _planner(lexicon).plan(ask, _quoting("对优质项目简化审批流程。"), [])
+    plan = _planned(lexicon, "方案里有没有说多久能办下来？", "对优质项目简化审批流程。")
     assert plan.outcome is Outcome.NOT_COVERED
     told = analyse("老师傅搞中试十几年了，想评高级职称有没有门路？", lexicon).asks[0]
     talent = _quoting("支持中试人才通过绿色通道申报高级职称。")
@@ -198,8 +198,9 @@ def test_whether_a_requirement_is_set_is_not_covered_by_a_clause_that_sets_none(
 
 
 def test_a_requirement_told_before_the_existence_ask_is_not_asked_about(lexicon):
-    ask = analyse("国家要求政策衔接，平台设备采购有没有补贴？", lexicon).asks[0]
-    plan = _planner(lexicon).plan(ask, _quoting("平台采购的仪器设备等投资，通过补贴方式给予支持。"), [])
+    plan = _planned(
+        lexicon, "国家要求政策衔接，平台设备采购有没有补贴？", "平台采购的仪器设备等投资，通过补贴方式给予支持。"
+    )
     assert plan.outcome is Outcome.VERDICT
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from assistant.answer.analysis import (
     INTENT_FIGURES,
@@ -41,7 +41,7 @@ from assistant.answer.lists import LIST_ASK, listed_items
 from assistant.answer.plans import AskPlan, EvidenceWords, Outcome, Verdict
 from assistant.answer.rule_files import resource_rows, word_pattern
 from assistant.core.figures import Figure, Kind, figures
-from assistant.core.records import Chunk, Comparator, PolicyFact
+from assistant.core.records import Chunk, Comparator, Document, PolicyFact
 from assistant.core.settings import AnswerTuning
 
 QUOTED = re.compile(r"[“\"]([^”\"]{1,12})[”\"]")
@@ -206,7 +206,7 @@ class Planner:
         several = bool(SEVERAL.search(ask.text))  # "…分别是多少": each figure speaks of one of the subjects
         key = None if several else self.key_word(ask)
         plain = None if several or key else self.plain_key(ask)
-        headings = {f: c.chunk.path[-1] for c in composition.chosen for f in c.chunk.facts}
+        headings = {f: c.chunk.path[-1] for c in composition.chosen for f in c.chunk.facts} if plain else {}
         return tuple(
             dict.fromkeys(
                 f
@@ -224,31 +224,23 @@ class Planner:
         return any(answers.search(c.text) for c in composition.chosen if key is None or self._says(c.text, key))
 
     def key_word(self, ask: Ask) -> str | None:
-        """The rarest domain term of the ask's subject when the subject has two or more words (not one that names
-        a document or a body, 实施意见, 经信委, nor what a figure measures, 支持比例): a figure is said of the
-        subject only when its own clause says this one (a term's own maximum is not the 1亿元 of 新建 beside it)."""
-        known = [(self.known_idf(w), w) for w in whole(ask.subject) if not NUMBERED.search(w)]
-        terms = [
-            (i, w)
-            for i, w in known
-            if i > 0
-            and w in self.lexicon.tokenizer.domain
-            and not w.endswith(self.lexicon.naming_words + self.lexicon.measure_words)
-        ]
-        return max(terms)[1] if terms and len(known) > 1 else None
+        """The rarest domain term of the ask's subject: a figure is said of the subject only when its own clause
+        says this one (a term's own maximum is not the 1亿元 of 新建 beside it)."""
+        return self._rarest(ask, lambda w: w in self.lexicon.tokenizer.domain)
 
     def plain_key(self, ask: Ask) -> str | None:
-        """Without a domain term, the rarest word of the ask's subject the documents use (not a document's or a
-        body's name, a measure, nor the instrument asked about, 奖励): the clause of a figure, or its heading,
-        says it ("合同研发外包…给多少奖励" is not answered by the 1亿元 of 新建)."""
+        """Without a domain term, the rarest word of the ask's subject the documents use, not the instrument asked
+        about (奖励): the clause of a figure, or its heading, says it ("合同研发外包…给多少奖励" is not answered by
+        the 1亿元 of 新建)."""
+        return self._rarest(ask, lambda w: not SUBSIDY_ASK.search(w))
+
+    def _rarest(self, ask: Ask, keep: Callable[[str], bool]) -> str | None:
+        """The rarest word of the ask's subject that the documents use and `keep` accepts, when the subject has
+        two or more words; never one that names a document or a body (实施意见, 经信委) nor what a figure
+        measures (支持比例)."""
         known = [(self.known_idf(w), w) for w in whole(ask.subject) if not NUMBERED.search(w)]
-        terms = [
-            (i, w)
-            for i, w in known
-            if i > 0
-            and not w.endswith(self.lexicon.naming_words + self.lexicon.measure_words)
-            and not SUBSIDY_ASK.search(w)
-        ]
+        ends = self.lexicon.naming_words + self.lexicon.measure_words
+        terms = [(i, w) for i, w in known if i > 0 and not w.endswith(ends) and keep(w)]
         return max(terms)[1] if terms and len(known) > 1 else None
 
     def plan(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk]) -> AskPlan:
@@ -348,7 +340,7 @@ class Planner:
             return AskPlan(ask, Outcome.VERDICT, composition, Verdict.NO, duty=claimed_duty)  # "是不是必须…": no
         if not ask.proposed:
             return self._claim_plan(ask, composition, text)
-        return self._figure_plan(ask, composition, chunks, text)
+        return self._figure_plan(ask, composition, chunks, text, lead)
 
     def _claim_plan(self, ask: Ask, composition: Composition, text: str) -> AskPlan:
         """A claim without figures, against the quoted text."""
@@ -361,9 +353,10 @@ class Planner:
         verdict = issuer_verdict(ask.text, composition) or self._claim_verdict(ask, text, share)
         return AskPlan(ask, Outcome.VERDICT, composition, verdict, missing=missing)
 
-    def _figure_plan(self, ask: Ask, composition: Composition, chunks: Sequence[Chunk], text: str) -> AskPlan:
-        """A claim of figures: each proposed figure against the document's own."""
-        lead = composition.chosen[0].document if composition.chosen else None
+    def _figure_plan(
+        self, ask: Ask, composition: Composition, chunks: Sequence[Chunk], text: str, lead: Document | None
+    ) -> AskPlan:
+        """A claim of figures: each proposed figure against the document's own (`lead`: the quoted document)."""
         issued = [p for p in ask.proposed if p.kind is Kind.YEAR and ISSUED_YEAR.match(ask.text[p.start :])]
         if issued and lead is not None and lead.date:  # "是某年出的吧？": the year the document bears
             right = all(int(p.value) == int(lead.date[:4]) for p in issued)

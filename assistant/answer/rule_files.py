@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
+
+from assistant.core import resources
 
 
 def _lines(name: str) -> list[str]:
-    text = resources.files("assistant.resources").joinpath(name).read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return [line.strip() for line in resources.lines(resources.DOMAIN, name)]
 
 
 def resource_rows(name: str) -> list[list[str]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
 
 from assistant.core import resources
 from assistant.core.records import Document
@@ -25,9 +27,8 @@ def named_document(question: str, documents: Iterable[Document]) -> str | None:
 def unindexed_title(question: str, documents: Iterable[Document]) -> str | None:
     """A document the question names and asks what it holds ("《…建设指引》里的要点有哪些？") or when and by whom
     it was issued ("…建设指引什么时候发布的？"), when no indexed document has that title, whole or in part."""
-    about = re.compile("|".join(_referenced()["about"]))
     for name, end in _unindexed_names(question, documents):
-        if CONTENT_OF.match(question, end) or about.search(question, end):
+        if CONTENT_OF.match(question, end) or _referenced().about.search(question, end):
             return name
     return None
 
@@ -35,11 +36,10 @@ def unindexed_title(question: str, documents: Iterable[Document]) -> str | None:
 def carried_titles(asks: Sequence[str], documents: Iterable[Document]) -> list[str]:
     """For each ask of a message, the title of a document not on file that an earlier ask named when the ask
     opens by pointing into it ("里面的建设要点有哪些？"), as 《title》 to put before it; "" for every other ask."""
-    inside = re.compile("^(?:" + "|".join(_referenced()["inside"]) + ")")
     out, title = [], ""
     for ask in asks:
         found = [name for name, _ in _unindexed_names(ask, documents)]
-        out.append(f"《{title}》" if title and not found and inside.match(ask) else "")
+        out.append(f"《{title}》" if title and not found and _referenced().inside.match(ask) else "")
         title = found[-1] if found else title
     return out
 
@@ -48,19 +48,34 @@ def _unindexed_names(question: str, documents: Iterable[Document]) -> list[tuple
     """The documents a question names, in 《》 or by a name ending in a genre such documents have ("…建设指引"),
     that no indexed document is, with where each name ends."""
     titles = [_BLANKS.sub("", d.title) for d in documents]
-    genres = "|".join(sorted(_referenced()["genres"], key=len, reverse=True))
-    named = re.compile(rf"《([^《》\n]{{2,80}})》|((?:(?![的是在])[\u4e00-\u9fff]){{2,14}}?(?:{genres}))")
     return [
         (name, m.end())
-        for m in named.finditer(question)
+        for m in _referenced().named.finditer(question)
         if len(name := _BLANKS.sub("", m.group(1) or m.group(2))) >= MIN_PART
         and not any(name in t or t in name for t in titles)
     ]
 
 
-def _referenced() -> dict[str, list[str]]:
-    rows = [line.split(" | ") for line in resources.text(resources.DOMAIN, "referenced_documents.txt").splitlines()]
-    return {row[0].strip(): row[1].split() for row in rows if len(row) == 2 and not row[0].startswith("#")}
+@dataclass(frozen=True)
+class _Referenced:
+    """The patterns of resources/referenced_documents.txt: a document named by title or genre, an ask pointing
+    into one, an ask for when or by whom it was issued."""
+
+    named: re.Pattern[str]
+    inside: re.Pattern[str]
+    about: re.Pattern[str]
+
+
+@cache
+def _referenced() -> _Referenced:
+    rows = dict(line.split(" | ", 1) for line in resources.lines(resources.DOMAIN, "referenced_documents.txt"))
+    words = {name.strip(): value.split() for name, value in rows.items()}
+    genres = "|".join(sorted(words["genres"], key=len, reverse=True))
+    return _Referenced(
+        re.compile(rf"《([^《》\n]{{2,80}})》|((?:(?![的是在])[\u4e00-\u9fff]){{2,14}}?(?:{genres}))"),
+        re.compile("^(?:" + "|".join(words["inside"]) + ")"),
+        re.compile("|".join(words["about"])),
+    )
 
 
 def _names(name: str, title: str) -> bool:

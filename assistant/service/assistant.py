@@ -233,10 +233,10 @@ class Assistant:
         turns: list[Turn],
         chat: ChatModel | None,
         scope: Scope,
-        place: str = "",
+        carried: str = "",
     ) -> Found:
-        """Resolve, retrieve, compose and plan one ask of the message; `place`: the place it is about when an
-        earlier ask named it and it names none."""
+        """Resolve, retrieve, compose and plan one ask of the message; `carried`: what an earlier ask named that
+        this one is about, put before it (a place no document covers, 《a document not on file》)."""
         places = scope.places.patterns
         asked = text if chat is not None and asks == 1 else ask.text  # the LLM condenses a one-ask message whole
         switched = None if chat else switch_document(ask.text, turns, places, self.settings.answer, scope.titles)
@@ -246,7 +246,7 @@ class Assistant:
         if ask.intent in META_INTENTS and resolved.followup:  # "这个方案是谁发的？": the document in context
             own = resolve(ask.text, [], self.tokenizer, places, self.settings.answer, context)
             resolved = dataclasses.replace(own, jurisdiction=own.jurisdiction or resolved.jurisdiction)
-        question = place + (standalone or ask.text)
+        question = carried + (standalone or ask.text)
         retrieval, composition = self._compose(question, resolved, standalone, scope)
         if composition.refused and not composition.other_place and asks == 1 and ask.text != text:
             # the whole message, as written, may still find what the ask alone did not
