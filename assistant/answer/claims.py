@@ -36,7 +36,7 @@ def more_than(ask: Ask, proposed: Figure, lexicon: Lexicon) -> bool:
 
 
 def total_not_each(ask: Ask, text: str, lexicon: Lexicon) -> bool:
-    """ "是每年2000万吗？" where the evidence gives the figure as a total (累计…不超过2000万元)."""
+    """ "是每年补300万吧？" where the evidence gives the figure as a total (累计…不超过2000万元)."""
     claims = lexicon.claims
     return bool(claims["each"].search(ask.text) and claims["total"].search(text) and not claims["each"].search(text))
 

@@ -78,13 +78,13 @@ class Planner:
         return (
             any(self._says(text, w) for w in side)
             or any(claims[kind].search(said) and claims[kind].search(text) for kind in ("total", "each"))
-            or any(f.same_value(g) for f in figures(said) for g in stated)  # "三家还是五家" and a quote's 3家
+            or any(f.same_value(g) for f in figures(said) for g in stated)  # "两家还是四家" and a quote's 2家
         )
 
     def _claim_verdict(self, ask: Ask, text: str, share: float) -> Verdict:
         """A claim without figures: yes when the evidence says all it names, or most of it in a sentence that
         enables it; no when it claims an exclusion the evidence does not make, or names an item a list of the
-        evidence leaves out ("也包括“懂工艺”吗？", "在集成电路领域…吗？")."""
+        evidence leaves out ("也包括“懂工艺”吗？", "在某某领域…吗？")."""
         claims = self.lexicon.claims
         enough = share >= self.support_share
         asked = CHOICE.sub("", ask.text)  # "支不支持" asks, it does not deny
@@ -190,7 +190,7 @@ class Planner:
 
     def attached(self, ask: Ask, composition: Composition, kind: Kind) -> tuple[PolicyFact, ...]:
         sentences = [c.text for c in composition.chosen]
-        offered = self.lexicon.choice.search(ask.text)  # "三家还是五家": the options are not given, one may be it
+        offered = self.lexicon.choice.search(ask.text)  # "两家还是四家": the options are not given, one may be it
         given = set() if offered else {(g.kind.value, g.value) for g in figures(ask.text)}  # "那728家里…多少家"
         units = count_units(ask.text)
         facts = [
@@ -335,7 +335,7 @@ class Planner:
             text = claimed_document_text(ask, composition) or text
         claimed_duty = duty(ask, self.lexicon)
         if ask.proposed and self.lexicon.claims["only"].match(claimed_duty):
-            claimed_duty = ""  # "只能补30%": a cap, checked as a figure
+            claimed_duty = ""  # "只能补两成": a cap, checked as a figure
         if claimed_duty and self.subject_share_in(ask, text) > 0 and not self.lexicon.claims["obliges"].search(text):
             return AskPlan(ask, Outcome.VERDICT, composition, Verdict.NO, duty=claimed_duty)  # "是不是必须…": no
         if not ask.proposed:

@@ -26,7 +26,7 @@ def named_document(question: str, documents: Iterable[Document]) -> str | None:
 
 def unindexed_title(question: str, documents: Iterable[Document]) -> str | None:
     """A document the question names and asks what it holds ("《…建设指引》里的要点有哪些？") or when and by whom
-    it was issued ("…建设指引什么时候发布的？"), when no indexed document has that title, whole or in part."""
+    it was issued ("…指南哪年印发？"), when no indexed document has that title, whole or in part."""
     for name, end in _unindexed_names(question, documents):
         if CONTENT_OF.match(question, end) or _referenced().about.search(question, end):
             return name
@@ -35,7 +35,7 @@ def unindexed_title(question: str, documents: Iterable[Document]) -> str | None:
 
 def carried_titles(asks: Sequence[str], documents: Iterable[Document]) -> list[str]:
     """For each ask of a message, the title of a document not on file that an earlier ask named when the ask
-    opens by pointing into it ("里面的建设要点有哪些？"), as 《title》 to put before it; "" for every other ask."""
+    opens by pointing into it ("里面的要求有哪几条？"), as 《title》 to put before it; "" for every other ask."""
     out, title = [], ""
     for ask in asks:
         found = [name for name, _ in _unindexed_names(ask, documents)]
